@@ -1,0 +1,98 @@
+#include "dataset.h"
+
+#include <algorithm>
+#include <fstream>
+#include <memory>
+
+#define STBI_ONLY_PNG
+#define STBI_NO_STDIO
+#define STBI_MAX_DIMENSIONS (1 << 16)
+#define STB_IMAGE_IMPLEMENTATION
+#include <stb_image.h>
+
+namespace cnn {
+
+namespace {
+
+std::vector<std::uint8_t> slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw DatasetError("cannot open '" + path + "' (HINT: run 'npm run prepare-data')");
+  return std::vector<std::uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
+std::uint32_t big_endian(const std::uint8_t* p) {
+  return std::uint32_t(p[0]) << 24 | std::uint32_t(p[1]) << 16 | std::uint32_t(p[2]) << 8 | p[3];
+}
+
+}  // namespace
+
+void Dataset::image_as_float(int i, float* out) const {
+  const std::uint8_t* p = image(i);
+  for (std::size_t j = 0; j < shape.size(); ++j) out[j] = float(p[j]) * (1.0f / 255.0f);
+}
+
+Dataset Dataset::head(int n) const {
+  Dataset d;
+  d.shape = shape;
+  d.classes = classes;
+  n = std::clamp(n, 0, count());
+  d.pixels.assign(pixels.begin(), pixels.begin() + std::ptrdiff_t(n) * std::ptrdiff_t(shape.size()));
+  d.labels.assign(labels.begin(), labels.begin() + n);
+  return d;
+}
+
+Dataset decode_dataset(std::span<const std::uint8_t> png, std::span<const std::uint8_t> idx, Shape shape,
+                       int classes) {
+  if (shape.c != 1 && shape.c != 3) throw DatasetError("images must have 1 or 3 channels");
+  if (idx.size() < 8 || big_endian(idx.data()) != 0x00000801u)
+    throw DatasetError("the label file is not an IDX1 label file (magic 0x00000801)");
+  const std::uint32_t count = big_endian(idx.data() + 4);
+  if (count == 0 || idx.size() != 8 + std::size_t(count))
+    throw DatasetError("the label file declares " + std::to_string(count) + " labels but holds " +
+                       std::to_string(idx.size() - 8));
+  Dataset d;
+  d.shape = shape;
+  d.classes = classes;
+  d.labels.assign(idx.begin() + 8, idx.end());
+  for (std::size_t i = 0; i < d.labels.size(); ++i)
+    if (d.labels[i] >= classes)
+      throw DatasetError("label " + std::to_string(i) + " is " + std::to_string(d.labels[i]) + ", outside 0.." +
+                         std::to_string(classes - 1));
+
+  if (png.size() > std::size_t(INT32_MAX)) throw DatasetError("the image file is too large");
+  int w = 0, h = 0, channels = 0;
+  std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
+      stbi_load_from_memory(png.data(), int(png.size()), &w, &h, &channels, shape.c), stbi_image_free);
+  if (!pixels) throw DatasetError(std::string("cannot decode the image sprite: ") + stbi_failure_reason());
+  const int columns = std::min<int>(kSpriteColumns, int(count));
+  const int rows = int((count + kSpriteColumns - 1) / kSpriteColumns);
+  if (w != columns * shape.w || h != rows * shape.h)
+    throw DatasetError("the image sprite is " + std::to_string(w) + "x" + std::to_string(h) + " but " +
+                       std::to_string(count) + " images of " + std::to_string(shape.w) + "x" + std::to_string(shape.h) +
+                       " at " + std::to_string(kSpriteColumns) + " per row need " + std::to_string(columns * shape.w) +
+                       "x" + std::to_string(rows * shape.h));
+
+  // Regroup the grid into one contiguous CHW image after another.
+  d.pixels.resize(std::size_t(count) * shape.size());
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const int x0 = int(i % kSpriteColumns) * shape.w, y0 = int(i / kSpriteColumns) * shape.h;
+    std::uint8_t* out = d.pixels.data() + std::size_t(i) * shape.size();
+    for (int c = 0; c < shape.c; ++c)
+      for (int y = 0; y < shape.h; ++y)
+        for (int x = 0; x < shape.w; ++x)
+          out[(c * shape.h + y) * shape.w + x] = pixels.get()[(std::size_t(y0 + y) * w + x0 + x) * shape.c + c];
+  }
+  return d;
+}
+
+Dataset load_dataset(const std::string& dir, const std::string& split) {
+  const auto png = slurp(dir + "/" + split + "-images.png");
+  const auto labels = slurp(dir + "/" + split + "-labels.idx");
+  try {
+    return decode_dataset(png, labels);
+  } catch (const DatasetError& e) {
+    throw DatasetError(dir + "/" + split + ": " + e.what());
+  }
+}
+
+}  // namespace cnn

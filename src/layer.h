@@ -1,0 +1,98 @@
+// The layer interface: a forward/backward pair with its shapes fixed at build.
+//
+// A layer sees one batch of N samples, NCHW, N ≤ the network's max batch.
+// forward:  x (N, in_shape) -> y (N, out_shape)
+// backward: given x, y and dy = dLoss/dy, it *accumulates* dLoss/dparams
+//           into its gradient view (unless frozen) and writes dx = dLoss/dx
+//           (dx may be null when nobody needs it, e.g. the first layer).
+// Parameters, gradients and saved state live in the network's arenas; a
+// layer only holds views. Scratch a layer needs per batch (max-pool arg-max,
+// dropout masks) is allocated once in reserve(), never in forward().
+#pragma once
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "rng.h"
+#include "shape.h"
+
+namespace cnn {
+
+enum class Mode { Infer, Train };
+
+// A run of parameters the optimiser treats alike.
+struct ParamBlock {
+  std::size_t offset, size;
+  bool decay;   // gets L2 weight decay (weights, not biases)
+  bool frozen;  // transfer learning: left as it is
+};
+enum class Init { He, Xavier, LeCun };
+
+// An impossible network spec or geometry; the message names the layer.
+struct SpecError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+
+  // The layer's line in the spec language, e.g. "conv 6 k=5 s=1 p=2".
+  virtual std::string spec() const = 0;
+  // Checks the input shape and returns the output shape, or throws SpecError.
+  virtual Shape setup(Shape in) = 0;
+
+  // Trainable parameters, laid out weights first (these get L2 weight decay)
+  // then biases/shifts (these do not).
+  virtual std::size_t param_count() const { return 0; }
+  virtual std::size_t decayed_count() const { return 0; }
+  // Saved but not trained (batch-norm running statistics).
+  virtual std::size_t state_count() const { return 0; }
+  virtual void bind(float* params, float* grads, float* state) {
+    params_ = params;
+    grads_ = grads;
+    state_ = state;
+  }
+  virtual void init(Rng& rng, Init init) {}
+  // This layer's parameters as blocks, starting at offset in the arena.
+  virtual void param_blocks(std::vector<ParamBlock>& out, std::size_t offset) const {
+    if (decayed_count() > 0) out.push_back({offset, decayed_count(), true, frozen_});
+    if (param_count() > decayed_count())
+      out.push_back({offset + decayed_count(), param_count() - decayed_count(), false, frozen_});
+  }
+  virtual void reserve(int max_batch) {}
+
+  virtual void forward(const float* x, float* y, int n, Mode mode) = 0;
+  virtual void backward(const float* x, const float* y, const float* dy, float* dx, int n) = 0;
+
+  // For the receptive field: how far one output step moves in the input, and
+  // how many input steps one output sees. Dense layers see everything.
+  virtual int kernel() const { return 1; }
+  virtual int stride() const { return 1; }
+  virtual bool is_global() const { return false; }
+  // Layers that own a sub-network (residual blocks) report their inner RF.
+  virtual void receptive_field(int& rf, int& jump) const {
+    rf += (kernel() - 1) * jump;
+    jump *= stride();
+  }
+  // Where dropout draws its masks; set once at build.
+  virtual void set_rng(Rng* rng) {}
+  // Freezing stops a layer's parameters from learning (transfer learning).
+  virtual void set_frozen(bool f) { frozen_ = f; }
+  bool frozen() const { return frozen_; }
+
+  Shape in_shape, out_shape;
+
+ protected:
+  float* params_ = nullptr;
+  float* grads_ = nullptr;
+  float* state_ = nullptr;
+  bool frozen_ = false;
+};
+
+using LayerPtr = std::unique_ptr<Layer>;
+
+}  // namespace cnn

@@ -1,0 +1,103 @@
+#include "conv.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "geometry.h"
+#include "init.h"
+
+namespace cnn {
+
+using kernels::Gemm;
+
+std::string Conv2D::spec() const {
+  return "conv " + std::to_string(o_.filters) + " k=" + std::to_string(o_.kernel) +
+         " s=" + std::to_string(o_.stride) + " p=" + std::to_string(o_.pad);
+}
+
+// The output size, or a SpecError showing the formula with the numbers.
+int conv_output_size(int w, int k, int pad, int stride, const char* axis) {
+  const int span = w - k + 2 * pad;
+  auto arithmetic = [&] {
+    return std::string(axis) + ": O = (W − K + 2P)/S + 1 = (" + std::to_string(w) + " − " + std::to_string(k) +
+           " + 2·" + std::to_string(pad) + ")/" + std::to_string(stride) + " + 1";
+  };
+  if (span < 0) throw SpecError(arithmetic() + ": the kernel is larger than the padded input");
+  if (span % stride != 0)
+    throw SpecError(arithmetic() + " is not a whole number (" + std::to_string(span) + " is not divisible by " +
+                    std::to_string(stride) + "); change the padding or the stride");
+  return span / stride + 1;
+}
+
+Shape Conv2D::setup(Shape in) {
+  if (o_.filters < 1 || o_.kernel < 1 || o_.stride < 1 || o_.pad < 0)
+    throw SpecError("filters, kernel and stride must be ≥ 1 and padding ≥ 0");
+  if (o_.pad >= o_.kernel) throw SpecError("padding " + std::to_string(o_.pad) + " must be smaller than the kernel");
+  const int oh = conv_output_size(in.h, o_.kernel, o_.pad, o_.stride, "height");
+  const int ow = conv_output_size(in.w, o_.kernel, o_.pad, o_.stride, "width");
+  geo_ = {in.c, in.h, in.w, o_.kernel, o_.kernel, o_.stride, o_.pad, oh, ow};
+  return {o_.filters, oh, ow};
+}
+
+void Conv2D::init(Rng& rng, Init init) {
+  const int fan_in = geo_.rows(), fan_out = o_.filters * o_.kernel * o_.kernel;
+  init_weights(rng, init, fan_in, fan_out, {params_, weight_count()});
+  std::fill_n(params_ + weight_count(), o_.filters, 0.0f);
+}
+
+void Conv2D::reserve(int max_batch) {
+  if (!pointwise()) cols_.assign(std::size_t(max_batch) * geo_.rows() * geo_.cols(), 0);
+  dcols_.assign(std::size_t(geo_.rows()) * geo_.cols(), 0);
+}
+
+const float* Conv2D::columns(const float* x, int image) {
+  const std::size_t per_image = std::size_t(geo_.rows()) * geo_.cols();
+  if (pointwise()) return x + image * per_image;
+  return cols_.data() + image * per_image;
+}
+
+void Conv2D::forward(const float* x, float* y, int n, Mode) {
+  const int k = o_.filters, positions = geo_.cols();
+  const std::size_t in_size = in_shape.size(), out_size = out_shape.size();
+  const float* bias = params_ + weight_count();
+  for (int i = 0; i < n; ++i) {
+    if (!pointwise()) kernels::im2col(geo_, x + i * in_size, const_cast<float*>(columns(x, i)));
+    float* out = y + i * out_size;
+    // Start from the bias, then accumulate W (K × CRR) · cols (CRR × OH·OW).
+    for (int f = 0; f < k; ++f) std::fill_n(out + f * positions, positions, bias[f]);
+    kernels::gemm(Gemm{k, positions, geo_.rows(), params_, geo_.rows(), false, columns(x, i), positions, false, out,
+                       positions, 1.0f});
+  }
+}
+
+void Conv2D::backward(const float* x, const float*, const float* dy, float* dx, int n) {
+  const int k = o_.filters, positions = geo_.cols(), rows = geo_.rows();
+  const std::size_t in_size = in_shape.size(), out_size = out_shape.size();
+  for (int i = 0; i < n; ++i) {
+    const float* g = dy + i * out_size;
+    if (!frozen_) {
+      // dW (K × CRR) += dy (K × P) · cols^T;  db += Σ_p dy
+      kernels::gemm(Gemm{k, rows, positions, g, positions, false, columns(x, i), positions, true, grads_, rows, 1.0f});
+      float* db = grads_ + weight_count();
+      for (int f = 0; f < k; ++f) {
+        float s = 0;
+        for (int p = 0; p < positions; ++p) s += g[f * positions + p];
+        db[f] += s;
+      }
+    }
+    if (dx) {
+      // dcols (CRR × P) = W^T · dy, then scattered back onto the image.
+      float* dxi = dx + i * in_size;
+      if (pointwise()) {
+        kernels::gemm(Gemm{rows, positions, k, params_, rows, true, g, positions, false, dxi, positions, 0.0f});
+      } else {
+        kernels::gemm(
+            Gemm{rows, positions, k, params_, rows, true, g, positions, false, dcols_.data(), positions, 0.0f});
+        std::fill_n(dxi, in_size, 0.0f);
+        kernels::col2im(geo_, dcols_.data(), dxi);
+      }
+    }
+  }
+}
+
+}  // namespace cnn

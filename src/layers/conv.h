@@ -1,0 +1,48 @@
+// 2-D convolution with bias, any kernel size (1×1 included), stride and zero
+// padding. One set of K filters slides over the whole image: weight sharing.
+//
+// in (N,C,H,W), w (K,C,R,R), b (K), out (N,K,OH,OW)
+// OH = (H − R + 2P)/S + 1, and likewise OW; parameters (R·R·C + 1)·K.
+#pragma once
+#include <vector>
+
+#include "../kernels/kernels.h"
+#include "../layer.h"
+
+namespace cnn {
+
+struct ConvOptions {
+  int filters = 1;
+  int kernel = 3;
+  int stride = 1;
+  int pad = 0;
+};
+
+class Conv2D : public Layer {
+ public:
+  explicit Conv2D(ConvOptions o) : o_(o) {}
+  std::string spec() const override;
+  Shape setup(Shape in) override;
+  std::size_t param_count() const override { return weight_count() + std::size_t(o_.filters); }
+  std::size_t decayed_count() const override { return weight_count(); }
+  void init(Rng& rng, Init init) override;
+  void reserve(int max_batch) override;
+  void forward(const float* x, float* y, int n, Mode mode) override;
+  void backward(const float* x, const float* y, const float* dy, float* dx, int n) override;
+  int kernel() const override { return o_.kernel; }
+  int stride() const override { return o_.stride; }
+  const ConvOptions& options() const { return o_; }
+
+ private:
+  std::size_t weight_count() const { return std::size_t(o_.filters) * geo_.rows(); }
+  // A 1×1, stride-1, unpadded conv reads its input directly: im2col would copy.
+  bool pointwise() const { return o_.kernel == 1 && o_.stride == 1 && o_.pad == 0; }
+  const float* columns(const float* x, int image);
+
+  ConvOptions o_;
+  kernels::ConvGeometry geo_{};
+  std::vector<float> cols_;   // im2col of each image of the last forward pass
+  std::vector<float> dcols_;  // one image's column gradient
+};
+
+}  // namespace cnn

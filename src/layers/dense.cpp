@@ -1,0 +1,48 @@
+#include "dense.h"
+
+#include <algorithm>
+
+#include "../kernels/kernels.h"
+#include "init.h"
+
+namespace cnn {
+
+using kernels::Gemm;
+
+Shape Dense::setup(Shape in) {
+  if (outputs_ < 1) throw SpecError("a dense layer needs at least 1 output");
+  inputs_ = int(in.size());
+  return {outputs_, 1, 1};
+}
+
+void Dense::init(Rng& rng, Init init) {
+  init_weights(rng, init, inputs_, outputs_, {params_, weight_count()});
+  std::fill_n(params_ + weight_count(), outputs_, 0.0f);
+}
+
+void Dense::forward(const float* x, float* y, int n, Mode) {
+  const float* bias = params_ + weight_count();
+  for (int i = 0; i < n; ++i) std::copy_n(bias, outputs_, y + i * outputs_);
+  // y (N × O) += x (N × I) · Wᵀ
+  kernels::gemm(Gemm{n, outputs_, inputs_, x, inputs_, false, params_, inputs_, true, y, outputs_, 1.0f});
+}
+
+void Dense::backward(const float* x, const float*, const float* dy, float* dx, int n) {
+  if (!frozen_) {
+    // dW (O × I) += dyᵀ (O × N) · x (N × I);  db += Σ_n dy
+    kernels::gemm(Gemm{outputs_, inputs_, n, dy, outputs_, true, x, inputs_, false, grads_, inputs_, 1.0f});
+    float* db = grads_ + weight_count();
+    for (int i = 0; i < n; ++i)
+      for (int o = 0; o < outputs_; ++o) db[o] += dy[i * outputs_ + o];
+  }
+  // dx (N × I) = dy (N × O) · W (O × I)
+  if (dx) kernels::gemm(Gemm{n, inputs_, outputs_, dy, outputs_, false, params_, inputs_, false, dx, inputs_, 0.0f});
+}
+
+void Flatten::forward(const float* x, float* y, int n, Mode) { std::copy_n(x, std::size_t(n) * in_shape.size(), y); }
+
+void Flatten::backward(const float*, const float*, const float* dy, float* dx, int n) {
+  if (dx) std::copy_n(dy, std::size_t(n) * in_shape.size(), dx);
+}
+
+}  // namespace cnn

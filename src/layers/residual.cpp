@@ -1,0 +1,99 @@
+#include "residual.h"
+
+#include <algorithm>
+
+namespace cnn {
+
+std::string Residual::spec() const {
+  std::string s = "residual\n";
+  for (int i = 0; i < body_.size(); ++i) s += "  " + body_.layer(i).spec() + "\n";
+  return s + "end";
+}
+
+Shape Residual::setup(Shape in) {
+  if (body_.size() == 0) throw SpecError("a residual block needs at least one layer");
+  // The body is set up for batch 1 here; reserve() sizes it for the real batch.
+  const Shape out = body_.setup(in, 1);
+  projection_.reset();
+  if (!(out == in)) {
+    if (in.h % out.h != 0 || in.w % out.w != 0 || in.h / out.h != in.w / out.w)
+      throw SpecError("the block maps " + in.str() + " to " + out.str() +
+                      ": a 1×1 projection shortcut needs the same whole downsampling factor on both axes");
+    projection_ = std::make_unique<Conv2D>(ConvOptions{out.c, 1, in.h / out.h, 0});
+    projection_->in_shape = in;
+    projection_->out_shape = projection_->setup(in);
+  }
+  return out;
+}
+
+std::size_t Residual::param_count() const {
+  return body_.param_count() + (projection_ ? projection_->param_count() : 0);
+}
+
+std::size_t Residual::state_count() const { return body_.state_count(); }
+
+void Residual::bind(float* params, float* grads, float* state) {
+  Layer::bind(params, grads, state);
+  body_.bind(params, grads, state);
+  if (projection_)
+    projection_->bind(params + body_.param_count(), grads + body_.param_count(), state + body_.state_count());
+}
+
+void Residual::param_blocks(std::vector<ParamBlock>& out, std::size_t offset) const {
+  for (int i = 0; i < body_.size(); ++i) {
+    body_.layer(i).param_blocks(out, offset);
+    offset += body_.layer(i).param_count();
+  }
+  if (projection_) projection_->param_blocks(out, offset);
+}
+
+void Residual::init(Rng& rng, Init init) {
+  body_.init(rng, init);
+  if (projection_) projection_->init(rng, init);
+}
+
+void Residual::reserve(int max_batch) {
+  max_batch_ = max_batch;
+  body_.setup(in_shape, max_batch);
+  if (projection_) {
+    projection_->reserve(max_batch);
+    shortcut_out_.assign(std::size_t(max_batch) * out_shape.size(), 0);
+  }
+  shortcut_dx_.assign(std::size_t(max_batch) * in_shape.size(), 0);
+}
+
+void Residual::set_frozen(bool f) {
+  Layer::set_frozen(f);
+  for (int i = 0; i < body_.size(); ++i) body_.layer(i).set_frozen(f);
+  if (projection_) projection_->set_frozen(f);
+}
+
+void Residual::forward(const float* x, float* y, int n, Mode mode) {
+  const float* f = body_.forward(x, n, mode);
+  const std::size_t count = std::size_t(n) * out_shape.size();
+  const float* shortcut = x;
+  if (projection_) {
+    projection_->forward(x, shortcut_out_.data(), n, mode);
+    shortcut = shortcut_out_.data();
+  }
+  for (std::size_t i = 0; i < count; ++i) y[i] = f[i] + shortcut[i];
+}
+
+void Residual::backward(const float* x, const float*, const float* dy, float* dx, int n) {
+  // Both paths receive dy unchanged; their input gradients add up.
+  const std::size_t in_count = std::size_t(n) * in_shape.size();
+  body_.backward(x, dy, dx, n);
+  if (projection_) {
+    projection_->backward(x, shortcut_out_.data(), dy, dx ? shortcut_dx_.data() : nullptr, n);
+    if (dx)
+      for (std::size_t i = 0; i < in_count; ++i) dx[i] += shortcut_dx_[i];
+  } else if (dx) {
+    for (std::size_t i = 0; i < in_count; ++i) dx[i] += dy[i];
+  }
+}
+
+void Residual::receptive_field(int& rf, int& jump) const {
+  for (int i = 0; i < body_.size(); ++i) body_.layer(i).receptive_field(rf, jump);
+}
+
+}  // namespace cnn

@@ -1,0 +1,79 @@
+// A network built from a spec: its layers, one arena of parameters, one of
+// gradients, one of saved state, and every activation preallocated for up to
+// max_batch samples. Nothing is allocated per step.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "spec.h"
+
+namespace cnn {
+
+struct LayerInfo {
+  std::string spec;      // its line in the spec language
+  std::string kind;      // first word: conv, relu, maxpool...
+  Shape in, out;
+  std::size_t params;
+  int kernel, stride;    // for the output-size arithmetic (1 when not spatial)
+  int pad;
+  int receptive_field;   // in input pixels; 0 once a dense layer sees everything
+  bool frozen;
+};
+
+class Network {
+ public:
+  // Parses and builds; throws SpecError naming the layer and the arithmetic.
+  explicit Network(const std::string& spec, int max_batch = 64);
+
+  // The canonical spec (normalised, one layer per line): what model files store.
+  const std::string& spec() const { return spec_; }
+  Shape input_shape() const { return body_.in_shape(); }
+  Shape output_shape() const { return body_.out_shape(); }
+  Loss loss() const { return loss_; }
+  int max_batch() const { return body_.max_batch(); }
+
+  std::span<float> params() { return params_; }
+  std::span<const float> params() const { return params_; }
+  std::span<float> grads() { return grads_; }
+  std::span<float> state() { return state_; }
+  std::span<const float> state() const { return state_; }
+  std::vector<ParamBlock> param_blocks() const;
+
+  // Fresh weights from the seed; also reseeds dropout.
+  void init(std::uint64_t seed, Init init = Init::He);
+
+  // x (N, input) -> output (N, output_shape): logits for cross-entropy.
+  const float* forward(const float* x, int n, Mode mode);
+  // Accumulates parameter gradients from dLoss/doutput (N, output).
+  void backward(const float* x, const float* doutput, int n);
+  void zero_grads();
+
+  // Class probabilities for n samples: softmax of the logits (cross-entropy
+  // networks) or the raw outputs (mse). probs is (N, classes).
+  void predict(const float* x, int n, float* probs);
+
+  // Introspection for the page and the CLI, top-level layers only.
+  int layer_count() const { return body_.size(); }
+  std::vector<LayerInfo> layers() const;
+  const float* activation(int layer) const { return body_.output(layer); }
+  std::span<float> layer_params(int layer);
+  void set_frozen(int layer, bool frozen) { body_.layer(layer).set_frozen(frozen); }
+  Layer& layer(int i) { return body_.layer(i); }
+
+  Rng& dropout_rng() { return dropout_rng_; }
+
+  Network(const Network&) = delete;
+  Network& operator=(const Network&) = delete;
+
+ private:
+  std::string spec_;
+  Sequence body_;
+  Loss loss_;
+  std::vector<float> params_, grads_, state_;
+  std::vector<float> scratch_dx_;
+  Rng dropout_rng_;  // layers point at it: a Network never moves
+};
+
+}  // namespace cnn

@@ -1,0 +1,91 @@
+#include "sequence.h"
+
+#include <algorithm>
+
+namespace cnn {
+
+Shape Sequence::setup(Shape in, int max_batch) {
+  in_ = in;
+  max_batch_ = max_batch;
+  Shape s = in;
+  outputs_.clear();
+  grads_.clear();
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    try {
+      s = layers_[i]->setup(s);
+    } catch (const SpecError& e) {
+      throw SpecError("layer " + std::to_string(i + 1) + " (" + layers_[i]->spec() + "): " + e.what());
+    }
+    layers_[i]->in_shape = i == 0 ? in : layers_[i - 1]->out_shape;
+    layers_[i]->out_shape = s;
+    layers_[i]->reserve(max_batch);
+    outputs_.emplace_back(std::size_t(max_batch) * s.size());
+    grads_.emplace_back(std::size_t(max_batch) * s.size());
+  }
+  return s;
+}
+
+std::size_t Sequence::param_count() const {
+  std::size_t n = 0;
+  for (auto& l : layers_) n += l->param_count();
+  return n;
+}
+
+std::size_t Sequence::state_count() const {
+  std::size_t n = 0;
+  for (auto& l : layers_) n += l->state_count();
+  return n;
+}
+
+void Sequence::bind(float* params, float* grads, float* state) {
+  for (auto& l : layers_) {
+    l->bind(params, grads, state);
+    params += l->param_count();
+    grads += l->param_count();
+    state += l->state_count();
+  }
+}
+
+void Sequence::init(Rng& rng, Init init) {
+  for (auto& l : layers_) l->init(rng, init);
+}
+
+void Sequence::set_rng(Rng* rng) {
+  for (auto& l : layers_) l->set_rng(rng);
+}
+
+const float* Sequence::forward(const float* x, int n, Mode mode) {
+  const float* in = x;
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    layers_[i]->forward(in, outputs_[i].data(), n, mode);
+    in = outputs_[i].data();
+  }
+  return in;
+}
+
+void Sequence::backward(const float* x, const float* dy, float* dx, int n) {
+  const int count = int(layers_.size());
+  if (count == 0) {
+    if (dx) std::copy_n(dy, std::size_t(n) * in_.size(), dx);
+    return;
+  }
+  // When the caller needs no dx, stop below the lowest layer that learns.
+  int lowest = 0;
+  if (!dx) {
+    lowest = count;
+    for (int i = 0; i < count; ++i)
+      if (layers_[i]->param_count() > 0 && !layers_[i]->frozen()) {
+        lowest = i;
+        break;
+      }
+  }
+  const float* g = dy;
+  for (int i = count - 1; i >= lowest; --i) {
+    const float* in = i == 0 ? x : outputs_[i - 1].data();
+    float* gin = i == 0 ? dx : (i > lowest ? grads_[i - 1].data() : nullptr);
+    layers_[i]->backward(in, outputs_[i].data(), g, gin, n);
+    g = gin;
+  }
+}
+
+}  // namespace cnn

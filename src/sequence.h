@@ -1,0 +1,47 @@
+// A chain of layers with its activations preallocated: the body of a network
+// and of a residual block. Every layer's output stays readable after a
+// forward pass, which is what the page draws as activation maps.
+#pragma once
+#include <vector>
+
+#include "layer.h"
+
+namespace cnn {
+
+class Sequence {
+ public:
+  void add(LayerPtr layer) { layers_.push_back(std::move(layer)); }
+
+  // Derives every layer's shape from the one before; throws SpecError naming
+  // the failing layer (index and spec line) and the arithmetic.
+  Shape setup(Shape in, int max_batch);
+
+  std::size_t param_count() const;
+  std::size_t state_count() const;
+  // Hands each layer its slice of the arenas, in order.
+  void bind(float* params, float* grads, float* state);
+  void init(Rng& rng, Init init);
+  void set_rng(Rng* rng);
+
+  // x (N, in) -> returns the last layer's output (N, out).
+  const float* forward(const float* x, int n, Mode mode);
+  // dy (N, out) -> dx (N, in); dx may be null. Layers below the lowest
+  // trainable one are skipped entirely when dx is null: nothing needs them.
+  void backward(const float* x, const float* dy, float* dx, int n);
+
+  int size() const { return int(layers_.size()); }
+  Layer& layer(int i) { return *layers_[i]; }
+  const Layer& layer(int i) const { return *layers_[i]; }
+  const float* output(int i) const { return outputs_[i].data(); }
+  Shape in_shape() const { return in_; }
+  Shape out_shape() const { return layers_.empty() ? in_ : layers_.back()->out_shape; }
+  int max_batch() const { return max_batch_; }
+
+ private:
+  std::vector<LayerPtr> layers_;
+  std::vector<std::vector<float>> outputs_, grads_;
+  Shape in_;
+  int max_batch_ = 0;
+};
+
+}  // namespace cnn

@@ -1,0 +1,142 @@
+#include "trainer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "loss.h"
+
+namespace cnn {
+
+namespace {
+constexpr long kSnapshotEvery = 50;  // steps between copies of the last good weights
+}
+
+bool all_finite(std::span<const float> v) {
+  // Summing is branch-free and vectorises; the sum is finite only if every
+  // term is (barring overflow of finite values, which is divergence too).
+  float sum = 0;
+  for (float x : v) sum += x * 0.0f;
+  return sum == 0.0f;
+}
+
+Trainer::Trainer(Network& net, const Dataset& data, TrainOptions options)
+    : net_(net), data_(data), o_(options), optimizer_(net, options.optimizer) {
+  if (!(data.shape == net.input_shape()))
+    throw std::invalid_argument("the data's images are " + data.shape.str() + " but the network takes " +
+                                net.input_shape().str());
+  if (data.count() == 0) throw std::invalid_argument("the training set is empty");
+  if (int(net.output_shape().size()) < data.classes)
+    throw std::invalid_argument("the network has " + std::to_string(net.output_shape().size()) +
+                                " outputs for " + std::to_string(data.classes) + " classes");
+  set_options(options);
+  Rng root(o_.seed);
+  shuffle_rng_ = root.fork(3);
+  augment_rng_ = root.fork(4);
+  order_.resize(data.count());
+  reshuffle();
+  good_params_.assign(net.params().begin(), net.params().end());
+  good_state_.assign(net.state().begin(), net.state().end());
+}
+
+void Trainer::set_options(const TrainOptions& o) {
+  if (o.batch_size < 1 || o.batch_size > net_.max_batch())
+    throw std::invalid_argument("batch size must be 1.." + std::to_string(net_.max_batch()));
+  if (!(o.optimizer.learning_rate > 0) || !std::isfinite(o.optimizer.learning_rate))
+    throw std::invalid_argument("the learning rate must be a positive number");
+  o_.optimizer = o.optimizer;
+  o_.schedule = o.schedule;
+  o_.batch_size = o.batch_size;
+  o_.epochs = o.epochs;
+  optimizer_.set_options(o.optimizer);
+  x_.resize(std::size_t(o.batch_size) * net_.input_shape().size());
+  dout_.resize(std::size_t(o.batch_size) * net_.output_shape().size());
+  labels_.resize(o.batch_size);
+}
+
+void Trainer::reshuffle() {
+  for (std::uint32_t i = 0; i < order_.size(); ++i) order_[i] = i;
+  for (std::size_t i = order_.size() - 1; i > 0; --i) std::swap(order_[i], order_[shuffle_rng_.below(std::uint32_t(i + 1))]);
+  cursor_ = 0;
+}
+
+float Trainer::current_learning_rate() const {
+  return scheduled_rate(o_.optimizer.learning_rate, o_.schedule, epoch(), o_.epochs);
+}
+
+StepResult Trainer::step() {
+  const int n = o_.batch_size;
+  const Shape shape = net_.input_shape();
+  const int classes = int(net_.output_shape().size());
+  for (int i = 0; i < n; ++i) {
+    if (cursor_ == order_.size()) reshuffle();
+    const std::uint32_t idx = order_[cursor_++];
+    float* xi = x_.data() + std::size_t(i) * shape.size();
+    data_.image_as_float(int(idx), xi);
+    if (augment_) augment_(xi, shape, augment_rng_);
+    labels_[i] = data_.labels[idx];
+  }
+
+  StepResult r;
+  r.count = n;
+  const float* out = net_.forward(x_.data(), n, Mode::Train);
+  r.loss = net_.loss() == Loss::CrossEntropy ? softmax_cross_entropy(out, labels_.data(), n, classes, dout_.data())
+                                             : mean_squared_error(out, labels_.data(), n, classes, dout_.data());
+  for (int i = 0; i < n; ++i) {
+    const float* o = out + std::size_t(i) * classes;
+    r.correct += int(std::max_element(o, o + classes) - o) == labels_[i];
+  }
+  if (std::isfinite(r.loss)) {
+    net_.zero_grads();
+    net_.backward(x_.data(), dout_.data(), n);
+    optimizer_.step(current_learning_rate());
+  }
+  seen_ += n;
+  ++steps_;
+
+  if (!std::isfinite(r.loss) || !all_finite(net_.params()) || !all_finite(net_.state())) {
+    std::copy(good_params_.begin(), good_params_.end(), net_.params().begin());
+    std::copy(good_state_.begin(), good_state_.end(), net_.state().begin());
+    optimizer_.reset();  // its moments hold the blow-up too
+    r.diverged = true;
+  } else if (steps_ % kSnapshotEvery == 0) {
+    std::copy(net_.params().begin(), net_.params().end(), good_params_.begin());
+    std::copy(net_.state().begin(), net_.state().end(), good_state_.begin());
+  }
+  return r;
+}
+
+Evaluation evaluate(Network& net, const Dataset& data, int limit) {
+  Evaluation e;
+  const int total = limit < 0 ? data.count() : std::min(limit, data.count());
+  const int batch = net.max_batch(), classes = int(net.output_shape().size());
+  const Shape shape = net.input_shape();
+  std::vector<float> x(std::size_t(batch) * shape.size());
+  double loss = 0;
+  int correct = 0;
+  e.predicted.resize(total);
+  for (int start = 0; start < total; start += batch) {
+    const int n = std::min(batch, total - start);
+    for (int i = 0; i < n; ++i) data.image_as_float(start + i, x.data() + std::size_t(i) * shape.size());
+    const float* out = net.forward(x.data(), n, Mode::Infer);
+    const std::uint8_t* labels = data.labels.data() + start;
+    loss += double(net.loss() == Loss::CrossEntropy ? softmax_cross_entropy(out, labels, n, classes, nullptr)
+                                                   : mean_squared_error(out, labels, n, classes, nullptr)) * n;
+    for (int i = 0; i < n; ++i) {
+      const float* o = out + std::size_t(i) * classes;
+      const int guess = int(std::max_element(o, o + classes) - o);
+      e.predicted[start + i] = std::uint8_t(guess);
+      if (guess == labels[i])
+        ++correct;
+      else
+        e.wrong.push_back(start + i);
+      if (labels[i] < 10 && guess < 10) ++e.confusion[labels[i]][guess];
+    }
+  }
+  e.count = total;
+  e.accuracy = total ? float(correct) / float(total) : 0;
+  e.loss = total ? float(loss / total) : 0;
+  return e;
+}
+
+}  // namespace cnn
