@@ -1,0 +1,166 @@
+// `cnn train`: trains a network on the prepared data set and writes the
+// model file. Per-epoch lines (loss, train/test accuracy, images/s), a
+// progress bar on a terminal, and with --json one JSON object as the last
+// line of output.
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "command.h"
+#include "dataset.h"
+#include "model_file.h"
+#include "network.h"
+#include "trainer.h"
+
+namespace cnn::cli {
+namespace {
+
+Init parse_init(const std::string& s) {
+  if (s == "he") return Init::He;
+  if (s == "xavier") return Init::Xavier;
+  if (s == "lecun") return Init::LeCun;
+  throw std::invalid_argument("--init must be he, xavier or lecun");
+}
+
+void progress_bar(float fraction, double loss, double ips) {
+  const int width = 30, filled = int(fraction * width + 0.5f);
+  std::fprintf(stderr, "\r  [%.*s%*s] %3d%%  loss %.4f  %6.0f img/s", filled, "##############################",
+               width - filled, "", int(fraction * 100 + 0.5f), loss, ips);
+  std::fflush(stderr);
+}
+
+int train(const std::vector<std::string>& args) {
+  Options o(args, {"json", "nesterov", "quiet"});
+  const std::string net_spec = o.str("net", "lenet5");
+  const std::string data_dir = o.str("data", "web/data/mnist");
+  const std::string out_path = o.str("out", "build/model.cnn");
+  TrainOptions t;
+  t.optimizer.kind = parse_optimizer(o.str("optimizer", "sgd"));
+  t.optimizer.learning_rate = float(o.num("lr", 0.05));
+  t.optimizer.momentum = float(o.num("momentum", 0.9));
+  t.optimizer.nesterov = o.flag("nesterov");
+  t.optimizer.weight_decay = float(o.num("weight-decay", 5e-4));
+  t.schedule.kind = parse_schedule(o.str("schedule", "cosine"));
+  t.batch_size = int(o.integer("batch", 32));
+  t.epochs = float(o.num("epochs", 1));
+  t.seed = std::uint64_t(o.integer("seed", 1));
+  const Init init = parse_init(o.str("init", "he"));
+  const std::string augment_name = o.str("augment", "none");
+  const long limit = o.integer("limit", -1);  // train on the first N images (quick runs)
+  const bool json = o.flag("json"), quiet = o.flag("quiet");
+  o.finish();
+  if (t.epochs <= 0) throw std::invalid_argument("--epochs must be > 0");
+
+  Dataset train_set = load_dataset(data_dir, "train");
+  if (limit > 0) train_set = train_set.head(int(limit));
+  const Dataset test_set = load_dataset(data_dir, "test");
+  Network net(net_spec, std::max(64, t.batch_size));
+  net.init(t.seed, init);
+  Trainer trainer(net, train_set, t);
+  if (augment_name != "none") throw std::invalid_argument("augmentation is not wired in yet");
+
+  if (!json || !quiet)
+    std::fprintf(stderr, "training %s on %d images (%s), %s lr %g, batch %d, %g epochs, augment %s, seed %llu\n",
+                 net_spec.c_str(), train_set.count(), data_dir.c_str(), optimizer_name(t.optimizer.kind),
+                 t.optimizer.learning_rate, t.batch_size, t.epochs, augment_name.c_str(),
+                 (unsigned long long)t.seed);
+  const bool tty = isatty(STDERR_FILENO) && !quiet;
+  const long steps_per_epoch = (train_set.count() + t.batch_size - 1) / t.batch_size;
+  const long total_steps = long(std::ceil(t.epochs * steps_per_epoch));
+  Evaluation test;
+  double train_seconds = 0, epoch_loss = 0;
+  long epoch_correct = 0, epoch_count = 0, diverged = 0;
+  for (long step = 0; step < total_steps;) {
+    const auto start = std::chrono::steady_clock::now();
+    const long epoch_end = std::min(total_steps, (step / steps_per_epoch + 1) * steps_per_epoch);
+    epoch_loss = 0, epoch_correct = 0, epoch_count = 0;
+    for (; step < epoch_end; ++step) {
+      const StepResult r = trainer.step();
+      if (r.diverged) {
+        ++diverged;
+        continue;
+      }
+      epoch_loss += double(r.loss) * r.count, epoch_correct += r.correct, epoch_count += r.count;
+      if (tty && step % 20 == 0) {
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        progress_bar(float(step % steps_per_epoch + 1) / float(steps_per_epoch), epoch_loss / std::max(1L, epoch_count),
+                     epoch_count / std::max(s, 1e-9));
+      }
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    train_seconds += seconds;
+    test = evaluate(net, test_set);
+    if (tty) std::fprintf(stderr, "\r%*s\r", 70, "");
+    if (!quiet)
+      std::fprintf(stderr, "epoch %5.2f  loss %.4f  train %.2f%%  test %.2f%%  %.0f img/s  lr %.4g%s\n",
+                   trainer.epoch(), epoch_loss / std::max(1L, epoch_count),
+                   100.0 * epoch_correct / std::max(1L, epoch_count), 100.0 * test.accuracy, epoch_count / seconds,
+                   trainer.current_learning_rate(), diverged ? "  (diverged steps were rolled back)" : "");
+  }
+  write_file(out_path, save_model(net));
+  const double ips = trainer.images_seen() / std::max(train_seconds, 1e-9);
+  if (!quiet) std::fprintf(stderr, "wrote %s (test accuracy %.2f%%)\n", out_path.c_str(), 100.0 * test.accuracy);
+  if (json)
+    std::printf(
+        "{\"test_accuracy\":%.4f,\"test_loss\":%.5f,\"train_accuracy\":%.4f,\"epochs\":%g,\"images_per_second\":%.0f,"
+        "\"train_seconds\":%.1f,\"diverged_steps\":%ld,\"model\":\"%s\",\"seed\":%llu}\n",
+        test.accuracy, test.loss, double(epoch_correct) / std::max(1L, epoch_count), trainer.epoch(), ips,
+        train_seconds, diverged, out_path.c_str(), (unsigned long long)t.seed);
+  return 0;
+}
+
+int eval(const std::vector<std::string>& args) {
+  Options o(args, {"json"});
+  const std::string model_path = o.str("model", "web/models/lenet5.cnn");
+  const std::string data_dir = o.str("data", "web/data/mnist");
+  const bool json = o.flag("json");
+  o.finish();
+  auto net = load_model(read_file(model_path));
+  const Dataset test_set = load_dataset(data_dir, "test");
+  const auto start = std::chrono::steady_clock::now();
+  const Evaluation e = evaluate(*net, test_set);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (json) {
+    std::printf("{\"test_accuracy\":%.4f,\"test_loss\":%.5f,\"count\":%d,\"images_per_second\":%.0f}\n", e.accuracy,
+                e.loss, e.count, e.count / s);
+    return 0;
+  }
+  std::printf("%s: %.2f%% of %d test images (%d wrong), loss %.4f\n\nconfusion (rows: true, columns: predicted)\n",
+              model_path.c_str(), 100.0 * e.accuracy, e.count, e.count - int(std::lround(e.accuracy * e.count)),
+              e.loss);
+  std::printf("     ");
+  for (int p = 0; p < 10; ++p) std::printf("%6d", p);
+  std::printf("\n");
+  for (int t = 0; t < 10; ++t) {
+    std::printf("%5d", t);
+    for (int p = 0; p < 10; ++p) std::printf("%6d", e.confusion[t][p]);
+    std::printf("\n");
+  }
+  return 0;
+}
+
+int info(const std::vector<std::string>& args) {
+  Options o(args, {});
+  const std::string spec = o.str("net", "lenet5");
+  o.finish();
+  Network net(spec, 1);
+  std::printf("%-28s %-12s %-12s %10s %6s\n", "layer", "input", "output", "params", "RF");
+  for (const LayerInfo& l : net.layers()) {
+    std::string line = l.spec;
+    for (auto& ch : line)
+      if (ch == '\n') ch = ' ';
+    std::printf("%-28.28s %-12s %-12s %10zu %6s\n", line.c_str(), l.in.str().c_str(), l.out.str().c_str(), l.params,
+                l.receptive_field ? std::to_string(l.receptive_field).c_str() : "all");
+  }
+  std::printf("total parameters: %zu\n", net.params().size());
+  return 0;
+}
+
+const RegisterCommand train_command{{"train", "train a network on the prepared data and save the model", train}};
+const RegisterCommand eval_command{{"eval", "evaluate a model file on the test set", eval}};
+const RegisterCommand info_command{{"info", "show a network's layers: shapes, parameters, receptive fields", info}};
+
+}  // namespace
+}  // namespace cnn::cli
