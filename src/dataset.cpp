@@ -1,6 +1,7 @@
 #include "dataset.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <memory>
 
@@ -81,6 +82,30 @@ Dataset decode_dataset(std::span<const std::uint8_t> png, std::span<const std::u
       for (int y = 0; y < shape.h; ++y)
         for (int x = 0; x < shape.w; ++x)
           out[(c * shape.h + y) * shape.w + x] = pixels.get()[(std::size_t(y0 + y) * w + x0 + x) * shape.c + c];
+  }
+  return d;
+}
+
+Dataset dataset_from_floats(std::span<const float> images, std::span<const std::uint8_t> labels, Shape shape,
+                            int classes) {
+  if (shape.size() == 0) throw DatasetError("the image shape is empty");
+  if (labels.empty()) throw DatasetError("a data set needs at least one image");
+  if (images.size() != labels.size() * shape.size())
+    throw DatasetError(std::to_string(labels.size()) + " labels need " + std::to_string(labels.size() * shape.size()) +
+                       " pixel values (" + shape.str() + " each), got " + std::to_string(images.size()));
+  Dataset d;
+  d.shape = shape;
+  d.classes = classes;
+  for (std::size_t i = 0; i < labels.size(); ++i)
+    if (labels[i] >= classes)
+      throw DatasetError("label " + std::to_string(i) + " is " + std::to_string(labels[i]) + ", outside 0.." +
+                         std::to_string(classes - 1));
+  d.labels.assign(labels.begin(), labels.end());
+  d.pixels.resize(images.size());
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    if (!(images[i] >= 0.0f && images[i] <= 1.0f))  // also rejects NaN
+      throw DatasetError("pixel values must be in [0, 1]; value " + std::to_string(i) + " is not");
+    d.pixels[i] = std::uint8_t(std::lround(images[i] * 255.0f));
   }
   return d;
 }

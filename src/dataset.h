@@ -37,6 +37,10 @@ struct Dataset {
 // against the label count, the image shape and the labels' range.
 Dataset decode_dataset(std::span<const std::uint8_t> png, std::span<const std::uint8_t> idx_labels,
                        Shape shape = {1, 28, 28}, int classes = 10);
+// A data set from images already in memory (CHW floats in [0, 1], e.g. digits
+// a learner drew), quantised to bytes like the files. Checks sizes and labels.
+Dataset dataset_from_floats(std::span<const float> images, std::span<const std::uint8_t> labels, Shape shape,
+                            int classes = 10);
 // Reads <dir>/<split>-images.png and <dir>/<split>-labels.idx.
 Dataset load_dataset(const std::string& dir, const std::string& split);
 

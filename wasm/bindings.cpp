@@ -232,6 +232,16 @@ class Data {
       return new Data(std::move(d));
     });
   }
+  // A small data set from JavaScript arrays: the learner's own digits.
+  static Data* from_arrays(const val& images, const val& labels, const val& shape) {
+    return guarded([&] {
+      const cnn::Shape s{checked_int(shape, "c", 1, 1, 4), checked_int(shape, "h", 28, 1, 1024),
+                         checked_int(shape, "w", 28, 1, 1024)};
+      auto pixels = float_array(images, "images");
+      auto classes = byte_array(labels, "labels");
+      return new Data(std::make_shared<cnn::Dataset>(cnn::dataset_from_floats(pixels, classes, s)));
+    });
+  }
   explicit Data(std::shared_ptr<cnn::Dataset> d) : d_(std::move(d)) {}
   int count() const { return d_->count(); }
   int label(int i) const { return guarded([&] { return d_->labels.at(check(i)); }); }
@@ -383,6 +393,7 @@ EMSCRIPTEN_BINDINGS(cnn_engine) {
 
   class_<Data>("Data")
       .constructor(&Data::create, allow_raw_pointers())
+      .class_function("fromArrays", &Data::from_arrays, allow_raw_pointers())
       .function("count", &Data::count)
       .function("label", &Data::label)
       .function("image", &Data::image)
