@@ -15,13 +15,19 @@ Shape Residual::setup(Shape in) {
   // The body is set up for batch 1 here; reserve() sizes it for the real batch.
   const Shape out = body_.setup(in, 1);
   projection_.reset();
+  stride_ = 1;
   if (!(out == in)) {
     if (in.h % out.h != 0 || in.w % out.w != 0 || in.h / out.h != in.w / out.w)
       throw SpecError("the block maps " + in.str() + " to " + out.str() +
                       ": a 1×1 projection shortcut needs the same whole downsampling factor on both axes");
-    projection_ = std::make_unique<Conv2D>(ConvOptions{out.c, 1, in.h / out.h, 0});
-    projection_->in_shape = in;
-    projection_->out_shape = projection_->setup(in);
+    // A 1×1 conv with stride f reads every f-th pixel. Conv2D would refuse
+    // that geometry ((H − 1)/f is never whole when f divides H), so the block
+    // picks those pixels itself and projects them with a stride-1 1×1 conv.
+    stride_ = in.h / out.h;
+    const Shape picked{in.c, out.h, out.w};
+    projection_ = std::make_unique<Conv2D>(ConvOptions{out.c, 1, 1, 0});
+    projection_->in_shape = picked;
+    projection_->out_shape = projection_->setup(picked);
   }
   return out;
 }
@@ -58,6 +64,10 @@ void Residual::reserve(int max_batch) {
   if (projection_) {
     projection_->reserve(max_batch);
     shortcut_out_.assign(std::size_t(max_batch) * out_shape.size(), 0);
+    if (stride_ > 1) {
+      picked_.assign(std::size_t(max_batch) * projection_->in_shape.size(), 0);
+      picked_dx_.assign(picked_.size(), 0);
+    }
   }
   shortcut_dx_.assign(std::size_t(max_batch) * in_shape.size(), 0);
 }
@@ -73,7 +83,18 @@ void Residual::forward(const float* x, float* y, int n, Mode mode) {
   const std::size_t count = std::size_t(n) * out_shape.size();
   const float* shortcut = x;
   if (projection_) {
-    projection_->forward(x, shortcut_out_.data(), n, mode);
+    const float* px = x;
+    if (stride_ > 1) {
+      // picked (N,C,H/f,W/f) = x[:, :, ::f, ::f]
+      const Shape p = projection_->in_shape;
+      for (int i = 0; i < n * p.c; ++i)
+        for (int oy = 0; oy < p.h; ++oy)
+          for (int ox = 0; ox < p.w; ++ox)
+            picked_[(std::size_t(i) * p.h + oy) * p.w + ox] =
+                x[(std::size_t(i) * in_shape.h + oy * stride_) * in_shape.w + ox * stride_];
+      px = picked_.data();
+    }
+    projection_->forward(px, shortcut_out_.data(), n, mode);
     shortcut = shortcut_out_.data();
   }
   for (std::size_t i = 0; i < count; ++i) y[i] = f[i] + shortcut[i];
@@ -83,7 +104,18 @@ void Residual::backward(const float* x, const float*, const float* dy, float* dx
   // Both paths receive dy unchanged; their input gradients add up.
   const std::size_t in_count = std::size_t(n) * in_shape.size();
   body_.backward(x, dy, dx, n);
-  if (projection_) {
+  if (projection_ && stride_ > 1) {
+    projection_->backward(picked_.data(), shortcut_out_.data(), dy, dx ? picked_dx_.data() : nullptr, n);
+    if (dx) {
+      // Each picked pixel came from one input pixel: add its gradient there.
+      const Shape p = projection_->in_shape;
+      for (int i = 0; i < n * p.c; ++i)
+        for (int oy = 0; oy < p.h; ++oy)
+          for (int ox = 0; ox < p.w; ++ox)
+            dx[(std::size_t(i) * in_shape.h + oy * stride_) * in_shape.w + ox * stride_] +=
+                picked_dx_[(std::size_t(i) * p.h + oy) * p.w + ox];
+    }
+  } else if (projection_) {
     projection_->backward(x, shortcut_out_.data(), dy, dx ? shortcut_dx_.data() : nullptr, n);
     if (dx)
       for (std::size_t i = 0; i < in_count; ++i) dx[i] += shortcut_dx_[i];

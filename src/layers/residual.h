@@ -33,6 +33,8 @@ class Residual : public Layer {
  private:
   Sequence body_;
   std::unique_ptr<Conv2D> projection_;
+  int stride_ = 1;                         // the projection's downsampling factor
+  std::vector<float> picked_, picked_dx_;  // every stride-th input pixel, and its gradient
   std::vector<float> shortcut_out_, shortcut_dx_;
   int max_batch_ = 0;
 };

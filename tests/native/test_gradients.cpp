@@ -1,0 +1,179 @@
+// Finite-difference gradient checks for every layer kind, with respect to the
+// layer's input and its parameters, on small odd shapes (see gradcheck.h).
+// Each case is a one-layer (or two-layer) network, batch 3 in a network built
+// for 4, so a layer that strides by the max batch instead of N shows up.
+#include <doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "gradcheck.h"
+#include "network.h"
+
+namespace {
+
+using gradcheck::Options;
+using gradcheck::Report;
+
+enum class Fill { Uniform, AwayFromZero, Distinct };
+
+struct Case {
+  cnn::Network net;
+  std::vector<float> x, r;
+  int n;
+  Case(const std::string& spec, Fill fill, int batch, std::uint64_t seed) : net(spec + "\nloss mse", batch + 1), n(batch) {
+    cnn::Rng rng(seed);
+    net.init(seed);
+    // Random biases, γ and β too: zero biases would hide a bias gradient bug.
+    gradcheck::fill_uniform(rng, net.params());
+    x.resize(std::size_t(n) * net.input_shape().size());
+    if (fill == Fill::Uniform) gradcheck::fill_uniform(rng, x);
+    if (fill == Fill::AwayFromZero) gradcheck::fill_away_from_zero(rng, x);
+    if (fill == Fill::Distinct) gradcheck::fill_distinct(rng, x);
+    r.resize(std::size_t(n) * net.output_shape().size());
+    gradcheck::fill_uniform(rng, r);
+  }
+  Report check(Options o = {}) { return gradcheck::check(net, x, n, gradcheck::weighted_sum(r), o); }
+};
+
+Report check_spec(const std::string& spec, Fill fill, int n = 3, Options o = {}) {
+  Case c(spec, fill, n, 17);
+  return c.check(o);
+}
+
+void check_all(const std::vector<std::string>& specs, Fill fill, int n = 3, Options o = {}) {
+  for (const auto& spec : specs) {
+    CAPTURE(spec);
+    CHECK_GRADIENTS(check_spec(spec, fill, n, o));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("the gradient check itself catches a wrong gradient") {
+  // The same layer and loss, but the claimed dL/dy is off by 3% or has two
+  // entries swapped: the checker must notice, or its passes mean nothing.
+  Case c("input 3x5x5\nconv 4 k=3 p=1", Fill::Uniform, 3, 5);
+  CHECK(c.check().failed == 0);
+  auto scaled = gradcheck::weighted_sum(c.r);
+  scaled.gradient = [&](const float*, float* dy) {
+    for (std::size_t i = 0; i < c.r.size(); ++i) dy[i] = 1.03f * c.r[i];
+  };
+  CHECK(gradcheck::check(c.net, c.x, c.n, scaled).failed > 0);
+  auto swapped = gradcheck::weighted_sum(c.r);
+  swapped.gradient = [&](const float*, float* dy) {
+    std::copy(c.r.begin(), c.r.end(), dy);
+    std::swap(dy[0], dy[1]);
+  };
+  CHECK(gradcheck::check(c.net, c.x, c.n, swapped).failed > 0);
+}
+
+TEST_CASE("gradients: convolution (stride, padding, 1x1, odd channel counts)") {
+  check_all({"input 3x7x7\nconv 5 k=3 p=1",       // 'same' padding
+             "input 3x7x7\nconv 5 k=3 s=2 p=1",   // stride 2: 7 → 4
+             "input 5x7x9\nconv 3 k=3 s=2",       // non-square: 7×9 → 3×4
+             "input 3x5x5\nconv 5 k=1",           // 1×1 reads the input directly
+             "input 5x7x7\nconv 3 k=1 s=2",       // 1×1 with stride goes through im2col
+             "input 1x5x5\nconv 1 k=5",           // one output pixel
+             "input 3x5x5\nconv 4 k=3 p=2",       // padding wider than the output shrinks
+             "input 2x6x6\nconv 7 k=2 s=2"},      // kernel = stride, no overlap
+            Fill::Uniform);
+}
+
+TEST_CASE("gradients: pooling, kernel = stride and kernel ≠ stride") {
+  // Max pooling needs distinct values: a tie within ±ε moves the arg-max.
+  const std::vector<std::string> geometries = {"2 s=2\n", "3 s=2\n", "2 s=3\n", "3 s=1\n"};
+  for (const char* kind : {"maxpool ", "avgpool ", "l2pool "})
+    for (const auto& g : geometries) {
+      const std::string input = g == "2 s=3\n" ? "input 2x8x8\n" : g == "2 s=2\n" ? "input 3x6x6\n" : "input 3x7x7\n";
+      const std::string spec = input + kind + g;
+      CAPTURE(spec);
+      CHECK_GRADIENTS(check_spec(spec, std::string(kind) == "maxpool " ? Fill::Distinct : Fill::AwayFromZero));
+    }
+}
+
+TEST_CASE("gradients: dense and flatten") {
+  check_all({"input 3x3x3\ndense 7", "input 13x1x1\ndense 1", "input 1x1x1\ndense 5", "input 3x3x5\nflatten",
+             "input 3x3x5\nflatten\ndense 4"},
+            Fill::Uniform);
+}
+
+TEST_CASE("gradients: activations, away from their kinks") {
+  check_all({"input 3x5x5\nrelu", "input 3x5x5\nleaky_relu a=0.1", "input 3x5x5\nsigmoid", "input 3x5x5\ntanh",
+             "input 3x5x5\nelu a=1", "input 3x5x5\nelu a=0.5"},
+            Fill::AwayFromZero);
+  // Inputs spread to ±4: sigmoid and tanh saturate, the derivative must follow.
+  Case wide("input 2x5x3\nsigmoid\ntanh", Fill::AwayFromZero, 3, 3);
+  for (float& v : wide.x) v *= 4;
+  CHECK_GRADIENTS(wide.check());
+}
+
+TEST_CASE("gradients: maxout") {
+  check_all({"input 6x3x3\nmaxout 2", "input 9x3x1\nmaxout 3", "input 5x2x3\nmaxout 5"}, Fill::Distinct);
+}
+
+TEST_CASE("gradients: dropout with a fixed mask") {
+  Case c("input 3x5x5\ndropout keep=0.6", Fill::AwayFromZero, 3, 9);
+  CHECK_GRADIENTS(c.check());
+  // The check is only meaningful if some values were really dropped and the
+  // rest scaled by 1/keep.
+  const float* y = c.net.activation(0);
+  int dropped = 0, scaled = 0;
+  for (std::size_t i = 0; i < c.x.size(); ++i) {
+    dropped += y[i] == 0.0f;
+    scaled += y[i] == doctest::Approx(c.x[i] / 0.6f);
+  }
+  CHECK(dropped > 0);
+  CHECK(scaled > 0);
+  CHECK(dropped + scaled == int(c.x.size()));
+}
+
+TEST_CASE("gradients: batch norm in training mode, conv and dense outputs") {
+  // In training the batch statistics depend on every input, so dx has the
+  // full three-term form; this is where a missing term shows.
+  check_all({"input 5x3x3\nbatchnorm",          // (N,C,H,W): statistics over N·H·W
+             "input 7x1x1\nbatchnorm",          // dense outputs: statistics over N
+             "input 3x5x5\nconv 5 k=3\nbatchnorm", "input 6x1x1\ndense 5\nbatchnorm"},
+            Fill::Uniform, 5);
+}
+
+TEST_CASE("gradients: residual blocks, identity and projection shortcuts") {
+  check_all({"input 3x5x5\nresidual\nconv 3 k=3 p=1\ntanh\nconv 3 k=3 p=1\nend",  // identity
+             "input 3x5x5\nresidual\nconv 5 k=3 p=1\nbatchnorm\nend",              // 1×1 projection 3 → 5 channels
+             "input 3x6x6\nresidual\nconv 4 k=2 s=2\nend",                         // stride-2 projection 6 → 3
+             "input 2x4x4\nresidual\nconv 2 k=3 p=1\nend\nresidual\nsigmoid\nend\ndense 3"},
+            Fill::Uniform);
+}
+
+TEST_CASE("frozen layers get no parameter gradient but still pass the gradient down") {
+  const std::string spec = "input 2x6x6\nconv 3 k=3\ntanh\nconv 4 k=3\ntanh\ndense 5";
+  Case open(spec, Fill::Uniform, 3, 21), frozen(spec, Fill::Uniform, 3, 21);
+  frozen.net.set_frozen(2, true);
+  for (Case* c : {&open, &frozen}) {
+    c->net.forward(c->x.data(), c->n, cnn::Mode::Train);
+    c->net.zero_grads();
+    c->net.backward(c->x.data(), c->r.data(), c->n);
+  }
+  const auto frozen_params = frozen.net.layer_params(2);
+  const std::size_t lo = std::size_t(frozen_params.data() - frozen.net.params().data()), hi = lo + frozen_params.size();
+  double below = 0;  // the first conv's gradient exists only if dy went through the frozen layer
+  for (std::size_t i = 0; i < open.net.grads().size(); ++i) {
+    CAPTURE(i);
+    if (i >= lo && i < hi)
+      CHECK(frozen.net.grads()[i] == 0.0f);
+    else
+      CHECK(frozen.net.grads()[i] == open.net.grads()[i]);
+    if (i < lo) below += std::fabs(frozen.net.grads()[i]);
+  }
+  CHECK(below > 0);
+  // Freezing the lowest layer lets backward stop above it: the layers above
+  // must still get their full gradient.
+  Case bottom(spec, Fill::Uniform, 3, 21);
+  bottom.net.set_frozen(0, true);
+  bottom.net.forward(bottom.x.data(), bottom.n, cnn::Mode::Train);
+  bottom.net.zero_grads();
+  bottom.net.backward(bottom.x.data(), bottom.r.data(), bottom.n);
+  const std::size_t first = bottom.net.layer_params(0).size();
+  for (std::size_t i = 0; i < bottom.net.grads().size(); ++i)
+    CHECK(bottom.net.grads()[i] == (i < first ? 0.0f : open.net.grads()[i]));
+}
