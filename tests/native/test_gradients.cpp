@@ -177,3 +177,74 @@ TEST_CASE("frozen layers get no parameter gradient but still pass the gradient d
   for (std::size_t i = 0; i < bottom.net.grads().size(); ++i)
     CHECK(bottom.net.grads()[i] == (i < first ? 0.0f : open.net.grads()[i]));
 }
+
+// ---- whole networks, through the engine's own losses ----
+
+namespace {
+
+struct NetCase {
+  cnn::Network net;
+  std::vector<float> x;
+  std::vector<std::uint8_t> labels;
+  NetCase(const std::string& spec, int n, std::uint64_t seed) : net(spec, n + 1) {
+    cnn::Rng rng(seed);
+    net.init(seed);
+    x.resize(std::size_t(n) * net.input_shape().size());
+    gradcheck::fill_uniform(rng, x, 0.0f, 1.0f);  // pixel-like inputs
+    for (int i = 0; i < n; ++i) labels.push_back(std::uint8_t(rng.below(std::uint32_t(net.output_shape().size()))));
+  }
+  gradcheck::Report check(Options o = {}) {
+    return gradcheck::check(net, x, int(labels.size()), gradcheck::engine_loss(net, labels), o);
+  }
+};
+
+// ReLU and max-pool networks cross kinks somewhere; the coordinates whose
+// step changes a ReLU sign or a max-pool arg-max are skipped (gradcheck.h).
+// With ε = 1e-2 that is 10-45% of them (ε = 1e-3 skips fewer but its float
+// noise needs a 5× looser tolerance); the rest must match tightly.
+void check_with_kinks(NetCase& c, Options o = {}) {
+  o.skip_kinks = true;
+  const gradcheck::Report r = c.check(o);
+  INFO(r);
+  CHECK(r.failed == 0);
+  CHECK(r.checked > 300);
+  CHECK(r.skipped <= r.checked);
+}
+
+const char* kTinyLenet =
+    "input 1x12x12\nconv 3 k=5 p=2\nrelu\nmaxpool 2\nconv 5 k=3\nrelu\nmaxpool 2\ndense 7\nrelu\ndense 4\n";
+
+}  // namespace
+
+TEST_CASE("gradients: the losses w.r.t. their inputs") {
+  // A network that is only 'flatten' hands the logits straight to the loss.
+  for (std::string loss : {"", "loss mse\n"}) {
+    NetCase c("input 5x1x1\nflatten\n" + loss, 4, 3);
+    for (float& v : c.x) v = 6 * v - 3;  // logits in ±3
+    CAPTURE(loss);
+    CHECK_GRADIENTS(c.check());
+  }
+}
+
+TEST_CASE("gradients: LeNet-5-like network, softmax cross-entropy and MSE") {
+  for (std::string loss : {"", "loss mse\n"}) {
+    CAPTURE(loss);
+    NetCase c(kTinyLenet + loss, 4, 11);
+    check_with_kinks(c);
+  }
+}
+
+TEST_CASE("gradients: the original LeNet-5 style (tanh, average pooling) has no kinks to skip") {
+  NetCase c("input 1x12x12\nconv 3 k=5 p=2\ntanh\navgpool 2\nconv 5 k=3\ntanh\navgpool 2\ndense 7\nsigmoid\ndense 4\n",
+            4, 13);
+  CHECK_GRADIENTS(c.check());
+}
+
+TEST_CASE("gradients: a small residual network with batch norm and dropout") {
+  NetCase c("input 2x8x8\nconv 4 k=3 p=1\nbatchnorm\nrelu\n"
+            "residual\nconv 4 k=3 p=1\nbatchnorm\nrelu\nconv 4 k=3 p=1\nend\nrelu\n"
+            "residual\nconv 6 k=2 s=2\nbatchnorm\nend\n"
+            "dropout keep=0.7\navgpool 2\ndense 5\n",
+            4, 17);
+  check_with_kinks(c);
+}
