@@ -82,8 +82,10 @@ void check_counts(const Network& net, const Parsed& p) {
 }
 
 void apply(Network& net, std::span<const std::uint8_t> bytes, const Parsed& p) {
-  std::memcpy(net.params().data(), bytes.data() + p.params_at, 4 * p.param_count);
-  std::memcpy(net.state().data(), bytes.data() + p.state_at, 4 * p.state_count);
+  // memcpy with a null pointer is undefined even for 0 bytes, and a network
+  // without batch norm has an empty (null) state arena.
+  if (p.param_count) std::memcpy(net.params().data(), bytes.data() + p.params_at, 4 * p.param_count);
+  if (p.state_count) std::memcpy(net.state().data(), bytes.data() + p.state_at, 4 * p.state_count);
   net.zero_grads();
 }
 
