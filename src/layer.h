@@ -10,6 +10,7 @@
 // dropout masks) is allocated once in reserve(), never in forward().
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <stdexcept>
@@ -35,6 +36,14 @@ enum class Init { He, Xavier, LeCun };
 struct SpecError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+// The most floats a network may need to train at its max batch (weights,
+// gradients, optimiser moments, activations, scratch): 1 GiB. A one-line spec
+// could otherwise ask for terabytes, and the bound keeps every int index in
+// the kernels below 2^31 and every size_t product exact on 32-bit wasm.
+// Sequence::setup enforces it (in 64-bit arithmetic) before allocating;
+// layers whose weights grow with a product check their own count.
+inline constexpr std::uint64_t kMaxNetworkFloats = std::uint64_t(1) << 28;
 
 class Layer {
  public:
@@ -64,6 +73,9 @@ class Layer {
       out.push_back({offset + decayed_count(), param_count() - decayed_count(), false, frozen_});
   }
   virtual void reserve(int max_batch) {}
+  // Floats per sample that reserve() allocates beyond the output (im2col
+  // columns, masks, a residual block's inner activations): for the budget.
+  virtual std::uint64_t scratch_per_sample() const { return out_shape.size(); }
 
   virtual void forward(const float* x, float* y, int n, Mode mode) = 0;
   virtual void backward(const float* x, const float* y, const float* dy, float* dx, int n) = 0;

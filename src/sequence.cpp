@@ -10,14 +10,31 @@ Shape Sequence::setup(Shape in, int max_batch) {
   Shape s = in;
   outputs_.clear();
   grads_.clear();
+  // The memory budget, counted before anything is allocated for a layer:
+  // per sample the input, each output and its gradient and the layer's
+  // scratch; once, weights ×5 (gradients, two optimiser moments, the
+  // trainer's last good copy) and saved state ×2.
+  floats_per_sample_ = in.size();
+  std::uint64_t fixed = 0;
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     try {
       s = layers_[i]->setup(s);
+      const std::uint64_t out_floats = std::uint64_t(s.c) * std::uint64_t(s.h) * std::uint64_t(s.w);
+      if (out_floats > kMaxNetworkFloats)
+        throw SpecError("its output " + s.str() + " is larger than the engine's limit of " +
+                        std::to_string(kMaxNetworkFloats) + " values");
+      layers_[i]->in_shape = i == 0 ? in : layers_[i - 1]->out_shape;
+      layers_[i]->out_shape = s;
+      floats_per_sample_ += 2 * out_floats + layers_[i]->scratch_per_sample();
+      fixed += 5 * std::uint64_t(layers_[i]->param_count()) + 2 * std::uint64_t(layers_[i]->state_count());
+      if (fixed > kMaxNetworkFloats || floats_per_sample_ > (kMaxNetworkFloats - fixed) / std::uint64_t(max_batch))
+        throw SpecError("the network needs more than " + std::to_string(kMaxNetworkFloats * 4 >> 20) +
+                        " MiB to train at batch " + std::to_string(max_batch) + " (" +
+                        std::to_string(floats_per_sample_) + " values per sample, " + std::to_string(fixed / 5) +
+                        " parameters so far); use fewer or smaller layers, smaller images or a smaller batch");
     } catch (const SpecError& e) {
       throw SpecError("layer " + std::to_string(i + 1) + " (" + layers_[i]->spec() + "): " + e.what());
     }
-    layers_[i]->in_shape = i == 0 ? in : layers_[i - 1]->out_shape;
-    layers_[i]->out_shape = s;
     layers_[i]->reserve(max_batch);
     outputs_.emplace_back(std::size_t(max_batch) * s.size());
     grads_.emplace_back(std::size_t(max_batch) * s.size());

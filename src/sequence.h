@@ -36,12 +36,15 @@ class Sequence {
   Shape in_shape() const { return in_; }
   Shape out_shape() const { return layers_.empty() ? in_ : layers_.back()->out_shape; }
   int max_batch() const { return max_batch_; }
+  // What one sample costs in activations, gradients and scratch (the budget).
+  std::uint64_t floats_per_sample() const { return floats_per_sample_; }
 
  private:
   std::vector<LayerPtr> layers_;
   std::vector<std::vector<float>> outputs_, grads_;
   Shape in_;
   int max_batch_ = 0;
+  std::uint64_t floats_per_sample_ = 0;
 };
 
 }  // namespace cnn

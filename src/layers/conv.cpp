@@ -35,6 +35,13 @@ Shape Conv2D::setup(Shape in) {
   if (o_.pad >= o_.kernel) throw SpecError("padding " + std::to_string(o_.pad) + " must be smaller than the kernel");
   const int oh = conv_output_size(in.h, o_.kernel, o_.pad, o_.stride, "height");
   const int ow = conv_output_size(in.w, o_.kernel, o_.pad, o_.stride, "width");
+  // Checked in 64 bits before geo_'s int products or weight_count() can wrap.
+  const std::uint64_t rows = std::uint64_t(in.c) * o_.kernel * o_.kernel;
+  if (rows * std::uint64_t(o_.filters) > kMaxNetworkFloats || rows * std::uint64_t(oh) * ow > kMaxNetworkFloats)
+    throw SpecError(std::to_string(o_.filters) + " filters of " + std::to_string(in.c) + "×" +
+                    std::to_string(o_.kernel) + "×" + std::to_string(o_.kernel) + " over " + std::to_string(oh) + "×" +
+                    std::to_string(ow) + " positions are more than the engine's limit of " +
+                    std::to_string(kMaxNetworkFloats) + " values");
   geo_ = {in.c, in.h, in.w, o_.kernel, o_.kernel, o_.stride, o_.pad, oh, ow};
   return {o_.filters, oh, ow};
 }

@@ -11,6 +11,9 @@ using kernels::Gemm;
 
 Shape Dense::setup(Shape in) {
   if (outputs_ < 1) throw SpecError("a dense layer needs at least 1 output");
+  if (std::uint64_t(outputs_) * in.size() > kMaxNetworkFloats)
+    throw SpecError(std::to_string(outputs_) + " × " + std::to_string(in.size()) +
+                    " weights are more than the engine's limit of " + std::to_string(kMaxNetworkFloats));
   inputs_ = int(in.size());
   return {outputs_, 1, 1};
 }

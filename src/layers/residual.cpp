@@ -72,6 +72,12 @@ void Residual::reserve(int max_batch) {
   shortcut_dx_.assign(std::size_t(max_batch) * in_shape.size(), 0);
 }
 
+// The body's activations and scratch, the shortcut's output and gradient.
+std::uint64_t Residual::scratch_per_sample() const {
+  return body_.floats_per_sample() + in_shape.size() + out_shape.size() +
+         (projection_ ? projection_->scratch_per_sample() : 0);
+}
+
 void Residual::set_frozen(bool f) {
   Layer::set_frozen(f);
   for (int i = 0; i < body_.size(); ++i) body_.layer(i).set_frozen(f);
