@@ -3,15 +3,12 @@
 #include <algorithm>
 #include <cmath>
 
+#include "format.h"
+
 namespace cnn {
 
 std::string Activation::spec() const {
-  auto a = [&] {
-    std::string s = std::to_string(alpha_);
-    s.erase(s.find_last_not_of('0') + 1);
-    if (s.back() == '.') s.pop_back();
-    return s;
-  };
+  auto a = [&] { return format_option(alpha_); };
   switch (kind_) {
     case ActivationKind::Relu: return "relu";
     case ActivationKind::LeakyRelu: return "leaky_relu a=" + a();

@@ -3,13 +3,12 @@
 #include <algorithm>
 #include <cmath>
 
+#include "format.h"
+
 namespace cnn {
 
 std::string BatchNorm::spec() const {
-  std::string s = std::to_string(momentum_);
-  s.erase(s.find_last_not_of('0') + 1);
-  if (s.back() == '.') s.pop_back();
-  return "batchnorm momentum=" + s;
+  return "batchnorm momentum=" + format_option(momentum_);
 }
 
 Shape BatchNorm::setup(Shape in) {

@@ -2,13 +2,12 @@
 
 #include <algorithm>
 
+#include "format.h"
+
 namespace cnn {
 
 std::string Dropout::spec() const {
-  std::string s = std::to_string(keep_);
-  s.erase(s.find_last_not_of('0') + 1);
-  if (s.back() == '.') s.pop_back();
-  return "dropout keep=" + s;
+  return "dropout keep=" + format_option(keep_);
 }
 
 Shape Dropout::setup(Shape in) {
