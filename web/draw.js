@@ -1,0 +1,153 @@
+// The drawing pad: a canvas that records strokes from a mouse, a finger or a
+// pen through pointer events. Strokes are kept as points in units of the pad
+// (0..1 across, y down), so the pad can resize without losing the digit and
+// preprocessing gets the geometry rather than screen pixels.
+//
+// One pointer at a time draws (a second finger is ignored, not a new stroke);
+// pointer capture keeps a stroke alive when it leaves the canvas, and the
+// page's CSS sets touch-action: none so drawing never scrolls the page.
+
+// On-screen pen diameter as a fraction of the pad: close to what the network
+// sees for a digit that fills most of the pad.
+const SCREEN_PEN = 0.075;
+
+export function createDrawingPad(canvas, { onStrokeEnd, onChange } = {}) {
+  const ctx = canvas.getContext('2d');
+  const strokes = [];
+  let active = null; // { pointerId, stroke, rect }
+
+  const style = () => getComputedStyle(canvas);
+  const inkColour = () => style().getPropertyValue('--pad-ink').trim() || '#fff';
+
+  // The backing store follows the CSS size × devicePixelRatio, so lines stay crisp.
+  const fitBackingStore = () => {
+    const rect = canvas.getBoundingClientRect();
+    const dpr = window.devicePixelRatio || 1;
+    const w = Math.max(1, Math.round(rect.width * dpr));
+    const h = Math.max(1, Math.round(rect.height * dpr));
+    if (canvas.width !== w || canvas.height !== h) {
+      canvas.width = w;
+      canvas.height = h;
+      redraw();
+    }
+  };
+
+  const setPen = () => {
+    ctx.strokeStyle = ctx.fillStyle = inkColour();
+    ctx.lineWidth = SCREEN_PEN * canvas.width;
+    ctx.lineCap = 'round';
+    ctx.lineJoin = 'round';
+  };
+
+  const toCanvas = ([x, y]) => [x * canvas.width, y * canvas.height];
+
+  const drawDot = (p) => {
+    const [x, y] = toCanvas(p);
+    ctx.beginPath();
+    ctx.arc(x, y, ctx.lineWidth / 2, 0, Math.PI * 2);
+    ctx.fill();
+  };
+
+  const drawSegment = (a, b) => {
+    const [ax, ay] = toCanvas(a);
+    const [bx, by] = toCanvas(b);
+    ctx.beginPath();
+    ctx.moveTo(ax, ay);
+    ctx.lineTo(bx, by);
+    ctx.stroke();
+  };
+
+  function redraw() {
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    setPen();
+    for (const stroke of strokes) {
+      if (stroke.length === 1) drawDot(stroke[0]);
+      else {
+        ctx.beginPath();
+        stroke.forEach((p, i) => {
+          const [x, y] = toCanvas(p);
+          if (i === 0) ctx.moveTo(x, y);
+          else ctx.lineTo(x, y);
+        });
+        ctx.stroke();
+      }
+    }
+  }
+
+  const pointAt = (event, rect) => [
+    Math.min(1, Math.max(0, (event.clientX - rect.left) / rect.width)),
+    Math.min(1, Math.max(0, (event.clientY - rect.top) / rect.height)),
+  ];
+
+  const changed = () => {
+    canvas.dataset.strokes = String(strokes.length);
+    onChange?.(strokes);
+  };
+
+  canvas.addEventListener('pointerdown', (event) => {
+    if (active || (event.pointerType === 'mouse' && event.button !== 0)) return;
+    event.preventDefault();
+    fitBackingStore();
+    canvas.setPointerCapture?.(event.pointerId);
+    const rect = canvas.getBoundingClientRect();
+    const stroke = [pointAt(event, rect)];
+    strokes.push(stroke);
+    active = { pointerId: event.pointerId, stroke, rect };
+    setPen();
+    drawDot(stroke[0]);
+    changed();
+  });
+
+  canvas.addEventListener('pointermove', (event) => {
+    if (!active || event.pointerId !== active.pointerId) return;
+    event.preventDefault();
+    // Coalesced events carry every sample the device sent since the last
+    // frame: smooth curves from fast pens.
+    const samples = event.getCoalescedEvents?.() ?? [];
+    for (const sample of samples.length ? samples : [event]) {
+      const p = pointAt(sample, active.rect);
+      const last = active.stroke[active.stroke.length - 1];
+      if (p[0] === last[0] && p[1] === last[1]) continue;
+      active.stroke.push(p);
+      drawSegment(last, p);
+    }
+  });
+
+  const finish = (event) => {
+    if (!active || event.pointerId !== active.pointerId) return;
+    active = null;
+    changed();
+    onStrokeEnd?.(strokes);
+  };
+  canvas.addEventListener('pointerup', finish);
+  canvas.addEventListener('pointercancel', finish);
+  canvas.addEventListener('lostpointercapture', finish);
+  // A long press must not open a context menu over the pad.
+  canvas.addEventListener('contextmenu', (event) => event.preventDefault());
+
+  new ResizeObserver(fitBackingStore).observe(canvas);
+  fitBackingStore();
+
+  return {
+    get strokes() {
+      return strokes;
+    },
+    get drawing() {
+      return active !== null;
+    },
+    clear() {
+      strokes.length = 0;
+      active = null;
+      redraw();
+      changed();
+    },
+    // Replaces the drawing (e.g. a digit from a data set), points in 0..1.
+    setStrokes(next) {
+      strokes.length = 0;
+      for (const stroke of next) strokes.push(stroke.map(([x, y]) => [x, y]));
+      redraw();
+      changed();
+    },
+    redraw,
+  };
+}

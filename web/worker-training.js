@@ -1,0 +1,150 @@
+// One training run inside the worker: an engine Training over the current
+// model and the training data, driven in time slices. After each slice it
+// reports to the page through callbacks (stats, test accuracy, the drawn
+// digit's new prediction), then yields so the worker can read its messages.
+
+// A slice aims at this much training, then yields: short enough that Pause
+// feels instant, long enough that the per-slice overhead stays small.
+const SLICE_MS = 40;
+// Stats go to the page at most this often (one chart point each).
+const STATS_EVERY_MS = 250;
+// The test subset is evaluated about this often while training.
+const TEST_EVERY_MS = 1500;
+// The drawn digit is re-classified about this often while training.
+const PREDICT_EVERY_MS = 150;
+
+export class TrainingRun {
+  // hooks: { onStats(stats), onSubsetTest(), onEpochEnd(): generator, onPredict(), onStop(reason) }
+  constructor(engine, model, trainData, options, hooks) {
+    this.engine = engine;
+    this.training = new engine.Training(model, trainData, options);
+    this.trainCount = trainData.count();
+    this.options = { ...options };
+    this.hooks = hooks;
+    this.running = false;
+    this.imagesSeen = 0;
+    this.epoch = 0;
+    this.stepsPerSlice = 1;
+    this.resetWindow();
+  }
+
+  resetWindow() {
+    this.window = { loss: 0, correct: 0, images: 0, trainMs: 0, steps: 0 };
+  }
+
+  // Optimiser settings change live; the engine checks them.
+  setOptions(options) {
+    this.training.setOptions(options);
+    this.options = { ...options };
+  }
+
+  delete() {
+    this.running = false;
+    this.training.delete();
+  }
+
+  // Runs `steps` minibatches, folding their statistics into the window.
+  // Returns the engine's result.
+  runSteps(steps) {
+    const start = performance.now();
+    const r = this.training.step(steps);
+    const ms = performance.now() - start;
+    this.window.loss += r.loss * r.images;
+    this.window.correct += r.accuracy * r.images;
+    this.window.images += r.images;
+    this.window.trainMs += ms;
+    this.window.steps += r.steps;
+    this.imagesSeen = r.imagesSeen;
+    this.epoch = r.epoch;
+    this.learningRate = r.learningRate;
+    return { result: r, ms };
+  }
+
+  // Sends the window's averages as one stats point and starts a new window.
+  flushStats() {
+    const w = this.window;
+    if (w.images === 0) return;
+    this.hooks.onStats({
+      imagesSeen: this.imagesSeen,
+      epoch: this.epoch,
+      epochs: this.options.epochs,
+      loss: w.loss / w.images,
+      accuracy: w.correct / w.images,
+      imagesPerSecond: w.trainMs > 0 ? (w.images / w.trainMs) * 1000 : 0,
+      learningRate: this.learningRate,
+      steps: w.steps,
+    });
+    this.resetWindow();
+  }
+
+  // One minibatch, for the Step button.
+  *singleStep() {
+    const { result } = this.runSteps(1);
+    this.flushStats();
+    if (result.diverged) this.hooks.onStop(divergedMessage(this.options));
+    this.hooks.onPredict();
+    this.hooks.onSubsetTest();
+    yield;
+  }
+
+  // The training job: slices until paused, finished or diverged.
+  *run() {
+    this.running = true;
+    let lastStats = performance.now();
+    let lastTest = lastStats;
+    let lastPredict = lastStats;
+    while (this.running) {
+      if (this.epoch >= this.options.epochs) {
+        this.running = false;
+        this.hooks.onStop({ kind: 'done', message: `Finished ${formatEpochs(this.options.epochs)}. Raise Epochs to keep training, or Reset to start over.` });
+        break;
+      }
+      const epochBefore = Math.floor(this.epoch);
+      const { result, ms } = this.runSteps(this.stepsPerSlice);
+      // Adapt the slice to this machine and batch size (smoothed, ≥ 1 step).
+      const perStep = ms / Math.max(1, result.steps);
+      const ideal = Math.max(1, Math.floor(SLICE_MS / Math.max(perStep, 0.01)));
+      this.stepsPerSlice = Math.max(1, Math.round(0.5 * this.stepsPerSlice + 0.5 * ideal));
+
+      if (result.diverged) {
+        this.running = false;
+        this.flushStats();
+        this.hooks.onStop(divergedMessage(this.options));
+        break;
+      }
+      const now = performance.now();
+      if (now - lastPredict >= PREDICT_EVERY_MS) {
+        this.hooks.onPredict();
+        lastPredict = now;
+      }
+      if (now - lastStats >= STATS_EVERY_MS) {
+        this.flushStats();
+        lastStats = now;
+      }
+      if (Math.floor(this.epoch) > epochBefore) {
+        // An epoch ended: the whole test set, on the weights as they are now.
+        this.flushStats();
+        yield* this.hooks.onEpochEnd();
+        lastTest = performance.now();
+      } else if (now - lastTest >= TEST_EVERY_MS) {
+        this.hooks.onSubsetTest();
+        lastTest = performance.now();
+      }
+      yield;
+    }
+    this.flushStats();
+  }
+}
+
+function formatEpochs(epochs) {
+  return `${epochs} epoch${epochs === 1 ? '' : 's'}`;
+}
+
+function divergedMessage(options) {
+  return {
+    kind: 'diverged',
+    message:
+      `Training diverged: the loss became NaN or infinite, so the last good weights were restored. ` +
+      `Learning rate too high? ${options.learningRate} is a lot for ${options.optimizer}; try a smaller one.`,
+  };
+}
