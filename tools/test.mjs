@@ -1,0 +1,65 @@
+// `npm test`: prepares the machine, builds, and runs every test suite — the
+// native doctest suite, the same suite compiled to wasm, the Node tests of
+// the engine module, and the browser tests in headless Chromium. Prints a
+// summary table and, as its last line, "N passed, N failed". Exits non-zero
+// when anything failed.
+//
+// To add a step (a sanitizer build, a fuzz smoke run), add one entry to
+// STEPS: a name, a command, a parser for its counts if it runs tests, and
+// the steps it needs.
+//   node tools/test.mjs [--only substring[,substring…]] [--list]
+import { isMain, runCli } from './lib/common.mjs';
+import { parseDoctest, parseNodeTest, runSteps, testFiles } from './lib/steps.mjs';
+
+const node = process.execPath;
+
+export const STEPS = [
+  { name: 'prepare', command: [node, 'tools/prepare.mjs'] },
+  { name: 'build native', command: [node, 'tools/build.mjs', '--native'], after: ['prepare'] },
+  // The binary directly (not ctest) so its doctest summary is in our output;
+  // it runs from the repository root, as its tests expect (web/data, web/models).
+  { name: 'native doctest', command: ['build/native/engine_tests'], parse: parseDoctest, after: ['build native'] },
+  { name: 'build wasm', command: [node, 'tools/build.mjs', '--wasm'], after: ['prepare'] },
+  { name: 'wasm doctest', command: [node, 'build/wasm/engine_tests.js'], parse: parseDoctest, after: ['build wasm'] },
+  {
+    name: 'node tests',
+    command: () => [node, '--test', '--test-reporter=tap', ...testFiles('tests/node')],
+    parse: parseNodeTest,
+    after: ['build wasm'],
+    timeoutSeconds: 900,
+  },
+  {
+    // One file at a time: each starts its own Chromium on a 2-core machine.
+    name: 'browser tests',
+    command: () => [node, '--test', '--test-concurrency=1', '--test-reporter=tap', ...testFiles('tests/browser')],
+    parse: parseNodeTest,
+    after: ['build wasm'],
+    timeoutSeconds: 900,
+  },
+];
+
+export async function test(args = []) {
+  let steps = STEPS;
+  const only = args.indexOf('--only');
+  if (args.includes('--list')) {
+    for (const s of STEPS) console.log(s.name);
+    return true;
+  }
+  if (only >= 0) {
+    const wanted = (args[only + 1] ?? '').split(',').filter(Boolean);
+    if (!wanted.length) throw new Error('--only needs step names (see --list)');
+    steps = STEPS.filter((s) => wanted.some((w) => s.name.includes(w)));
+    if (!steps.length) throw new Error(`no step matches ${wanted.join(', ')} (see --list)`);
+  } else if (args.length) {
+    throw new Error(`unknown arguments: ${args.join(' ')} (usage: node tools/test.mjs [--only step,…] [--list])`);
+  }
+  const { ok } = await runSteps(steps);
+  return ok;
+}
+
+if (isMain(import.meta.url)) {
+  runCli(async (args) => {
+    // exitCode, not an error message: the totals line must stay the last line.
+    if (!(await test(args))) process.exitCode = 1;
+  });
+}
