@@ -1,0 +1,266 @@
+// The kernels behind conv and dense layers: the SIMD GEMM against the scalar
+// reference on every awkward shape, im2col/col2im as an adjoint pair, and the
+// layers run on both backends (and against a direct convolution) to agree.
+// These are what keep kernel optimisations honest.
+#include <doctest.h>
+
+#include <cfloat>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "gradcheck.h"
+#include "kernels/kernels.h"
+#include "network.h"
+
+namespace {
+
+namespace k = cnn::kernels;
+
+std::vector<float> random(cnn::Rng& rng, std::size_t n) {
+  std::vector<float> v(n);
+  gradcheck::fill_uniform(rng, v);
+  return v;
+}
+
+// Restores the dispatch backend however a test ends.
+struct BackendGuard {
+  k::Backend saved = k::backend();
+  ~BackendGuard() { k::set_backend(saved); }
+};
+
+constexpr float kSentinel = 12345.0f;
+
+// One GEMM both ways. Any summation order of a k-term dot product is within
+// k·u·Σ|a·b| of the exact value (u = 2⁻²⁴), so two orders differ by at most
+// twice that, plus the rounding of adding C: a bound, not a guess.
+void check_gemm(cnn::Rng& rng, int m, int n, int kk, bool ta, bool tb, float beta) {
+  const int lda = (ta ? m : kk) + 3, ldb = (tb ? kk : n) + 2, ldc = n + 5;
+  const auto a = random(rng, std::size_t(ta ? kk : m) * lda + 1);
+  const auto b = random(rng, std::size_t(tb ? n : kk) * ldb + 1);
+  std::vector<float> c0 = random(rng, std::size_t(m) * ldc);
+  for (int i = 0; i < m; ++i)
+    for (int j = n; j < ldc; ++j) c0[i * ldc + j] = kSentinel;  // the padding must not be written
+  if (beta == 0)  // beta 0 means C is not read: even NaN there must not leak
+    for (int i = 0; i < m; ++i)
+      for (int j = 0; j < n; ++j) c0[i * ldc + j] = std::numeric_limits<float>::quiet_NaN();
+  auto c_ref = c0, c_simd = c0;
+  k::gemm_reference({m, n, kk, a.data(), lda, ta, b.data(), ldb, tb, c_ref.data(), ldc, beta});
+  k::gemm_simd({m, n, kk, a.data(), lda, ta, b.data(), ldb, tb, c_simd.data(), ldc, beta});
+  int bad = 0;
+  for (int i = 0; i < m && bad < 3; ++i)
+    for (int j = 0; j < ldc && bad < 3; ++j) {
+      const std::size_t at = std::size_t(i) * ldc + j;
+      if (j >= n) {
+        if (c_simd[at] != kSentinel) {
+          ++bad;
+          FAIL_CHECK("wrote C padding at " << i << "," << j);
+        }
+        continue;
+      }
+      double magnitude = beta != 0 ? std::fabs(c0[at]) : 0;
+      for (int p = 0; p < kk; ++p)
+        magnitude += std::fabs(double(ta ? a[p * lda + i] : a[i * lda + p]) * (tb ? b[j * ldb + p] : b[p * ldb + j]));
+      const double bound = 2 * (kk + 2) * std::ldexp(1.0, -24) * magnitude + 1e-30;
+      if (!(std::fabs(double(c_simd[at]) - c_ref[at]) <= bound)) {
+        ++bad;
+        FAIL_CHECK("m=" << m << " n=" << n << " k=" << kk << " trans_a=" << ta << " trans_b=" << tb << " beta=" << beta
+                        << ": C[" << i << "][" << j << "] simd " << c_simd[at] << ", reference " << c_ref[at]);
+      }
+    }
+  CHECK(bad == 0);
+}
+
+}  // namespace
+
+TEST_CASE("SIMD is really compiled in (native x86, wasm with -msimd128)") {
+#if defined(__EMSCRIPTEN__)
+  CHECK(k::simd_compiled());  // engine_tests links the -msimd128 engine
+#elif defined(__x86_64__) || defined(__SSE2__)
+  CHECK(k::simd_compiled());
+#else
+  MESSAGE("no SIMD expected on this target");
+#endif
+  CHECK(k::backend() == k::Backend::Simd);  // the default
+}
+
+TEST_CASE("gemm_simd matches gemm_reference: odd shapes, all transposes, beta 0 and 1, padded strides") {
+  cnn::Rng rng(2024);
+  const int sizes[] = {1, 2, 3, 5, 7, 13, 17, 31, 64, 100};
+  for (int ta = 0; ta < 2; ++ta)
+    for (int tb = 0; tb < 2; ++tb)
+      for (float beta : {0.0f, 1.0f})
+        for (int m : sizes)
+          for (int n : sizes)
+            for (int kk : sizes) check_gemm(rng, m, n, kk, ta, tb, beta);
+}
+
+TEST_CASE("gemm with k = 0: C = 0 for beta 0, untouched for beta 1, on both kernels and the dispatcher") {
+  BackendGuard guard;
+  const float a[1] = {1}, b[1] = {1};
+  for (auto kernel : {&k::gemm_reference, &k::gemm_simd, &k::gemm}) {
+    std::vector<float> c = {7, 7, 7, 7, 7, 7};
+    kernel({2, 3, 0, a, 1, false, b, 3, false, c.data(), 3, 1.0f});
+    CHECK(c == std::vector<float>(6, 7.0f));
+    kernel({2, 3, 0, a, 1, false, b, 3, false, c.data(), 3, 0.0f});
+    CHECK(c == std::vector<float>(6, 0.0f));
+  }
+}
+
+TEST_CASE("im2col gathers windows with zero padding (known values)") {
+  // x 1×3×3 = 0..8, kernel 2×2, stride 1, pad 1: 4×4 outputs. Row (r, s) of
+  // the columns holds x[oy − 1 + r][ox − 1 + s], 0 outside.
+  const k::ConvGeometry g{1, 3, 3, 2, 2, 1, 1, 4, 4};
+  std::vector<float> x(9), cols(4 * 16, -1.0f);
+  for (int i = 0; i < 9; ++i) x[i] = float(i);
+  k::im2col(g, x.data(), cols.data());
+  const std::vector<float> row00 = {0, 0, 0, 0, 0, 0, 1, 2, 0, 3, 4, 5, 0, 6, 7, 8};  // tap (0,0): shifted down-right
+  const std::vector<float> row11 = {0, 1, 2, 0, 3, 4, 5, 0, 6, 7, 8, 0, 0, 0, 0, 0};  // tap (1,1): shifted up-left
+  CHECK(std::vector<float>(cols.begin(), cols.begin() + 16) == row00);
+  CHECK(std::vector<float>(cols.begin() + 48, cols.end()) == row11);
+}
+
+TEST_CASE("col2im is the adjoint of im2col: <im2col(x), c> = <x, col2im(c)>") {
+  cnn::Rng rng(77);
+  int tested = 0;
+  for (int c : {1, 3, 5})
+    for (int h : {1, 4, 7})
+      for (int w : {1, 5, 8})
+        for (int r : {1, 2, 3, 5})
+          for (int stride : {1, 2, 3})
+            for (int pad = 0; pad < r; ++pad) {
+              const int oh = (h - r + 2 * pad) / stride + 1, ow = (w - r + 2 * pad) / stride + 1;
+              if (h - r + 2 * pad < 0 || w - r + 2 * pad < 0) continue;
+              const k::ConvGeometry g{c, h, w, r, r, stride, pad, oh, ow};
+              const auto x = random(rng, std::size_t(c) * h * w);
+              const auto cols = random(rng, std::size_t(g.rows()) * g.cols());
+              std::vector<float> gathered(cols.size()), scattered(x.size(), 0.0f);
+              k::im2col(g, x.data(), gathered.data());
+              k::col2im(g, cols.data(), scattered.data());
+              double lhs = 0, rhs = 0, scale = 0;
+              for (std::size_t i = 0; i < cols.size(); ++i) lhs += double(gathered[i]) * cols[i], scale += std::fabs(cols[i]);
+              for (std::size_t i = 0; i < x.size(); ++i) rhs += double(x[i]) * scattered[i];
+              INFO("c=" << c << " h=" << h << " w=" << w << " r=" << r << " stride=" << stride << " pad=" << pad);
+              CHECK(lhs == doctest::Approx(rhs).epsilon(1e-5).scale(scale));
+              ++tested;
+            }
+  CHECK(tested > 300);
+  // col2im adds to what is there (conv backward relies on a zeroed dx).
+  const k::ConvGeometry g{1, 2, 2, 1, 1, 1, 0, 2, 2};
+  std::vector<float> dx = {1, 1, 1, 1};
+  const std::vector<float> cols = {1, 2, 3, 4};
+  k::col2im(g, cols.data(), dx.data());
+  CHECK(dx == std::vector<float>{2, 3, 4, 5});
+}
+
+namespace {
+
+// Forward (Train) and backward of a network on one backend: output, input
+// gradient and parameter gradients, concatenated.
+std::vector<float> run_on(k::Backend backend, cnn::Network& net, const std::vector<float>& x,
+                          const std::vector<float>& dy, int n) {
+  k::set_backend(backend);
+  const float* y = net.forward(x.data(), n, cnn::Mode::Train);
+  std::vector<float> all(y, y + dy.size()), dx(x.size());
+  net.zero_grads();
+  gradcheck::backward_to_input(net, x.data(), dy.data(), dx.data(), n);
+  all.insert(all.end(), dx.begin(), dx.end());
+  all.insert(all.end(), net.grads().begin(), net.grads().end());
+  return all;
+}
+
+// Runs spec on both backends with random weights, input and dy; returns the
+// reference results for further checks. Single layers get weights in ±1;
+// deep networks their usual initialisation, so activations stay O(1).
+std::vector<float> check_backends_agree(const std::string& spec, int n, std::uint64_t seed, bool init = false) {
+  BackendGuard guard;
+  cnn::Network net(cnn::resolve_spec(spec) + "\nloss mse", n + 1);
+  cnn::Rng rng(seed);
+  if (init)
+    net.init(seed);
+  else
+    gradcheck::fill_uniform(rng, net.params());
+  const auto x = random(rng, n * net.input_shape().size());
+  const auto dy = random(rng, n * net.output_shape().size());
+  const auto ref = run_on(k::Backend::Reference, net, x, dy, n);
+  const auto simd = run_on(k::Backend::Simd, net, x, dy, n);
+  REQUIRE(ref.size() == simd.size());
+  int bad = 0;
+  for (std::size_t i = 0; i < ref.size() && bad < 3; ++i)
+    if (!(std::fabs(simd[i] - ref[i]) <= 1e-4f * (1 + std::fabs(ref[i])))) {
+      ++bad;
+      FAIL_CHECK(spec << " (n=" << n << "): value " << i << " simd " << simd[i] << ", reference " << ref[i]);
+    }
+  CHECK(bad == 0);
+  return ref;
+}
+
+// The convolution by its definition, for one image and filter position.
+double direct_conv(const std::vector<float>& x, const float* w, float bias, cnn::Shape in, int kernel, int stride,
+                   int pad, int image, int filter, int oy, int ox) {
+  double sum = bias;
+  for (int c = 0; c < in.c; ++c)
+    for (int r = 0; r < kernel; ++r)
+      for (int s = 0; s < kernel; ++s) {
+        const int iy = oy * stride - pad + r, ix = ox * stride - pad + s;
+        if (iy < 0 || iy >= in.h || ix < 0 || ix >= in.w) continue;
+        sum += double(w[((filter * in.c + c) * kernel + r) * kernel + s]) *
+               x[((std::size_t(image) * in.c + c) * in.h + iy) * in.w + ix];
+      }
+  return sum;
+}
+
+}  // namespace
+
+TEST_CASE("Conv2D: SIMD and reference backends agree, and both compute the convolution") {
+  int tested = 0;
+  for (int channels : {1, 3, 5})
+    for (int filters : {1, 3, 6, 13})
+      for (int kernel : {1, 3, 5})
+        for (int stride : {1, 2})
+          for (int pad : {0, kernel / 2})
+            for (int size : {5, 7, 8}) {
+              if ((size - kernel + 2 * pad) % stride != 0 || size + 2 * pad < kernel) continue;
+              const std::string spec = "input " + std::to_string(channels) + "x" + std::to_string(size) + "x" +
+                                       std::to_string(size + (stride == 1 ? 2 : 0)) + "\nconv " + std::to_string(filters) +
+                                       " k=" + std::to_string(kernel) + " s=" + std::to_string(stride) + " p=" + std::to_string(pad);
+              const int n = 1 + tested % 3;
+              const auto ref = check_backends_agree(spec, n, 100 + tested);
+              // The reference output against the definition, on a few positions.
+              cnn::Network net(spec + "\nloss mse", n + 1);
+              cnn::Rng rng(100 + tested);
+              gradcheck::fill_uniform(rng, net.params());
+              const auto x = random(rng, n * net.input_shape().size());
+              const cnn::Shape in = net.input_shape(), out = net.output_shape();
+              const float* w = net.params().data();
+              const float* b = w + std::size_t(filters) * channels * kernel * kernel;
+              for (int probe = 0; probe < 5; ++probe) {
+                const int i = rng.below(n), f = rng.below(filters), oy = rng.below(out.h), ox = rng.below(out.w);
+                const double expected = direct_conv(x, w, b[f], in, kernel, stride, pad, i, f, oy, ox);
+                CAPTURE(spec);
+                CHECK(ref[((std::size_t(i) * filters + f) * out.h + oy) * out.w + ox] ==
+                      doctest::Approx(expected).epsilon(1e-5).scale(1));
+              }
+              ++tested;
+            }
+  CHECK(tested > 100);
+}
+
+TEST_CASE("Dense: SIMD and reference backends agree") {
+  int tested = 0;
+  for (int inputs : {1, 3, 7, 13, 64, 100})
+    for (int outputs : {1, 3, 10, 13, 17})
+      for (int n : {1, 3, 6}) {
+        check_backends_agree("input 1x1x" + std::to_string(inputs) + "\ndense " + std::to_string(outputs), n, ++tested);
+      }
+  // A conv-shaped input read flat.
+  check_backends_agree("input 3x5x5\ndense 7", 4, 1);
+}
+
+TEST_CASE("whole networks agree across backends: LeNet-5 and resnet-mini") {
+  check_backends_agree("lenet5", 5, 3, true);
+  check_backends_agree("input 1x12x12\nconv 4 k=3 p=1\nbatchnorm\nrelu\nresidual\nconv 4 k=3 p=1\nend\n"
+                       "residual\nconv 6 k=2 s=2\nend\nconv 6 k=1\nrelu\ndense 5",
+                       3, 4, true);
+}
