@@ -13,6 +13,7 @@
 #include <cmath>
 #include <memory>
 
+#include "js_errors.h"
 #include "kernels/kernels.h"
 #include "model_file.h"
 #include "network.h"
@@ -23,21 +24,7 @@ using emscripten::val;
 
 namespace {
 
-[[noreturn]] void throw_js(const std::string& message) { val::global("Error").new_(message).throw_(); }
-
-// Runs f, rethrowing any C++ exception as a JavaScript Error.
-template <typename F>
-auto guarded(F&& f) -> decltype(f()) {
-  std::string message;
-  try {
-    return f();
-  } catch (const std::exception& e) {
-    message = e.what();
-  } catch (...) {
-    message = "unknown engine error";
-  }
-  throw_js(message);
-}
+using cnn::js::guarded;
 
 bool is_instance(const val& v, const char* type) { return v.instanceof(val::global(type)); }
 
