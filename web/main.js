@@ -10,6 +10,7 @@ import { createTrainingPanel } from './training.js';
 import { createCharts } from './charts.js';
 import { createResultsPanel } from './results.js';
 import { createModelPanel } from './model-io.js';
+import { mountInspect } from './panels/inspect.js';
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -64,6 +65,7 @@ const charts = createCharts({
 const results = createResultsPanel($('#results'));
 results.clear('Testing the model on the 10,000 MNIST test digits…');
 const modelPanel = createModelPanel({ root: $('#share'), engine });
+mountInspect($('#inspect'), { engine }); // activation maps, filters, augmentation, fine-tuning
 
 if (store.errors.length) showStatus(`Some settings in the link were not understood and use defaults: ${store.errors.join('; ')}.`, 'warn');
 
@@ -110,6 +112,7 @@ engine.on('model', (info) => {
   modelSource = info.source;
   // Results describe the model they were measured on; a new one starts blank.
   if (info.changed) {
+    charts.clear();
     results.clear(info.source === 'fresh'
       ? 'Train the network: at the end of each epoch its results on all 10,000 test digits appear here.'
       : 'Testing the model on the 10,000 MNIST test digits…');
@@ -134,10 +137,6 @@ engine.on('test', (test) => {
   if (modelSource === 'fresh') charts.addTest(test);
 });
 engine.on('results', (r) => results.show(r));
-engine.on('reset', () => {
-  charts.clear();
-  training.reset();
-});
 engine.on('data', (d) => {
   if (d.stage === 'train-ready') training.setTrainData(true);
   if (d.stage === 'train-error') {

@@ -58,7 +58,8 @@ function sweepPoints(angles, shifts) {
   ];
 }
 
-// Runs fn(isDone) in slices until it returns true; cancel() stops it.
+// Calls step() repeatedly, in slices of SLICE_MS with a yield between them,
+// until it returns true; cancel() stops it.
 function sliced(step, onError) {
   let cancelled = false;
   const run = () => {
@@ -97,7 +98,7 @@ function sweep(engine, model, subset, shape, points) {
   };
 }
 
-export function startRobustness(msg, host, reply, fail, post, done) {
+export function startRobustness(msg, host, { reply, fail, progress }, done) {
   const e = host.engine;
   requireTransform(e);
   if (!host.test) throw new Error('the test data is not loaded yet');
@@ -117,7 +118,7 @@ export function startRobustness(msg, host, reply, fail, post, done) {
   const job = sliced(() => {
     const point = s.next();
     if (point) {
-      post({ type: 'inspect', op: msg.op, id: msg.id, progress: { ...point, done: s.curves.rotation.length + s.curves.shiftX.length + s.curves.shiftY.length, total: points.length } });
+      progress({ ...point, done: s.curves.rotation.length + s.curves.shiftX.length + s.curves.shiftY.length, total: points.length });
       return false;
     }
     reply({ ...s.curves, count: subset.n, dataset: host.dataset ?? 'mnist' });
@@ -127,10 +128,10 @@ export function startRobustness(msg, host, reply, fail, post, done) {
   return { cancel() { job.cancel(); finish(); } };
 }
 
-export function startCompare(msg, host, reply, fail, post, done) {
+export function startCompare(msg, host, { reply, fail, progress, train }, done) {
   const e = host.engine;
   requireTransform(e);
-  if (!host.train || !host.test) throw new Error('the data is not loaded yet');
+  if (!host.test) throw new Error('the test data is not loaded yet');
   const presetName = msg.preset ?? 'lenet5';
   const preset = e.presets().find((p) => p.name === presetName);
   if (!preset) throw new Error(`unknown preset '${presetName}'`);
@@ -153,7 +154,7 @@ export function startCompare(msg, host, reply, fail, post, done) {
     for (const name of ['plain', 'augmented']) {
       const model = keep(new e.Model(preset.spec, 64));
       model.init(seed, 'he');  // same seed: both start from identical weights
-      const training = keep(new e.Training(model, host.train, options));
+      const training = keep(new e.Training(model, train, options));
       if (name === 'augmented') {
         if (typeof training.setAugment !== 'function') throw new Error('this engine build cannot augment during training');
         training.setAugment(msg.augment ?? {});
@@ -188,14 +189,14 @@ export function startCompare(msg, host, reply, fail, post, done) {
           r.history.push([step, point[name].train, point[name].test]);
           r.correct = r.images = 0;
         }
-        post({ type: 'inspect', op: msg.op, id: msg.id, progress: { phase: 'train', total: steps, ...point } });
+        progress({ phase: 'train', total: steps, ...point });
       }
       return false;
     }
     // Then both robustness sweeps, one point per model per call.
     const a = sweeps.plain.next(), b = sweeps.augmented.next();
     if (a || b) {
-      post({ type: 'inspect', op: msg.op, id: msg.id, progress: { phase: 'robustness', plain: a, augmented: b } });
+      progress({ phase: 'robustness', plain: a, augmented: b });
       return false;
     }
     reply({

@@ -3,14 +3,15 @@
 // comparison and fine-tuning on the learner's own digits.
 //
 // The page's worker (worker.js) owns the engine, the model and the data; it
-// hands them over per message as a host object, so this module never keeps a
-// model handle beyond one call. Long jobs (robustness, comparison) work on
-// their own copies and run in small slices (setTimeout) so the worker keeps
-// answering predictions and training between them.
+// hands over a host object whose properties are read at the moment of use,
+// so this module never keeps a model handle beyond one call. Long jobs
+// (robustness, comparison) work on their own copies and run in small slices
+// (setTimeout) so the worker keeps answering predictions and training.
 //
-// Protocol: page -> worker {type: 'inspect', op, id, ...}; worker -> page
-// {type: 'inspect', op, id, result} or {..., error} or {..., progress}.
-// Typed arrays travel as transferables.
+// Protocol: page -> worker {type: 'inspect', op, inspectId, ...}; worker ->
+// page {type: 'inspect', op, inspectId, result} or {..., error} or
+// {..., progress}. Typed arrays travel as transferables. (inspectId, not id:
+// the page's own protocol uses id for its replies.)
 import { startCompare, startRobustness } from './worker-inspect-jobs.js';
 
 // Augmentation options the learner turned on for the live training ({} = off).
@@ -18,26 +19,34 @@ let liveAugment = {};
 let lastTraining = null;
 const jobs = new Map();  // id -> {cancel()}
 
-// Returns true when the message was an inspect message (handled or answered
-// with an error), false when it belongs to someone else.
-// host: {engine, model, train, test, training, dataset, post(msg, transfer)}
-//   engine   the Emscripten module; model/train/test/training the current
-//   Model, Data, Data and Training handles (any may be null while loading);
-//   dataset  the active data set's name; post  defaults to self.postMessage.
-export function handleInspectMessage(msg, host) {
+// Handles one inspect message; returns false (and does nothing) for any
+// other message. Resolves when the reply has been posted (long jobs reply
+// later, through post).
+// host (read at use): {engine, model, test, train, training, digit, dataset, post}
+//   engine    the Emscripten module
+//   model     the live Model; test the test Data; train the training Data or
+//             a promise of it; training the live Training (any may be null)
+//   digit     the last drawn digit (Float32Array) or null
+//   dataset   the active data set's name ('mnist' when absent)
+//   post      (msg, transfer) => void; defaults to self.postMessage
+export async function handleInspectMessage(msg, host) {
   syncAugment(host?.training);
   if (!msg || msg.type !== 'inspect') return false;
   const post = host?.post ?? ((m, transfer) => self.postMessage(m, transfer));
-  const reply = (result, transfer = []) => post({ type: 'inspect', op: msg.op, id: msg.id, result }, transfer);
-  const fail = (error) => post({ type: 'inspect', op: msg.op, id: msg.id, error: String(error?.message ?? error) });
+  const base = { type: 'inspect', op: msg.op, inspectId: msg.inspectId };
+  const reply = (result, transfer = []) => post({ ...base, result }, transfer);
+  const fail = (error) => post({ ...base, error: String(error?.message ?? error) });
+  const progress = (p) => post({ ...base, progress: p });
   const handler = handlers[msg.op];
-  if (!handler) {
-    fail(`unknown inspect operation '${msg.op}'`);
-    return true;
-  }
   try {
+    if (!handler) throw new Error(`unknown inspect operation '${msg.op}'`);
     if (!host?.engine || (handler.needsModel !== false && !host.model)) throw new Error('the model is not ready yet');
-    handler(msg, host, reply, fail, post);
+    let train = null;
+    if (handler.needsTrain?.(msg)) {
+      train = await host.train;
+      if (!train) throw new Error('the training data is not loaded');
+    }
+    await handler(msg, host, { reply, fail, progress, train });
   } catch (e) {
     fail(e);
   }
@@ -60,7 +69,7 @@ function syncAugment(training) {
 
 const handlers = {
   // Architecture and per-layer facts for the explanation and freeze panels.
-  layers(msg, host, reply) {
+  layers(msg, host, { reply }) {
     const m = host.model;
     reply({
       spec: m.spec(),
@@ -73,10 +82,12 @@ const handlers = {
     });
   },
 
-  // One forward pass of the image, then every layer's output (a copy).
-  activations(msg, host, reply) {
+  // One forward pass of the image (or the drawn digit), then every layer's
+  // output (a copy). {empty: true} when there is no digit.
+  activations(msg, host, { reply }) {
     const m = host.model;
-    const image = checkedImage(msg.image, m);
+    if (!msg.image && !host.digit) return reply({ empty: true });
+    const image = checkedImage(msg.image ?? host.digit.slice(), m);
     const probs = m.predict(image);
     const layers = m.layers();
     const maps = layers.map((_, i) => m.activation(i, 0));
@@ -84,7 +95,7 @@ const handlers = {
   },
 
   // Every conv layer's weights (K, C, R, R) then K biases.
-  filters(msg, host, reply) {
+  filters(msg, host, { reply }) {
     const m = host.model;
     const out = [];
     m.layers().forEach((l, i) => {
@@ -97,7 +108,7 @@ const handlers = {
   },
 
   // Test digit `index` of the active data set, for inspecting without drawing.
-  testDigit(msg, host, reply) {
+  testDigit(msg, host, { reply }) {
     if (!host.test) throw new Error('the test data is not loaded yet');
     const count = host.test.count();
     const index = ((Math.floor(msg.index ?? 0) % count) + count) % count;
@@ -105,20 +116,34 @@ const handlers = {
     reply({ index, label: host.test.label(index), image }, [image.buffer]);
   },
 
-  // count augmented versions of one image under `options`.
-  augmentPreview(msg, host, reply) {
+  // The engine's augmentation presets ({name, summary, options}) for the panel's buttons.
+  augmentInfo(msg, host, { reply }) {
+    const e = host.engine;
+    if (typeof e.augmentPresets !== 'function') throw new Error('this engine build has no augmentation');
+    reply({ presets: e.augmentPresets(), canTrain: typeof e.Training.prototype.setAugment === 'function' });
+  },
+
+  // The last drawn digit (for the personal data set), or null.
+  drawnDigit(msg, host, { reply }) {
+    const image = host.digit ? host.digit.slice() : null;
+    reply({ image }, image ? [image.buffer] : []);
+  },
+
+  // count augmented versions of one image (or the drawn digit) under `options`.
+  augmentPreview(msg, host, { reply }) {
     const e = host.engine;
     if (typeof e.augmentPreview !== 'function') throw new Error('this engine build has no augmentation');
     const shape = host.model ? host.model.inputShape() : { c: 1, h: 28, w: 28 };
-    const image = checkedImage(msg.image, null, shape);
+    if (!msg.image && !host.digit) return reply({ empty: true });
+    const image = checkedImage(msg.image ?? host.digit.slice(), null, shape);
     const count = Math.max(1, Math.min(64, Math.floor(msg.count ?? 16)));
     const images = e.augmentPreview(image, shape, msg.options ?? {}, msg.seed ?? 1, count);
-    reply({ images, shape, count }, [images.buffer]);
+    reply({ images, shape, count, source: image }, [images.buffer, image.buffer]);
   },
   // (augmentPreview works before the model exists.)
 
   // Turns augmentation on ({...}) or off ({}) for the live training.
-  setAugment(msg, host, reply) {
+  setAugment(msg, host, { reply }) {
     liveAugment = msg.options && typeof msg.options === 'object' ? msg.options : {};
     const t = host.training;
     if (t && typeof t.setAugment !== 'function') throw new Error('this engine build cannot augment during training');
@@ -128,18 +153,16 @@ const handlers = {
   },
 
   // Accuracy of (a copy of) the current model on rotated and shifted test digits.
-  robustness(msg, host, reply, fail, post) {
-    const job = startRobustness(msg, host, reply, fail, post, () => jobs.delete(msg.id));
-    jobs.set(msg.id, job);
+  robustness(msg, host, io) {
+    jobs.set(msg.inspectId, startRobustness(msg, host, io, () => jobs.delete(msg.inspectId)));
   },
 
   // Two fresh networks, with and without augmentation, trained side by side.
-  compare(msg, host, reply, fail, post) {
-    const job = startCompare(msg, host, reply, fail, post, () => jobs.delete(msg.id));
-    jobs.set(msg.id, job);
+  compare(msg, host, io) {
+    jobs.set(msg.inspectId, startCompare(msg, host, io, () => jobs.delete(msg.inspectId)));
   },
 
-  cancel(msg, host, reply) {
+  cancel(msg, host, { reply }) {
     const job = jobs.get(msg.target);
     if (job) job.cancel();
     reply({ cancelled: Boolean(job) });
@@ -147,7 +170,7 @@ const handlers = {
 
   // Fine-tunes the live model on the learner's digits with chosen layers
   // frozen, and reports predictions before and after.
-  finetune(msg, host, reply) {
+  finetune(msg, host, { reply, train }) {
     const { engine: e, model: m } = host;
     const shape = m.inputShape();
     const per = shape.c * shape.h * shape.w;
@@ -170,7 +193,7 @@ const handlers = {
     let data = null, training = null, stats = null;
     try {
       layers.forEach((l, i) => { if (l.params > 0) m.setFrozen(i, Boolean(freeze[i])); });
-      const mixed = withRehearsal(images, labels, host.train, clampInt(msg.rehearsal, 0, 1000, 0), per);
+      const mixed = withRehearsal(images, labels, train, clampInt(msg.rehearsal, 0, 1000, 0), per);
       data = e.Data.fromArrays(mixed.images, mixed.labels, shape);
       training = new e.Training(m, data, {
         batchSize, learningRate, momentum: 0.9, optimizer: 'sgd',
@@ -194,6 +217,10 @@ const handlers = {
 handlers.augmentPreview.needsModel = false;
 handlers.setAugment.needsModel = false;
 handlers.cancel.needsModel = false;
+handlers.drawnDigit.needsModel = false;
+handlers.augmentInfo.needsModel = false;
+handlers.compare.needsTrain = () => true;
+handlers.finetune.needsTrain = (msg) => msg.rehearsal > 0;
 
 // The learner's digits plus `count` training digits spread over the data set:
 // replaying old examples keeps fine-tuning from erasing what the net knew.

@@ -8,6 +8,7 @@ import { loadEngine } from './worker-engine.js';
 import { loadDataset, fetchModelFile, splitIntoChunks } from './worker-data.js';
 import { evaluateChunks, resultsMessage } from './worker-eval.js';
 import { TrainingRun } from './worker-training.js';
+import { handleInspectMessage, applyAugmentTo } from './worker-inspect.js';
 import { defaultSettings, trainingOptions, specWithDropout, MAX_BATCH } from './state.js';
 
 const PRETRAINED_PATH = './models/lenet5.cnn';
@@ -171,6 +172,7 @@ function buildFreshModel(settings) {
     name: `fresh ${settings.preset}`,
     builtWith: { preset: settings.preset, dropout: settings.dropout, seed: settings.seed },
   });
+  evaluateSubset(); // where a run starts: about 10%, chance
 }
 
 function dropRun() {
@@ -248,6 +250,7 @@ async function ensureRun() {
       if (reason.kind === 'done' && world.lastFullEvalAt !== world.run?.imagesSeen) queueFullEvaluation('done');
     },
   });
+  applyAugmentTo(world.run.training); // the inspect panels' "train with augmentation"
   world.modelInfo = { ...world.modelInfo, name: `${world.modelInfo.builtWith.preset}, trained here` };
   post({ type: 'model', changed: false, ...world.modelInfo });
   return world.run;
@@ -270,7 +273,19 @@ async function startTraining() {
 
 // ---- commands ---------------------------------------------------------------
 
+// What the inspect panels' handlers (worker-inspect.js) may use, read at use.
+const inspectHost = {
+  get engine() { return world.engine; },
+  get model() { return world.model; },
+  get test() { return world.test; },
+  get train() { return world.trainPromise; },
+  get training() { return world.run?.training ?? null; },
+  get digit() { return world.digit; },
+};
+
 const commands = {
+  // Activation maps, filters, augmentation, robustness, fine-tuning (replies as type 'inspect').
+  inspect: (message) => handleInspectMessage(message, inspectHost),
   // settings: the whole settings table. Optimiser settings apply at once;
   // the architecture ones (preset, dropout, seed) at the next Reset.
   configure({ settings }) {
@@ -296,8 +311,6 @@ const commands = {
   reset() {
     world.wantRunning = false;
     buildFreshModel(world.settings);
-    post({ type: 'reset' });
-    evaluateSubset();
   },
   save() {
     return { bytes: world.model.save(), name: world.modelInfo.preset ?? 'model', imagesSeen: world.run?.imagesSeen ?? 0 };
