@@ -98,9 +98,10 @@ export function createAugmentationPanel(container, { client, getDigit, onChange 
   }
 
   const bar = document.createElement('div');
-  bar.className = 'aug-bar';
+  bar.className = 'panel-bar aug-bar';
   const presetButtons = document.createElement('span');
   presetButtons.className = 'seg';
+  presetButtons.append('presets');
   bar.append(presetButtons);
   // The engine's named presets (src/augment_options.cpp) become buttons.
   client.request('augmentInfo').then((info) => {
@@ -146,7 +147,7 @@ export function createAugmentationPanel(container, { client, getDigit, onChange 
   grid.dataset.testid = 'augment-grid';
   const cells = [];
   for (let i = 0; i < GRID * GRID; ++i) {
-    const c = mapCanvas(28, 28, 2, 'map digit');
+    const c = mapCanvas(28, 28, 3, 'map digit');
     c.dataset.testid = 'augment-cell';
     grid.append(c);
     cells.push(c);
@@ -159,7 +160,12 @@ export function createAugmentationPanel(container, { client, getDigit, onChange 
   summary.className = 'aug-summary';
   summary.dataset.testid = 'augment-summary';
   view.append(sourceFig, grid);
-  root.append(bar, controls, view, summary, train);
+  const main = document.createElement('div');
+  main.className = 'aug-main';
+  const left = document.createElement('div');
+  left.append(controls, summary, train);
+  main.append(left, view);
+  root.append(bar, main);
 
   function sync() {
     for (const { input, out, c } of Object.values(inputs)) {
@@ -168,7 +174,7 @@ export function createAugmentationPanel(container, { client, getDigit, onChange 
       out.textContent = input.type === 'checkbox' ? '' : `${values[c.key]}${c.unit}`;
     }
     const opts = augmentOptions(values);
-    summary.textContent = Object.keys(opts).length ? `engine options: ${JSON.stringify(opts)}` : 'no augmentation: every copy is the original';
+    summary.textContent = Object.keys(opts).length ? `engine options: ${JSON.stringify(opts).replace(/,"/g, ', "').replace(/":/g, '": ')}` : 'no augmentation: every copy is the original';
     root.dataset.options = JSON.stringify(opts);
   }
 

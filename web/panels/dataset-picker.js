@@ -81,7 +81,7 @@ export function createDatasetPicker(container, { onChange, enabled = true }) {
     for (const [n, r] of Object.entries(radios)) r.input.checked = n === name;
     active_.textContent = `active: ${DATASETS[name]?.label ?? name}`;
     active_.dataset.dataset = name;
-    classes.textContent = classNamesFor(name).map((c, k) => `${k} ${c}`).join(' · ');
+    classes.textContent = name === 'mnist' ? 'classes: the digits 0–9' : `classes: ${classNamesFor(name).map((c, k) => `${k} ${c}`).join(' · ')}`;
     note.textContent = '';
   }
   setActive(active);
