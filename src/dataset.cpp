@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <memory>
 
@@ -23,6 +24,23 @@ std::vector<std::uint8_t> slurp(const std::string& path) {
 
 std::uint32_t big_endian(const std::uint8_t* p) {
   return std::uint32_t(p[0]) << 24 | std::uint32_t(p[1]) << 16 | std::uint32_t(p[2]) << 8 | p[3];
+}
+
+// stb_image trusts a PNG's chunk lengths and allocates for them before
+// reading (a 100-byte file could ask for 2 GiB), so walk the chunks first:
+// each must fit in the file, up to IEND.
+void check_png_chunks(std::span<const std::uint8_t> png) {
+  static const std::uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  if (png.size() < 8 || std::memcmp(png.data(), signature, 8) != 0)
+    throw DatasetError("cannot decode the image sprite: it is not a PNG file");
+  for (std::size_t at = 8;;) {
+    if (png.size() - at < 12) throw DatasetError("cannot decode the image sprite: it is truncated (no IEND chunk)");
+    const std::uint32_t length = big_endian(png.data() + at);
+    if (length > png.size() - at - 12)
+      throw DatasetError("cannot decode the image sprite: a chunk runs past the end (truncated or corrupt)");
+    if (std::memcmp(png.data() + at + 4, "IEND", 4) == 0) return;
+    at += 12 + std::size_t(length);
+  }
 }
 
 }  // namespace
@@ -61,17 +79,22 @@ Dataset decode_dataset(std::span<const std::uint8_t> png, std::span<const std::u
                          std::to_string(classes - 1));
 
   if (png.size() > std::size_t(INT32_MAX)) throw DatasetError("the image file is too large");
+  // The size is checked from the header before decoding, so the decoder
+  // never allocates more than the labels say the sprite holds.
+  check_png_chunks(png);
   int w = 0, h = 0, channels = 0;
-  std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
-      stbi_load_from_memory(png.data(), int(png.size()), &w, &h, &channels, shape.c), stbi_image_free);
-  if (!pixels) throw DatasetError(std::string("cannot decode the image sprite: ") + stbi_failure_reason());
+  if (!stbi_info_from_memory(png.data(), int(png.size()), &w, &h, &channels))
+    throw DatasetError(std::string("cannot decode the image sprite: ") + stbi_failure_reason());
   const int columns = std::min<int>(kSpriteColumns, int(count));
-  const int rows = int((count + kSpriteColumns - 1) / kSpriteColumns);
+  const std::int64_t rows = (std::int64_t(count) + kSpriteColumns - 1) / kSpriteColumns;
   if (w != columns * shape.w || h != rows * shape.h)
     throw DatasetError("the image sprite is " + std::to_string(w) + "x" + std::to_string(h) + " but " +
                        std::to_string(count) + " images of " + std::to_string(shape.w) + "x" + std::to_string(shape.h) +
                        " at " + std::to_string(kSpriteColumns) + " per row need " + std::to_string(columns * shape.w) +
                        "x" + std::to_string(rows * shape.h));
+  std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
+      stbi_load_from_memory(png.data(), int(png.size()), &w, &h, &channels, shape.c), stbi_image_free);
+  if (!pixels) throw DatasetError(std::string("cannot decode the image sprite: ") + stbi_failure_reason());
 
   // Regroup the grid into one contiguous CHW image after another.
   d.pixels.resize(std::size_t(count) * shape.size());

@@ -3,10 +3,12 @@
 // that triggered it is kept here, small, so the bug cannot come back quietly.
 #include <doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
 
+#include "dataset.h"
 #include "model_file.h"
 #include "network.h"
 
@@ -49,4 +51,66 @@ TEST_CASE("regression: a tiny spec cannot make the engine allocate gigabytes") {
     CHECK_NOTHROW(cnn::Network(p.name, 256));
   }
   CHECK_THROWS_AS(cnn::Network("resnet-mini", 1024), cnn::SpecError);
+}
+
+namespace {
+
+// A PNG by hand: signature, then chunks of (length, type, data, CRC). The
+// CRCs are left zero: stb_image does not check them, and neither do these tests.
+struct PngBuilder {
+  std::vector<std::uint8_t> bytes = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  static void be32(std::vector<std::uint8_t>& out, std::uint32_t v) {
+    for (int s = 24; s >= 0; s -= 8) out.push_back(std::uint8_t(v >> s));
+  }
+  PngBuilder& chunk(const char* type, const std::vector<std::uint8_t>& data, std::uint32_t declared_length) {
+    be32(bytes, declared_length);
+    bytes.insert(bytes.end(), type, type + 4);
+    bytes.insert(bytes.end(), data.begin(), data.end());
+    be32(bytes, 0);
+    return *this;
+  }
+  PngBuilder& chunk(const char* type, const std::vector<std::uint8_t>& data) {
+    return chunk(type, data, std::uint32_t(data.size()));
+  }
+  PngBuilder& header(std::uint32_t w, std::uint32_t h) {  // 8-bit grayscale
+    std::vector<std::uint8_t> d;
+    be32(d, w);
+    be32(d, h);
+    d.insert(d.end(), {8, 0, 0, 0, 0});
+    return chunk("IHDR", d);
+  }
+};
+
+const std::vector<std::uint8_t> kOneLabel = {0, 0, 8, 1, 0, 0, 0, 1, 7};  // IDX1: one label, 7
+
+}  // namespace
+
+TEST_CASE("regression: a tiny PNG cannot make the data-set decoder allocate gigabytes") {
+  // Found by fuzz_dataset (a 1-second timeout in memset): stb_image trusts an
+  // IDAT chunk's declared length and reallocs for it before reading, and
+  // decodes whatever size the header declares. decode_dataset now walks the
+  // chunks and checks the header's size against the labels before decoding.
+  const std::vector<std::uint8_t> zlib_empty = {0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01};
+  auto idat_too_long = PngBuilder().header(28, 28).chunk("IDAT", zlib_empty, 0x7FFFFFF0u).chunk("IEND", {}).bytes;
+  CHECK_THROWS_WITH_AS(cnn::decode_dataset(idat_too_long, kOneLabel), doctest::Contains("runs past the end"),
+                       cnn::DatasetError);
+  auto huge_header = PngBuilder().header(30000, 30000).chunk("IDAT", zlib_empty).chunk("IEND", {}).bytes;
+  CHECK_THROWS_WITH_AS(cnn::decode_dataset(huge_header, kOneLabel), doctest::Contains("30000x30000"),
+                       cnn::DatasetError);
+  auto no_end = PngBuilder().header(28, 28).chunk("IDAT", zlib_empty).bytes;
+  CHECK_THROWS_WITH_AS(cnn::decode_dataset(no_end, kOneLabel), doctest::Contains("IEND"), cnn::DatasetError);
+  CHECK_THROWS_AS(cnn::decode_dataset(std::vector<std::uint8_t>{1, 2, 3}, kOneLabel), cnn::DatasetError);
+
+  // The same builder with an honest IDAT decodes: the checks refuse nothing valid.
+  // zlib stream, one stored block: 28 rows of (filter byte 0 + 28 zero pixels).
+  const std::uint16_t raw = 28 * 29;
+  std::vector<std::uint8_t> stored = {0x78, 0x01, 0x01, std::uint8_t(raw), std::uint8_t(raw >> 8),
+                                      std::uint8_t(~raw), std::uint8_t(~raw >> 8)};
+  stored.resize(stored.size() + raw, 0);
+  PngBuilder::be32(stored, std::uint32_t(raw) << 16 | 1);  // Adler-32 of zeros: a = 1, b = count
+  auto valid = PngBuilder().header(28, 28).chunk("IDAT", stored).chunk("IEND", {}).bytes;
+  const cnn::Dataset d = cnn::decode_dataset(valid, kOneLabel);
+  REQUIRE(d.count() == 1);
+  CHECK(d.labels[0] == 7);
+  CHECK(std::all_of(d.pixels.begin(), d.pixels.end(), [](std::uint8_t p) { return p == 0; }));
 }
