@@ -16,8 +16,8 @@ const bytes = async (path) => new Uint8Array(await readFile(new URL(path, root))
 const haveData = existsSync(new URL('web/data/mnist/test-images.png', root));
 const test_ = haveData ? test : (name, fn) => test(name, { skip: 'no web/data/mnist: run npm run prepare-data' }, fn);
 const testData = haveData ? new engine.Data(await bytes('web/data/mnist/test-images.png'), await bytes('web/data/mnist/test-labels.idx')) : null;
-const pretrained = () => engine.Model.fromBytes(new Uint8Array(await_bytes), 64);
-const await_bytes = await bytes('web/models/lenet5.cnn');
+const modelBytes = await bytes('web/models/lenet5.cnn');
+const pretrained = () => engine.Model.fromBytes(modelBytes, 64);
 
 // Sends one inspect message and resolves with its reply (progress collected).
 let nextId = 1;
