@@ -65,7 +65,8 @@ const charts = createCharts({
 const results = createResultsPanel($('#results'));
 results.clear('Testing the model on the 10,000 MNIST test digits…');
 const modelPanel = createModelPanel({ root: $('#share'), engine });
-mountInspect($('#inspect'), { engine }); // activation maps, filters, augmentation, fine-tuning
+// Activation maps, filters, augmentation, fine-tuning, and the data set picker.
+mountInspect($('#inspect'), { engine, onDatasetChange: (name) => engine.send('dataset', { name }) });
 
 if (store.errors.length) showStatus(`Some settings in the link were not understood and use defaults: ${store.errors.join('; ')}.`, 'warn');
 

@@ -42,6 +42,7 @@ const world = {
   digitSeq: 0,         // the page's number for it, echoed with each prediction
   lastFullEvalAt: -1,  // imagesSeen of the last full evaluation
   wantRunning: false,  // the page's last word: Train (true) or Pause (false)
+  dataset: 'mnist',    // web/data/<dataset>/: 'mnist' or 'fashion' (the inspect panels' picker)
 };
 
 const runner = createRunner({ onError: (error, job) => reportError(error, job) });
@@ -92,8 +93,8 @@ async function boot() {
 async function loadData() {
   const engine = world.engine;
   try {
-    post({ type: 'data', stage: 'test', message: 'Loading the 10,000 MNIST test digits…' });
-    world.test = await loadDataset(engine, 'mnist', 'test');
+    post({ type: 'data', stage: 'test', message: `Loading the 10,000 ${world.dataset === 'fashion' ? 'Fashion-MNIST' : 'MNIST'} test images…` });
+    world.test = await loadDataset(engine, world.dataset, 'test');
     world.testSubset = world.test.head(SUBSET_SIZE);
     world.testChunks = splitIntoChunks(engine, world.test, CHUNK_SIZE);
     post({ type: 'data', stage: 'test-ready', testCount: world.test.count() });
@@ -101,7 +102,7 @@ async function loadData() {
   } catch (error) {
     post({ type: 'data', stage: 'test-error', message: `The test digits could not be loaded: ${error.message}` });
   }
-  world.trainPromise = loadDataset(engine, 'mnist', 'train').then(
+  world.trainPromise = loadDataset(engine, world.dataset, 'train').then(
     (data) => {
       world.trainReady = true;
       post({ type: 'data', stage: 'train-ready', trainCount: data.count() });
@@ -281,11 +282,26 @@ const inspectHost = {
   get train() { return world.trainPromise; },
   get training() { return world.run?.training ?? null; },
   get digit() { return world.digit; },
+  get dataset() { return world.dataset; },
 };
 
 const commands = {
   // Activation maps, filters, augmentation, robustness, fine-tuning (replies as type 'inspect').
   inspect: (message) => handleInspectMessage(message, inspectHost),
+  // The inspect panels' data set picker: another data set, and a fresh network for it.
+  async dataset({ name }) {
+    if (name !== 'mnist' && name !== 'fashion') throw new Error(`unknown data set '${name}' (known: mnist, fashion)`);
+    if (name === world.dataset) return;
+    world.wantRunning = false;
+    dropRun();
+    const old = [world.testSubset, world.test, ...(world.testChunks ?? []).map((c) => c.data)];
+    world.trainPromise?.then((data) => data?.delete());
+    Object.assign(world, { dataset: name, test: null, testSubset: null, testChunks: null, trainPromise: null, trainReady: false });
+    for (const data of old) data?.delete();
+    buildFreshModel(world.settings);
+    post({ type: 'dataset', name });
+    await loadData();
+  },
   // settings: the whole settings table. Optimiser settings apply at once;
   // the architecture ones (preset, dropout, seed) at the next Reset.
   configure({ settings }) {

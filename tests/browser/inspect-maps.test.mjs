@@ -155,3 +155,25 @@ test('the data set picker shows the active data set and which ones are prepared'
   const served = await page.evaluate(async () => (await fetch('data/fashion/test-images.png', { method: 'HEAD' })).ok);
   assert.equal(hasFashion, String(served));
 });
+
+test('switching to Fashion-MNIST starts a fresh network on it and names its classes', async (t) => {
+  if (await page.getAttribute('[data-testid="dataset-picker"]', 'data-has-fashion') !== 'true') {
+    t.skip('web/data/fashion is not prepared (install dataset-fashion-mnist, run npm run prepare-data)');
+    return;
+  }
+  await page.locator('[data-testid="dataset-picker"]').scrollIntoViewIfNeeded();
+  await page.check('[data-testid="dataset-fashion"]');
+  await page.waitForSelector('[data-testid="dataset-active"][data-dataset="fashion"]', { timeout: 30000 });
+  assert.match(await page.textContent('[data-testid="dataset-classes"]'), /T-shirt\/top.*Ankle boot/);
+  assert.match(await page.textContent('[data-role="model-line"]'), /fresh lenet5/);
+  // A test image of the new data set, through the fresh network.
+  await page.locator('[data-testid="panel-inside"]').scrollIntoViewIfNeeded();
+  await page.fill('[data-testid="inspect-test-index"]', '0');
+  await page.check('[data-testid="inspect-source-test"]');
+  // Fashion-MNIST test image 0 is an ankle boot (class 9).
+  await page.waitForFunction(() => /labelled Ankle boot/.test(document.querySelector('[data-testid="inspect-status"]').textContent), null, { timeout: 30000 });
+  const conv1 = await page.$$eval('canvas[data-testid="map"][data-layer="0"]', CONTENT);
+  assert.ok(conv1.filter((m) => m.varied > 50).length >= 3);
+  // Fine-tuning labels follow the data set.
+  assert.match(await page.textContent('[data-testid="finetune-add-9"]'), /Ankle boot/);
+});

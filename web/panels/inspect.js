@@ -192,7 +192,7 @@ export function mountInspect(root, { engine, worker, firstStep = 6, onDatasetCha
   // the weights may have changed: redraw, at most every LIVE_MS.
   let digitSeq;
   client.onWorkerMessage((msg) => {
-    if (msg?.type === 'model' || msg?.type === 'reset' || msg?.type === 'ready') layers = null;  // maybe another architecture
+    if (['model', 'reset', 'ready', 'dataset'].includes(msg?.type)) layers = null;  // maybe another architecture
     // A new drawing (not just a new prediction while training) gets new augmentations.
     if (msg?.type === 'prediction' && msg.seq !== digitSeq) {
       digitSeq = msg.seq;
