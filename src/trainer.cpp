@@ -10,7 +10,19 @@ namespace cnn {
 
 namespace {
 constexpr long kSnapshotEvery = 50;  // steps between copies of the last good weights
+// A step that makes the weights' norm grow more than this is divergence even
+// while every value is still finite: at an absurd rate (1e3) Adam moves every
+// weight by ~1e3 and the loss shows it only a step later; a sane step changes
+// the norm by a few percent. Norms below kNormFloor·√count (RMS 0.01, e.g.
+// weights a user zeroed) are measured as if they were that large.
+constexpr double kMaxNormGrowth = 10, kNormFloor = 0.01;
+
+double sum_of_squares(std::span<const float> v) {
+  double sum = 0;  // non-finite (NaN, ±inf, or overflowing) when the weights are
+  for (float x : v) sum += double(x) * double(x);
+  return sum;
 }
+}  // namespace
 
 bool all_finite(std::span<const float> v) {
   // Summing is branch-free and vectorises; the sum is finite only if every
@@ -86,6 +98,8 @@ StepResult Trainer::step() {
     const float* o = out + std::size_t(i) * classes;
     r.correct += int(std::max_element(o, o + classes) - o) == labels_[i];
   }
+  const double norm2_before =
+      std::max(sum_of_squares(net_.params()), kNormFloor * kNormFloor * double(net_.params().size()));
   if (std::isfinite(r.loss)) {
     net_.zero_grads();
     net_.backward(x_.data(), dout_.data(), n);
@@ -94,7 +108,9 @@ StepResult Trainer::step() {
   seen_ += n;
   ++steps_;
 
-  if (!std::isfinite(r.loss) || !all_finite(net_.params()) || !all_finite(net_.state())) {
+  const double norm2 = sum_of_squares(net_.params());
+  const bool exploded = !std::isfinite(norm2) || norm2 > kMaxNormGrowth * kMaxNormGrowth * norm2_before;
+  if (!std::isfinite(r.loss) || exploded || !all_finite(net_.state())) {
     std::copy(good_params_.begin(), good_params_.end(), net_.params().begin());
     std::copy(good_state_.begin(), good_state_.end(), net_.state().begin());
     optimizer_.reset();  // its moments hold the blow-up too

@@ -35,7 +35,8 @@ class Trainer {
   Trainer(Network& net, const Dataset& data, TrainOptions options);
 
   // One minibatch: forward, loss, backward, update. If the loss or any weight
-  // becomes non-finite, the last good weights come back and diverged is set.
+  // becomes non-finite, or the update blows the weights' norm up more than
+  // tenfold, the last good weights come back and diverged is set.
   StepResult step();
 
   void set_augment(AugmentFn fn) { augment_ = std::move(fn); }

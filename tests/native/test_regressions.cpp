@@ -11,6 +11,7 @@
 #include "dataset.h"
 #include "model_file.h"
 #include "network.h"
+#include "trainer.h"
 
 TEST_CASE("regression: loading a model without batch norm copies no state through a null pointer") {
   // Found by UBSan: apply() called memcpy(state().data() == nullptr, ..., 0),
@@ -113,4 +114,45 @@ TEST_CASE("regression: a tiny PNG cannot make the data-set decoder allocate giga
   REQUIRE(d.count() == 1);
   CHECK(d.labels[0] == 7);
   CHECK(std::all_of(d.pixels.begin(), d.pixels.end(), [](std::uint8_t p) { return p == 0; }));
+}
+
+TEST_CASE("regression: an absurd learning rate is caught in the step that applies it, for every optimiser") {
+  // Found preparing the divergence test of tests/node/boundary.test.mjs: at a rate of
+  // 1e3 (the page's maximum) the weights became huge but finite, so the step
+  // reported nothing; SGD went non-finite two steps later and Adam and RMSprop
+  // never did (loss 1e19, "training" on). Trainer::step now also treats a
+  // tenfold jump of the weights' norm as divergence.
+  cnn::Rng rng(5);
+  std::vector<float> images(40 * 64);
+  std::vector<std::uint8_t> labels(40);
+  for (auto& p : images) p = rng.uniform();
+  for (auto& l : labels) l = std::uint8_t(rng.below(4));
+  const cnn::Dataset data = cnn::dataset_from_floats(images, labels, {1, 8, 8}, 4);
+  for (auto kind : {cnn::OptimizerKind::Sgd, cnn::OptimizerKind::RmsProp, cnn::OptimizerKind::Adam}) {
+    CAPTURE(cnn::optimizer_name(kind));
+    cnn::Network net("input 1x8x8\nconv 4 k=3\nbatchnorm\nrelu\nmaxpool 2\ndense 8\nrelu\ndense 4", 8);
+    cnn::TrainOptions o;
+    o.optimizer.kind = kind;
+    o.optimizer.learning_rate = kind == cnn::OptimizerKind::Sgd ? 0.01f : 0.001f;
+    o.batch_size = 8;
+    cnn::Trainer trainer(net, data, o);
+    for (int i = 0; i < 50; ++i) REQUIRE_FALSE(trainer.step().diverged);  // the 50th step takes a snapshot
+    const std::vector<float> snapshot(net.params().begin(), net.params().end());
+    const std::vector<float> state(net.state().begin(), net.state().end());
+    for (int i = 0; i < 3; ++i) REQUIRE_FALSE(trainer.step().diverged);
+
+    cnn::TrainOptions absurd = o;
+    absurd.optimizer.learning_rate = 1e3f;
+    trainer.set_options(absurd);
+    CHECK(trainer.step().diverged);
+    CHECK(std::equal(snapshot.begin(), snapshot.end(), net.params().begin()));
+    CHECK(std::equal(state.begin(), state.end(), net.state().begin()));
+
+    trainer.set_options(o);  // back at a sane rate, training goes on
+    for (int i = 0; i < 5; ++i) {
+      const cnn::StepResult r = trainer.step();
+      CHECK_FALSE(r.diverged);
+      CHECK(std::isfinite(r.loss));
+    }
+  }
 }
