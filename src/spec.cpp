@@ -41,8 +41,11 @@ std::vector<Line> tokenize(std::string_view text) {
   std::vector<Line> lines;
   int number = 1;
   std::size_t start = 0;
+  bool in_comment = false;  // a '#' comment runs to the end of the line, ';' included
   for (std::size_t i = 0; i <= text.size(); ++i) {
-    if (i < text.size() && text[i] != '\n' && text[i] != ';') continue;
+    if (i < text.size() && text[i] == '#') in_comment = true;
+    if (i < text.size() && text[i] != '\n' && (text[i] != ';' || in_comment)) continue;
+    in_comment = false;
     std::string_view raw = text.substr(start, i - start);
     if (auto hash = raw.find('#'); hash != std::string_view::npos) raw = raw.substr(0, hash);
     auto words = split_words(raw);

@@ -213,3 +213,10 @@ TEST_CASE("parameter counts: conv (K·K·C_in + 1)·C_out, dense (I + 1)·O, bat
   CHECK(resnet.params().size() == 160 + 32 + 4704 + 14560 + 1056 + 330);
   CHECK(resnet.state().size() == 32 + 64 + 128);
 }
+
+TEST_CASE("a '#' comment runs to the end of its line, a ';' inside it included") {
+  cnn::Network net("input 1x4x4\nrelu   # rectify; then flatten\n# dense 3; dense 4\ndense 2 # two outputs; no more\nloss mse", 1);
+  CHECK(net.spec() == "input 1x4x4\nrelu\ndense 2\nloss mse\n");
+  // ';' still separates layers outside comments, and the line count goes on.
+  check_error("input 1x4x4; relu # a; b\nfoo", {"line 2 'foo'"});
+}
