@@ -35,7 +35,12 @@ class Optimizer {
   void step(float learning_rate);
   void reset();  // forget momentum (after loading weights, say)
   const OptimizerOptions& options() const { return o_; }
-  void set_options(const OptimizerOptions& o) { o_ = o; }
+  // A new rule starts fresh: SGD's velocity is not Adam's first moment (it
+  // has the opposite sign), and the step count drives Adam's bias correction.
+  void set_options(const OptimizerOptions& o) {
+    if (o.kind != o_.kind) reset();
+    o_ = o;
+  }
 
  private:
   Network& net_;

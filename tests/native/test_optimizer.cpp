@@ -174,3 +174,26 @@ TEST_CASE("learning-rate schedules") {
   CHECK(cnn::scheduled_rate(0.1f, s, 10, 10) == doctest::Approx(0.001));
   CHECK(cnn::scheduled_rate(0.1f, s, 12, 10) == doctest::Approx(0.001));  // past the end it stays low
 }
+
+TEST_CASE("switching the optimiser mid-training starts the new rule fresh") {
+  // The page can change the optimiser between steps (Training.setOptions).
+  // SGD's velocity is −lr·Σμᵏg, the opposite sign of the gradient Adam's
+  // first moment averages: carried over, Adam's first step would go uphill.
+  Tiny t;
+  cnn::Optimizer opt(t.net, options(cnn::OptimizerKind::Sgd, 0.1f));
+  t.set({1, 0, 0}, {0.5f, 0, 0});
+  for (int i = 0; i < 10; ++i) opt.step(0.1f);
+  const float before = t.params()[0];
+  opt.set_options(options(cnn::OptimizerKind::Adam, 0.01f));
+  opt.step(0.01f);
+  // A fresh Adam's first step is lr·sign(g), downhill.
+  CHECK(t.params()[0] == doctest::Approx(before - 0.01f));
+  // Changing only the rate (the schedule, a slider) keeps the moments.
+  auto same_kind = options(cnn::OptimizerKind::Adam, 0.02f);
+  opt.set_options(same_kind);
+  t.set({1, 0, 0}, {-1, 0, 0});
+  opt.step(0.02f);
+  // m = 0.9·0.05 − 0.1 = −0.055 (kept), not −0.1 (fresh): m̂ = −0.055/0.19
+  const double s = 0.999 * 0.00025 + 0.001;
+  CHECK(t.params()[0] == doctest::Approx(1 + 0.02 * (0.055 / 0.19) / std::sqrt(s / 0.001999)).epsilon(1e-5));
+}
