@@ -10,7 +10,7 @@ export const SETTINGS = {
   preset: { type: 'name', default: 'lenet5', label: 'Network' },
   dropout: { type: 'number', default: 0, min: 0, max: 0.9, label: 'Dropout' },
   optimizer: { type: 'enum', values: ['sgd', 'rmsprop', 'adam'], default: 'adam', label: 'Optimiser' },
-  lr: { type: 'number', default: 0.001, min: 1e-6, max: 10, label: 'Learning rate' },
+  lr: { type: 'number', default: 0.001, min: 1e-6, max: 1000, label: 'Learning rate' },
   batch: { type: 'int', default: 32, min: 1, max: 256, label: 'Batch size' },
   momentum: { type: 'number', default: 0.9, min: 0, max: 0.999, label: 'Momentum' },
   decay: { type: 'number', default: 0, min: 0, max: 0.1, label: 'Weight decay' },

@@ -9,7 +9,7 @@ import { SETTINGS, ARCHITECTURE_KEYS } from './state.js';
 const CHOICES = {
   dropout: [[0, 'as in network'], [0.1, '10%'], [0.25, '25%'], [0.5, '50%']],
   optimizer: [['sgd', 'SGD + momentum'], ['rmsprop', 'RMSprop'], ['adam', 'Adam']],
-  lr: [0.00001, 0.00003, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3],
+  lr: [0.00001, 0.00003, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 100, 1000],
   batch: [1, 4, 8, 16, 32, 64, 128, 256],
   momentum: [0, 0.5, 0.8, 0.9, 0.95, 0.99],
   decay: [[0, 'none'], 0.00001, 0.0001, 0.0005, 0.001, 0.01],
@@ -127,10 +127,23 @@ export function createTrainingPanel({ root, store, engine }) {
     engine.send('reset');
   });
 
+  // After this many images a network still at chance is not learning.
+  const STUCK_AFTER = 6000;
+  let warnedStuck = false;
   let smoothSpeed = 0;
   function showStats(stats) {
     lastStats = stats;
-    lossOut.textContent = stats.loss.toFixed(3);
+    if (!warnedStuck && stats.imagesSeen >= STUCK_AFTER && stats.accuracy < 0.2) {
+      warnedStuck = true;
+      const s = store.get();
+      setMessage(
+        `Not learning: after ${stats.imagesSeen.toLocaleString('en')} images the accuracy is still near chance (10%). ` +
+        (s.lr >= 0.1 ? `A learning rate of ${s.lr} is probably too high: the updates are so big that the ReLUs die. Try a smaller one.`
+          : `Try a larger learning rate, or another optimiser.`),
+        'warn',
+      );
+    }
+    lossOut.textContent = stats.loss < 1000 ? stats.loss.toFixed(3) : stats.loss.toExponential(1);
     // Smoothed over a few points: one slow slice should not make the number jump.
     smoothSpeed = smoothSpeed ? 0.7 * smoothSpeed + 0.3 * stats.imagesPerSecond : stats.imagesPerSecond;
     speed.dataset.value = String(Math.round(smoothSpeed));
@@ -147,6 +160,7 @@ export function createTrainingPanel({ root, store, engine }) {
   function clearStats() {
     lastStats = null;
     smoothSpeed = 0;
+    warnedStuck = false;
     lossOut.textContent = '–';
     speed.textContent = '–';
     speed.dataset.value = '0';
@@ -178,13 +192,14 @@ export function createTrainingPanel({ root, store, engine }) {
     },
     setModel(info) {
       model = info;
-      // A pretrained or loaded model has no training run to show numbers for.
-      if (info.source !== 'fresh') clearStats();
+      // A new model starts with no numbers: its run (if any) starts now.
+      if (info.changed) {
+        clearStats();
+        testAccuracy.dataset.value = '';
+        testAccuracy.textContent = '–';
+        $('test-scope').textContent = 'on test digits';
+      }
       renderNote();
-      renderButtons();
-    },
-    reset() {
-      clearStats();
       renderButtons();
     },
     setRunning(state) {

@@ -11,7 +11,7 @@ const STATS_EVERY_MS = 250;
 // The test subset is evaluated about this often while training.
 const TEST_EVERY_MS = 1500;
 // The drawn digit is re-classified about this often while training.
-const PREDICT_EVERY_MS = 150;
+const PREDICT_EVERY_MS = 300;
 
 export class TrainingRun {
   // hooks: { onStats(stats), onSubsetTest(), onEpochEnd(): generator, onPredict(), onStop(reason) }

@@ -2,14 +2,16 @@
 // itself): serve web/, launch headless Chromium, open the page, and replay
 // real pen strokes (UCI pendigits) on its drawing canvas with the mouse.
 //
-// Serving and launching use the shared helpers (tools/serve.mjs,
-// tests/browser/browser.mjs) when they exist; until then a minimal server and
-// launcher with the same flags stand in.
-import { createServer } from 'node:http';
-import { readFile, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { extname, join, normalize, sep } from 'node:path';
+// Serving and launching come from the shared helpers (tools/serve.mjs,
+// tests/browser/browser.mjs).
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { startServer } from '../../tools/serve.mjs';
+import { launchBrowser } from './browser.mjs';
+
+export { launchBrowser };
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const WEB_ROOT = join(REPO, 'web');
@@ -17,60 +19,15 @@ export const WEB_ROOT = join(REPO, 'web');
 // The shared folder sits beside the clone (in CI too): ../shared/data/pendigits.
 export const PENDIGITS_PATH = join(REPO, '..', 'shared', 'data', 'pendigits', 'pendigits-train.json');
 
-export const CHROMIUM_ARGS = ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync'];
-
-const TYPES = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
-  '.wasm': 'application/wasm', '.json': 'application/json', '.png': 'image/png', '.svg': 'image/svg+xml',
-  '.idx': 'application/octet-stream', '.cnn': 'application/octet-stream',
-};
-
-async function minimalServer(root) {
-  const server = createServer(async (req, res) => {
-    try {
-      const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
-      let file = join(root, path);
-      if (!file.startsWith(root + sep) && file !== root) throw new Error('outside root');
-      if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
-      const body = await readFile(file);
-      res.writeHead(200, {
-        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-        'cross-origin-opener-policy': 'same-origin',
-        'cross-origin-embedder-policy': 'require-corp',
-        'cache-control': 'no-store',
-      });
-      res.end(body);
-    } catch {
-      res.writeHead(404).end('not found');
-    }
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((r) => server.close(r)) };
-}
-
 // Serves web/ on 127.0.0.1 at a free port: {url, close()}.
 export async function serveWeb() {
-  const shared = join(REPO, 'tools', 'serve.mjs');
-  if (existsSync(shared)) {
-    const { startServer } = await import(shared);
-    if (typeof startServer === 'function') {
-      const s = await startServer({ root: 'web', host: '127.0.0.1', port: 0 });
-      const url = s.url ?? `http://127.0.0.1:${s.port ?? s.address?.().port}/`;
-      return { url: url.endsWith('/') ? url : `${url}/`, close: () => (s.close ? s.close() : s.server?.close()) };
-    }
-  }
-  return minimalServer(WEB_ROOT);
-}
-
-export async function launchBrowser() {
-  const { chromium } = await import('playwright-core');
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const { server, url } = await startServer({ root: 'web', host: '127.0.0.1', port: 0 });
+  return { url: url.endsWith('/') ? url : `${url}/`, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
 // Opens the playground in a new context and waits for body[data-ready="1"].
 // Console errors and page errors are collected in page.errors.
-export async function openPlayground(browser, baseUrl, { contextOptions = {}, hash = '', query = '', timeout = 30000 } = {}) {
+export async function openPlayground(browser, baseUrl, { contextOptions = {}, hash = '', query = '', timeout = 60000 } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...contextOptions });
   const page = await context.newPage();
   page.errors = [];
@@ -79,7 +36,13 @@ export async function openPlayground(browser, baseUrl, { contextOptions = {}, ha
     if (m.type() === 'error') page.errors.push(`console: ${m.text()}`);
   });
   await page.goto(`${baseUrl}index.html${query}${hash}`);
-  await page.waitForSelector('body[data-ready="1"]', { timeout, state: 'attached' });
+  try {
+    await page.waitForSelector('body[data-ready="1"]', { timeout, state: 'attached' });
+  } catch (error) {
+    // Say what the page said: a silent timeout is useless in CI.
+    const status = await page.textContent('[data-testid="status"]').catch(() => '?');
+    throw new Error(`the page did not become ready in ${timeout} ms; status: "${status}"; errors: ${JSON.stringify(page.errors)}`);
+  }
   return { context, page };
 }
 
