@@ -10,6 +10,7 @@
 //   node tools/test.mjs [--only substring[,substring…]] [--list]
 import { isMain, runCli } from './lib/common.mjs';
 import { parseDoctest, parseNodeTest, runSteps, testFiles } from './lib/steps.mjs';
+import { parseFuzzSummary } from './fuzz.mjs';
 
 const node = process.execPath;
 
@@ -21,6 +22,17 @@ export const STEPS = [
   { name: 'native doctest', command: ['build/native/engine_tests'], parse: parseDoctest, after: ['build native'] },
   { name: 'build wasm', command: [node, 'tools/build.mjs', '--wasm'], after: ['prepare'] },
   { name: 'wasm doctest', command: [node, 'build/wasm/engine_tests.js'], parse: parseDoctest, after: ['build wasm'] },
+  // The same doctest suite under ASan + UBSan, and each libFuzzer target for
+  // 10 s from its seed corpus (`npm run fuzz` runs them longer).
+  { name: 'build sanitize', command: [node, 'tools/build.mjs', '--sanitize'], after: ['prepare'] },
+  { name: 'sanitizers', command: ['build/sanitize/engine_tests'], parse: parseDoctest, after: ['build sanitize'] },
+  {
+    name: 'fuzz smoke',
+    command: [node, 'tools/fuzz.mjs', '--seconds', '10'],
+    parse: parseFuzzSummary,
+    after: ['prepare'],
+    timeoutSeconds: 900,
+  },
   {
     name: 'node tests',
     command: () => [node, '--test', '--test-reporter=tap', ...testFiles('tests/node')],
