@@ -32,12 +32,17 @@ Network::Network(const std::string& spec, int max_batch) {
 
 std::vector<ParamBlock> Network::param_blocks() const {
   std::vector<ParamBlock> blocks;
+  param_blocks(blocks);
+  return blocks;
+}
+
+void Network::param_blocks(std::vector<ParamBlock>& blocks) const {
+  blocks.clear();
   std::size_t offset = 0;
   for (int i = 0; i < body_.size(); ++i) {
     body_.layer(i).param_blocks(blocks, offset);
     offset += body_.layer(i).param_count();
   }
-  return blocks;
 }
 
 void Network::init(std::uint64_t seed, Init init) {

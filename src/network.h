@@ -40,6 +40,8 @@ class Network {
   std::span<float> state() { return state_; }
   std::span<const float> state() const { return state_; }
   std::vector<ParamBlock> param_blocks() const;
+  // The same into `out`, reusing its capacity: the optimiser asks every step.
+  void param_blocks(std::vector<ParamBlock>& out) const;
 
   // Fresh weights from the seed; also reseeds dropout.
   void init(std::uint64_t seed, Init init = Init::He);

@@ -36,7 +36,8 @@ void Optimizer::step(float lr) {
   const float* grad = net_.grads().data();
   const float mu = o_.momentum, eps = o_.epsilon;
   const float bc1 = 1 - std::pow(o_.beta1, float(steps_)), bc2 = 1 - std::pow(o_.beta2, float(steps_));
-  for (const ParamBlock& b : net_.param_blocks()) {
+  net_.param_blocks(blocks_);  // asked anew: layers may be frozen between steps
+  for (const ParamBlock& b : blocks_) {
     if (b.frozen) continue;
     const float decay = b.decay ? o_.weight_decay : 0.0f;
     for (std::size_t i = b.offset; i < b.offset + b.size; ++i) {

@@ -46,6 +46,7 @@ class Optimizer {
   Network& net_;
   OptimizerOptions o_;
   std::vector<float> m_, v_;  // first and second moments (sgd uses m_ as velocity)
+  std::vector<ParamBlock> blocks_;  // reused every step: no allocation per step
   long steps_ = 0;
 };
 
