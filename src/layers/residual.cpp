@@ -75,7 +75,8 @@ void Residual::reserve(int max_batch) {
 // The body's activations and scratch, the shortcut's output and gradient.
 std::uint64_t Residual::scratch_per_sample() const {
   return body_.floats_per_sample() + in_shape.size() + out_shape.size() +
-         (projection_ ? projection_->scratch_per_sample() : 0);
+         (projection_ ? projection_->scratch_per_sample() : 0) +
+         (stride_ > 1 ? 2 * projection_->in_shape.size() : 0);  // picked pixels and their gradient
 }
 
 void Residual::set_frozen(bool f) {
