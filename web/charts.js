@@ -29,7 +29,7 @@ function baseOptions(width, { yLabel, yValues, yRange }) {
   return {
     width,
     height: 190,
-    padding: [8, 8, 0, 0],
+    padding: [8, 18, 0, 0], // room on the right for the last x label
     cursor: { drag: { x: false, y: false }, points: { size: 6 } },
     legend: { live: true },
     scales: { x: { time: false }, y: { range: yRange } },

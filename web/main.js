@@ -106,7 +106,7 @@ engine.on('fatal', ({ message }) => {
 engine.on('error', ({ message, context }) => {
   const text = `Something went wrong${context ? ` (${context})` : ''}: ${message}`;
   if (ready) training.setMessage(text, 'error');
-  else showStatus(text, 'error');
+  else if (document.body.dataset.ready !== 'error') showStatus(text, 'error'); // keep the fatal reason
 });
 
 engine.on('model', (info) => {

@@ -7,7 +7,7 @@ import { SETTINGS, ARCHITECTURE_KEYS } from './state.js';
 // Nice values for each select; a value from a link that is not in the list
 // is added to it rather than lost.
 const CHOICES = {
-  dropout: [[0, 'as in network'], [0.1, '10%'], [0.25, '25%'], [0.5, '50%']],
+  dropout: [[0, 'as preset'], [0.1, '10%'], [0.25, '25%'], [0.5, '50%']],
   optimizer: [['sgd', 'SGD + momentum'], ['rmsprop', 'RMSprop'], ['adam', 'Adam']],
   lr: [0.00001, 0.00003, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 100, 1000],
   batch: [1, 4, 8, 16, 32, 64, 128, 256],
@@ -82,7 +82,7 @@ export function createTrainingPanel({ root, store, engine }) {
     buttons.pause.disabled = !running;
     buttons.step.disabled = !canTrain || running;
     buttons.reset.disabled = !ready;
-    const resumable = model?.source === 'fresh' && (lastStats?.imagesSeen ?? 0) > 0;
+    const resumable = model?.source === 'fresh' && (lastStats?.imagesSeen ?? 0) > 0 && lastStats.epoch < store.get().epochs;
     buttons.train.textContent = running ? 'Training…' : resumable ? 'Resume' : model?.source === 'fresh' ? 'Train' : 'Train from scratch';
     root.classList.toggle('is-running', running);
   }
@@ -110,6 +110,7 @@ export function createTrainingPanel({ root, store, engine }) {
   }
   store.subscribe(() => {
     renderFields();
+    renderButtons();
     engine.send('configure', { settings: store.get() });
   });
 

@@ -355,7 +355,11 @@ const booted = boot().catch((error) => {
 });
 
 async function handle(message) {
-  await booted;
+  try {
+    await booted;
+  } catch {
+    return; // the page has been told why ('fatal'); nothing can run
+  }
   const command = commands[message?.type];
   if (!command) throw new Error(`unknown command '${message?.type}'`);
   try {

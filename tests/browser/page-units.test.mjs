@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   makeImage, cropToInk, resizeArea, fitInBox, centreOfMass, centreByMass, strokesToMnist,
-  rasterizeStrokes, strokeBounds, rgbaToInk, imageToMnist,
+  rasterizeStrokes, strokeBounds, rgbaToInk, imageToMnist, DRAWN_BOX,
 } from '../../web/preprocess.js';
 import {
   SETTINGS, defaultSettings, parseHash, formatHash, trainingOptions, specWithDropout, createSettingsStore,
@@ -62,14 +62,15 @@ test('centreByMass puts the centre of mass at the middle of the 28×28 field', (
   assert.deepEqual(centreOfMass(centreByMass(dot, 28)), { x: 14, y: 14 });
 });
 
-test('a drawn vertical bar becomes an MNIST-like "1": 20 pixels tall, centred, values in [0, 1]', () => {
+test('a drawn vertical bar becomes an MNIST-like "1": box-tall, centred, values in [0, 1]', () => {
   const strokes = [[[0.5, 0.1], [0.5, 0.9]]];
   const x = strokesToMnist(strokes);
   assert.equal(x.length, 784);
+  assert.equal(cropToInk({ width: 28, height: 28, data: strokesToMnist(strokes, { box: 20 }) }).height, 20, 'MNIST\'s own 20-pixel box on request');
   assert.ok(x.every((v) => v >= 0 && v <= 1));
   const image = { width: 28, height: 28, data: x };
   const ink = cropToInk(image, 0.02);
-  assert.equal(ink.height, 20, 'the longer side fills the 20-pixel box');
+  assert.equal(ink.height, DRAWN_BOX, 'the longer side fills the box');
   assert.ok(ink.width >= 2 && ink.width <= 5, `a thin bar stays thin (${ink.width} px)`);
   const c = centreOfMass(image);
   assert.ok(Math.abs(c.x - 14) <= 0.5 && Math.abs(c.y - 14) <= 0.5, `centred (${c.x}, ${c.y})`);

@@ -37,11 +37,13 @@ export async function openPlayground(browser, baseUrl, { contextOptions = {}, ha
   });
   await page.goto(`${baseUrl}index.html${query}${hash}`);
   try {
-    await page.waitForSelector('body[data-ready="1"]', { timeout, state: 'attached' });
+    // The page says data-ready="error" when the engine cannot start: stop at either.
+    await page.waitForFunction(() => ['1', 'error'].includes(document.body.dataset.ready), null, { timeout });
+    if ((await page.evaluate(() => document.body.dataset.ready)) === 'error') throw new Error('the engine failed');
   } catch (error) {
     // Say what the page said: a silent timeout is useless in CI.
     const status = await page.textContent('[data-testid="status"]').catch(() => '?');
-    throw new Error(`the page did not become ready in ${timeout} ms; status: "${status}"; errors: ${JSON.stringify(page.errors)}`);
+    throw new Error(`the page did not become ready (${error.message.split('\n')[0]}); status: "${status}"; errors: ${JSON.stringify(page.errors)}`);
   }
   return { context, page };
 }

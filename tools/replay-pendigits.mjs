@@ -1,0 +1,113 @@
+// Replays all 7,494 real pen digits (UCI pendigits, 30 writers) and prints
+// how many the shipped model reads correctly, per digit and per writer.
+//
+//   node tools/replay-pendigits.mjs                 through the page: mouse strokes
+//                                                   on the canvas in headless Chromium
+//   node tools/replay-pendigits.mjs --limit 500     the first 500 only
+//   node tools/replay-pendigits.mjs --direct        in Node: the page's preprocessing
+//                                                   (web/preprocess.js) and the engine, no
+//                                                   browser; seconds instead of many minutes
+//   node tools/replay-pendigits.mjs --direct --box 18,20 --pen 0.1,0.13
+//                                                   compares preprocessing choices
+//   --model path/to.cnn (direct mode) another model file
+//
+// A benchmark of sorts, not a test: it prints figures and asserts nothing.
+import { readFile } from 'node:fs/promises';
+import { isMain, repoPath } from './lib/common.mjs';
+import { strokesToMnist, DRAWN_BOX, PEN_FRACTION } from '../web/preprocess.js';
+import {
+  PENDIGITS_PATH, classifyOnPage, launchBrowser, loadPendigits, openPlayground, serveWeb,
+} from '../tests/browser/pendigits-harness.mjs';
+
+function option(args, name, fallback) {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+}
+const numbers = (text) => String(text).split(',').map(Number);
+
+// Tallies results: {label, writer, said}[] → printed summary; returns accuracy.
+function report(title, results) {
+  const correct = results.filter((r) => r.said === r.label).length;
+  const byLabel = Array.from({ length: 10 }, (_, d) => results.filter((r) => r.label === d));
+  const writers = [...new Set(results.map((r) => r.writer))].sort((a, b) => a - b);
+  const mistakes = new Map();
+  for (const r of results) if (r.said !== r.label) mistakes.set(`${r.label}→${r.said}`, (mistakes.get(`${r.label}→${r.said}`) ?? 0) + 1);
+  const pct = (list) => (list.length ? (100 * list.filter((r) => r.said === r.label).length) / list.length : 0).toFixed(1);
+  console.log(`${title}: ${correct}/${results.length} = ${((100 * correct) / results.length).toFixed(2)}%`);
+  console.log(`  per digit:  ${byLabel.map((l, d) => `${d}: ${pct(l)}%`).join('  ')}`);
+  const perWriter = writers.map((w) => [w, pct(results.filter((r) => r.writer === w))]).sort((a, b) => a[1] - b[1]);
+  console.log(`  hardest writers: ${perWriter.slice(0, 5).map(([w, p]) => `#${w} ${p}%`).join(', ')}`);
+  console.log(`  most common mistakes (true→said): ${[...mistakes].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, n]) => `${k} ×${n}`).join(', ')}`);
+  return correct / results.length;
+}
+
+async function replayDirect(digits, { modelPath, boxes, pens }) {
+  const { default: createEngine } = await import(repoPath('web', 'engine', 'cnn-simd.mjs'));
+  const engine = await createEngine({ wasmBinary: await readFile(repoPath('web', 'engine', 'cnn-simd.wasm')) });
+  const model = engine.Model.fromBytes(new Uint8Array(await readFile(modelPath)), 256);
+  for (const box of boxes) {
+    for (const penFraction of pens) {
+      const start = performance.now();
+      const results = [];
+      const BATCH = 250;
+      for (let i = 0; i < digits.length; i += BATCH) {
+        const chunk = digits.slice(i, i + BATCH);
+        const x = new Float32Array(chunk.length * 784);
+        chunk.forEach((d, k) => x.set(strokesToMnist(d.strokes, { box, penFraction }), k * 784));
+        const probs = model.predict(x);
+        chunk.forEach((d, k) => {
+          let said = 0;
+          for (let c = 1; c < 10; c++) if (probs[k * 10 + c] > probs[k * 10 + said]) said = c;
+          results.push({ label: d.label, writer: d.writer, said });
+        });
+      }
+      report(`direct, box ${box}, pen ${penFraction} (${((performance.now() - start) / 1000).toFixed(1)} s)`, results);
+    }
+  }
+  model.delete();
+}
+
+async function replayOnPage(digits) {
+  const server = await serveWeb();
+  const browser = await launchBrowser();
+  try {
+    const { page } = await openPlayground(browser, server.url);
+    const results = [];
+    const start = performance.now();
+    for (const [i, d] of digits.entries()) {
+      const { digit: said } = await classifyOnPage(page, d.strokes);
+      results.push({ label: d.label, writer: d.writer, said });
+      if ((i + 1) % 500 === 0) {
+        const ok = results.filter((r) => r.said === r.label).length;
+        console.log(`  ${i + 1}/${digits.length}: ${((100 * ok) / results.length).toFixed(2)}% so far, ${((performance.now() - start) / (i + 1)).toFixed(0)} ms per digit`);
+      }
+    }
+    if (page.errors.length) console.log(`page errors: ${page.errors.join('; ')}`);
+    return report('through the page (mouse strokes)', results);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+export async function replayPendigits(args = []) {
+  const limit = Number(option(args, '--limit', Infinity));
+  const digits = (await loadPendigits()).slice(0, limit);
+  console.log(`${digits.length} pen digits from ${PENDIGITS_PATH}`);
+  if (args.includes('--direct')) {
+    await replayDirect(digits, {
+      modelPath: option(args, '--model', repoPath('web', 'models', 'lenet5.cnn')),
+      boxes: numbers(option(args, '--box', DRAWN_BOX)),
+      pens: numbers(option(args, '--pen', PEN_FRACTION)),
+    });
+  } else {
+    await replayOnPage(digits);
+  }
+}
+
+if (isMain(import.meta.url)) {
+  replayPendigits(process.argv.slice(2)).catch((e) => {
+    console.error(e.message);
+    process.exit(1);
+  });
+}
