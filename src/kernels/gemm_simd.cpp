@@ -1,8 +1,20 @@
-// Register-tiled GEMM: op(A) and op(B) are packed into contiguous panels so
-// the inner loop streams both linearly whatever the transposes, and each
-// MR×NR tile of C is held in vector registers for the whole K loop.
-// MR=4 rows × NR=12 columns = 12 f32x4 accumulators: enough independent adds
-// to hide latency, few enough that V8 does not spill (see TOOLCHAIN.md).
+// SIMD GEMM: C (M×N) = beta·C + op(A)·op(B), without packing wherever the
+// operands' layout already streams well, which is every GEMM of a CNN step:
+//
+// - "axpy" tiles (op(B) rows contiguous, i.e. B not transposed): each k step
+//   loads a row segment of B as vectors and broadcasts one element of A per
+//   row of the tile into it. A may be transposed or not: only its addressing
+//   changes. Used by conv forward (W·cols), the conv input gradient (Wᵀ·dy)
+//   and the dense backward passes.
+// - "dot" tiles (A not transposed, B transposed: both K-contiguous): vectors
+//   run along K and each tile ends in horizontal sums. Used by the dense
+//   forward pass (x·Wᵀ) and the conv weight gradient (dy·colsᵀ), so neither
+//   transposes a weight matrix on every call.
+//
+// Tiles hold 8 f32x4 accumulators (4×8 axpy, 2×4 dot; 1×32 and 1×8 when M is
+// 1): the most V8 keeps in registers at full speed (see simd.h). Columns are
+// the outer loop so a K×8 strip of B stays in L1 while the row panels of A
+// pass over it; K is blocked so that strip stays small.
 #include <algorithm>
 #include <vector>
 
@@ -13,87 +25,181 @@ namespace cnn::kernels {
 
 namespace {
 
-constexpr int MR = 4, NR = 12;
+constexpr int KC = 256;  // K block: a KC×8 strip of B is 8 KB
 
-// Packing buffers grow to the largest GEMM seen and are then reused: after
-// the first step nothing is allocated.
-std::vector<float>& a_panel_buffer() {
-  static std::vector<float> b;
-  return b;
+// Scratch that grows to the largest need and is then reused: after the first
+// step nothing is allocated. One engine runs on one thread.
+float* scratch(std::vector<float>& v, std::size_t n) {
+  if (v.size() < n) v.resize(n);
+  return v.data();
 }
-std::vector<float>& b_panel_buffer() {
-  static std::vector<float> b;
-  return b;
-}
+std::vector<float> edge_buffer, tile_buffer, transpose_buffer;
 
-inline float at_a(const Gemm& g, int i, int p) {
-  return g.trans_a ? g.a[p * g.lda + i] : g.a[i * g.lda + p];
-}
+// ---- axpy tiles: C tile (MR × 4·NV) (+)= A (MR × k) · B (k × 4·NV) ----
 
-// Ap: panels of MR rows, each K×MR, zero-padded past M.
-void pack_a(const Gemm& g, float* ap) {
-  for (int i0 = 0; i0 < g.m; i0 += MR) {
-    const int rows = std::min(MR, g.m - i0);
-    if (!g.trans_a) {
-      for (int p = 0; p < g.k; ++p) {
-        for (int i = 0; i < rows; ++i) ap[p * MR + i] = g.a[(i0 + i) * g.lda + p];
-        for (int i = rows; i < MR; ++i) ap[p * MR + i] = 0;
-      }
-    } else {
-      for (int p = 0; p < g.k; ++p) {
-        const float* src = g.a + p * g.lda + i0;
-        for (int i = 0; i < rows; ++i) ap[p * MR + i] = src[i];
-        for (int i = rows; i < MR; ++i) ap[p * MR + i] = 0;
-      }
-    }
-    ap += g.k * MR;
-  }
-}
-
-// Bp: panels of NR columns, each K×NR, zero-padded past N.
-void pack_b(const Gemm& g, float* bp) {
-  for (int j0 = 0; j0 < g.n; j0 += NR) {
-    const int cols = std::min(NR, g.n - j0);
-    if (!g.trans_b) {
-      for (int p = 0; p < g.k; ++p) {
-        const float* src = g.b + p * g.ldb + j0;
-        float* dst = bp + p * NR;
-        if (cols == NR) {
-          std::memcpy(dst, src, NR * sizeof(float));
-        } else {
-          for (int j = 0; j < cols; ++j) dst[j] = src[j];
-          for (int j = cols; j < NR; ++j) dst[j] = 0;
-        }
-      }
-    } else {
-      for (int j = 0; j < NR; ++j) {
-        if (j < cols) {
-          const float* src = g.b + (j0 + j) * g.ldb;
-          for (int p = 0; p < g.k; ++p) bp[p * NR + j] = src[p];
-        } else {
-          for (int p = 0; p < g.k; ++p) bp[p * NR + j] = 0;
-        }
-      }
-    }
-    bp += g.k * NR;
-  }
-}
-
-// acc (MR×NR) = Ap panel · Bp panel over k.
-inline void micro_kernel(int k, const float* ap, const float* bp, f32x4 acc[MR][3]) {
+// kTransA: A(i, p) at a[p·lda + i], else at a[i·lda + p]. B rows at stride ldb.
+template <int MR, int NV, bool kTransA>
+inline void axpy_tile(int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc, bool accumulate) {
+  f32x4 acc[MR][NV];
   for (int i = 0; i < MR; ++i)
-    for (int j = 0; j < 3; ++j) acc[i][j] = splat4(0);
+    for (int j = 0; j < NV; ++j) acc[i][j] = splat4(0);
   for (int p = 0; p < k; ++p) {
-    const f32x4 b0 = load4(bp), b1 = load4(bp + 4), b2 = load4(bp + 8);
-    for (int i = 0; i < MR; ++i) {
-      const f32x4 a = splat4(ap[i]);
-      acc[i][0] += a * b0;
-      acc[i][1] += a * b1;
-      acc[i][2] += a * b2;
+    // Keep the fewer operands live: MR broadcasts or NV row vectors.
+    if constexpr (MR <= NV) {
+      f32x4 av[MR];
+      for (int i = 0; i < MR; ++i) av[i] = splat4(kTransA ? a[i] : a[i * lda]);
+      for (int j = 0; j < NV; ++j) {
+        const f32x4 bv = load4(b + 4 * j);
+        for (int i = 0; i < MR; ++i) acc[i][j] += av[i] * bv;
+      }
+    } else {
+      f32x4 bv[NV];
+      for (int j = 0; j < NV; ++j) bv[j] = load4(b + 4 * j);
+      for (int i = 0; i < MR; ++i) {
+        const f32x4 av = splat4(kTransA ? a[i] : a[i * lda]);
+        for (int j = 0; j < NV; ++j) acc[i][j] += av * bv[j];
+      }
     }
-    ap += MR;
-    bp += NR;
+    a += kTransA ? lda : 1;
+    b += ldb;
   }
+  for (int i = 0; i < MR; ++i)
+    for (int j = 0; j < NV; ++j) {
+      float* ci = c + i * ldc + 4 * j;
+      store4(ci, accumulate ? load4(ci) + acc[i][j] : acc[i][j]);
+    }
+}
+
+// One K block of an axpy GEMM. a, b and c point at the block's origin.
+struct AxpyBlock {
+  int m, n, k;
+  const float* a;
+  int lda;
+  const float* b;
+  int ldb;
+  float* c;
+  int ldc;
+  bool accumulate;
+};
+
+template <bool kTransA>
+inline const float* a_rows(const AxpyBlock& J, int i0) {
+  return kTransA ? J.a + i0 : J.a + std::size_t(i0) * J.lda;
+}
+
+// Every row of one column strip of width 4·NV starting at j0 (b is that
+// strip's B, with row stride ldb; c its C with row stride ldc).
+template <int NV, bool kTransA>
+void axpy_strip(const AxpyBlock& J, const float* b, int ldb, float* c, int ldc, bool accumulate) {
+  int i0 = 0;
+  for (; i0 + 4 <= J.m; i0 += 4)
+    axpy_tile<4, NV, kTransA>(J.k, a_rows<kTransA>(J, i0), J.lda, b, ldb, c + std::size_t(i0) * ldc, ldc, accumulate);
+  float* ci = c + std::size_t(i0) * ldc;
+  const float* ai = a_rows<kTransA>(J, i0);
+  switch (J.m - i0) {
+    case 3: axpy_tile<3, NV, kTransA>(J.k, ai, J.lda, b, ldb, ci, ldc, accumulate); break;
+    case 2: axpy_tile<2, NV, kTransA>(J.k, ai, J.lda, b, ldb, ci, ldc, accumulate); break;
+    case 1: axpy_tile<1, NV, kTransA>(J.k, ai, J.lda, b, ldb, ci, ldc, accumulate); break;
+    default: break;
+  }
+}
+
+template <bool kTransA>
+void axpy_block(const AxpyBlock& J) {
+  int j0 = 0;
+  // One or two rows (a GEMV, e.g. batch 1): wider strips keep 8 accumulators busy.
+  if (J.m == 1)
+    for (; j0 + 32 <= J.n; j0 += 32) axpy_tile<1, 8, kTransA>(J.k, J.a, J.lda, J.b + j0, J.ldb, J.c + j0, J.ldc, J.accumulate);
+  if (J.m == 2)
+    for (; j0 + 16 <= J.n; j0 += 16) axpy_tile<2, 4, kTransA>(J.k, J.a, J.lda, J.b + j0, J.ldb, J.c + j0, J.ldc, J.accumulate);
+  for (; j0 + 8 <= J.n; j0 += 8) axpy_strip<2, kTransA>(J, J.b + j0, J.ldb, J.c + j0, J.ldc, J.accumulate);
+  if (j0 + 4 <= J.n) {
+    axpy_strip<1, kTransA>(J, J.b + j0, J.ldb, J.c + j0, J.ldc, J.accumulate);
+    j0 += 4;
+  }
+  if (j0 == J.n) return;
+  // The last 1–3 columns: a zero-padded k×4 copy of B, computed into a
+  // scratch tile, of which only the real columns are written back.
+  const int cols = J.n - j0;
+  float* edge = scratch(edge_buffer, std::size_t(J.k) * 4);
+  for (int p = 0; p < J.k; ++p)
+    for (int j = 0; j < 4; ++j) edge[p * 4 + j] = j < cols ? J.b[std::size_t(p) * J.ldb + j0 + j] : 0.0f;
+  float* tile = scratch(tile_buffer, std::size_t(J.m) * 4);
+  axpy_strip<1, kTransA>(J, edge, 4, tile, 4, false);
+  for (int i = 0; i < J.m; ++i) {
+    float* ci = J.c + std::size_t(i) * J.ldc + j0;
+    for (int j = 0; j < cols; ++j) ci[j] = (J.accumulate ? ci[j] : 0.0f) + tile[i * 4 + j];
+  }
+}
+
+// op(B) not transposed: B is k×n row-major at stride ldb.
+void gemm_axpy(int m, int n, int k, const float* a, int lda, bool trans_a, const float* b, int ldb, float* c, int ldc,
+               bool beta) {
+  for (int k0 = 0; k0 < k; k0 += KC) {
+    AxpyBlock J{m, n, std::min(KC, k - k0), trans_a ? a + std::size_t(k0) * lda : a + k0, lda,
+                b + std::size_t(k0) * ldb, ldb, c, ldc, beta || k0 > 0};
+    if (trans_a)
+      axpy_block<true>(J);
+    else
+      axpy_block<false>(J);
+  }
+}
+
+// ---- dot tiles: C tile (MR × NR) (+)= A rows · B rows, both K-contiguous ----
+
+template <int MR, int NR>
+inline void dot_tile(int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc, bool accumulate) {
+  f32x4 acc[MR][NR];
+  for (int i = 0; i < MR; ++i)
+    for (int j = 0; j < NR; ++j) acc[i][j] = splat4(0);
+  int p = 0;
+  for (; p + 4 <= k; p += 4) {
+    f32x4 av[MR];
+    for (int i = 0; i < MR; ++i) av[i] = load4(a + i * lda + p);
+    for (int j = 0; j < NR; ++j) {
+      const f32x4 bv = load4(b + j * ldb + p);
+      for (int i = 0; i < MR; ++i) acc[i][j] += av[i] * bv;
+    }
+  }
+  float tail[MR][NR] = {};
+  for (; p < k; ++p)
+    for (int i = 0; i < MR; ++i)
+      for (int j = 0; j < NR; ++j) tail[i][j] += a[i * lda + p] * b[j * ldb + p];
+  for (int i = 0; i < MR; ++i) {
+    float* ci = c + i * ldc;
+    int j = 0;
+    for (; j + 4 <= NR; j += 4) {
+      const f32x4 s = hsum4x4(acc[i][j], acc[i][j + 1], acc[i][j + 2], acc[i][j + 3]) + load4(&tail[i][j]);
+      store4(ci + j, accumulate ? load4(ci + j) + s : s);
+    }
+    for (; j < NR; ++j) {
+      const float s = hsum(acc[i][j]) + tail[i][j];
+      ci[j] = accumulate ? ci[j] + s : s;
+    }
+  }
+}
+
+template <int MR, int NR>
+void dot_row_panel(int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc, bool beta) {
+  int j0 = 0;
+  for (; j0 + NR <= n; j0 += NR) dot_tile<MR, NR>(k, a, lda, b + std::size_t(j0) * ldb, ldb, c + j0, ldc, beta);
+  const float* bj = b + std::size_t(j0) * ldb;
+  switch (n - j0) {
+#define CNN_DOT_TAIL(r) \
+  case r:               \
+    if constexpr (r < NR) dot_tile<MR, r>(k, a, lda, bj, ldb, c + j0, ldc, beta); break;
+    CNN_DOT_TAIL(1) CNN_DOT_TAIL(2) CNN_DOT_TAIL(3) CNN_DOT_TAIL(4) CNN_DOT_TAIL(5) CNN_DOT_TAIL(6) CNN_DOT_TAIL(7)
+#undef CNN_DOT_TAIL
+    default: break;
+  }
+}
+
+// A not transposed, B transposed (stored n×k): C(i,j) = Σ_p A[i][p]·B[j][p].
+void gemm_dot(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc, bool beta) {
+  int i0 = 0;
+  for (; i0 + 2 <= m; i0 += 2)
+    dot_row_panel<2, 4>(n, k, a + std::size_t(i0) * lda, lda, b, ldb, c + std::size_t(i0) * ldc, ldc, beta);
+  if (i0 < m) dot_row_panel<1, 8>(n, k, a + std::size_t(i0) * lda, lda, b, ldb, c + std::size_t(i0) * ldc, ldc, beta);
 }
 
 }  // namespace
@@ -101,42 +207,21 @@ inline void micro_kernel(int k, const float* ap, const float* bp, f32x4 acc[MR][
 bool simd_compiled() { return kSimdCompiled; }
 
 void gemm_simd(const Gemm& g) {
+  if (g.m <= 0 || g.n <= 0) return;
+  const bool beta = g.beta != 0;
   if (g.k <= 0) {
-    if (g.beta == 0)
-      for (int i = 0; i < g.m; ++i) std::fill_n(g.c + i * g.ldc, g.n, 0.0f);
+    if (!beta)
+      for (int i = 0; i < g.m; ++i) std::fill_n(g.c + std::size_t(i) * g.ldc, g.n, 0.0f);
     return;
   }
-  const int m_panels = (g.m + MR - 1) / MR, n_panels = (g.n + NR - 1) / NR;
-  auto& abuf = a_panel_buffer();
-  auto& bbuf = b_panel_buffer();
-  if (abuf.size() < std::size_t(m_panels) * MR * g.k) abuf.resize(std::size_t(m_panels) * MR * g.k);
-  if (bbuf.size() < std::size_t(n_panels) * NR * g.k) bbuf.resize(std::size_t(n_panels) * NR * g.k);
-  pack_a(g, abuf.data());
-  pack_b(g, bbuf.data());
-
-  f32x4 acc[MR][3];
-  for (int jp = 0; jp < n_panels; ++jp) {
-    const int j0 = jp * NR, cols = std::min(NR, g.n - j0);
-    const float* bp = bbuf.data() + std::size_t(jp) * NR * g.k;
-    for (int ip = 0; ip < m_panels; ++ip) {
-      const int i0 = ip * MR, rows = std::min(MR, g.m - i0);
-      micro_kernel(g.k, abuf.data() + std::size_t(ip) * MR * g.k, bp, acc);
-      for (int i = 0; i < rows; ++i) {
-        float* c = g.c + (i0 + i) * g.ldc + j0;
-        if (cols == NR) {
-          for (int j = 0; j < 3; ++j) {
-            f32x4 v = acc[i][j];
-            if (g.beta != 0) v += load4(c + 4 * j);
-            store4(c + 4 * j, v);
-          }
-        } else {
-          float tile[NR];
-          for (int j = 0; j < 3; ++j) store4(tile + 4 * j, acc[i][j]);
-          for (int j = 0; j < cols; ++j) c[j] = (g.beta != 0 ? c[j] : 0.0f) + tile[j];
-        }
-      }
-    }
-  }
+  if (!g.trans_b) return gemm_axpy(g.m, g.n, g.k, g.a, g.lda, g.trans_a, g.b, g.ldb, g.c, g.ldc, beta);
+  // Dot tiles need K long enough to amortise their horizontal sums.
+  if (!g.trans_a && g.k >= 16) return gemm_dot(g.m, g.n, g.k, g.a, g.lda, g.b, g.ldb, g.c, g.ldc, beta);
+  // Otherwise transpose B (n×k) into k×n once: small in every such case here.
+  float* bt = scratch(transpose_buffer, std::size_t(g.k) * g.n);
+  for (int j = 0; j < g.n; ++j)
+    for (int p = 0; p < g.k; ++p) bt[std::size_t(p) * g.n + j] = g.b[std::size_t(j) * g.ldb + p];
+  gemm_axpy(g.m, g.n, g.k, g.a, g.lda, g.trans_a, bt, g.n, g.c, g.ldc, beta);
 }
 
 }  // namespace cnn::kernels

@@ -6,6 +6,7 @@
 // call the dispatching functions; tests call both versions and compare.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 
 namespace cnn::kernels {
 
@@ -37,6 +38,9 @@ void gemm(const Gemm& g);
 void gemm_reference(const Gemm& g);
 void gemm_simd(const Gemm& g);
 
+// out[r] += Σ_c x[r·cols + c] for r < rows: a conv's bias gradient.
+void add_row_sums(int rows, int cols, const float* x, float* out);
+
 // Convolution geometry for one image: in (C,H,W), kernel R×S, stride, zero
 // padding; out (OH,OW), OH = (H − R + 2P)/stride + 1.
 struct ConvGeometry {
@@ -48,5 +52,38 @@ struct ConvGeometry {
 void im2col(const ConvGeometry& g, const float* x, float* cols);
 // dx (C,H,W) += scattered cols (C·R·S, OH·OW): the adjoint of im2col.
 void col2im(const ConvGeometry& g, const float* cols, float* dx);
+
+// The same two with vector copies along each output row (stride 1; other
+// strides fall back to the reference loops). Identical results.
+void im2col_simd(const ConvGeometry& g, const float* x, float* cols);
+void col2im_simd(const ConvGeometry& g, const float* cols, float* dx);
+
+// Direct convolution of a one-channel image (the first layer of a grayscale
+// network), stride 1, without im2col: 25 shifted vector loads of one small
+// plane replace a 25× larger column matrix. The image is first copied into
+// a zero-padded plane of (H+2P) × (W+2P) floats plus a little slack, which
+// both kernels read; one output vector is 4 adjacent positions of a row.
+bool direct_single_channel(const ConvGeometry& g);  // c == 1, stride 1
+std::size_t padded_plane_floats(const ConvGeometry& g);
+void pad_plane(const ConvGeometry& g, const float* x, float* plane);
+// y (K, OH, OW) = bias + w (K, R, S) ⋆ plane
+void conv_single_channel_forward(const ConvGeometry& g, int filters, const float* w, const float* bias,
+                                 const float* plane, float* y);
+// dw (K, R, S) += dy (K, OH, OW) ⋆ plane
+void conv_single_channel_weight_grad(const ConvGeometry& g, int filters, const float* plane, const float* dy,
+                                     float* dw);
+
+// ReLU, y = x > 0 ? x : 0, and its gradient dx = x > 0 ? dy : 0 (NaN → 0).
+void relu_forward(const float* x, float* y, std::size_t n);
+void relu_backward(const float* x, const float* dy, float* dx, std::size_t n);
+void relu_forward_reference(const float* x, float* y, std::size_t n);
+void relu_backward_reference(const float* x, const float* dy, float* dx, std::size_t n);
+void relu_forward_simd(const float* x, float* y, std::size_t n);
+void relu_backward_simd(const float* x, const float* dy, float* dx, std::size_t n);
+
+// 2×2 max pooling, stride 2, of `planes` planes h×w (h, w ≥ 2) into
+// (h/2)×(w/2): y the maxima, argmax each one's index within its input plane
+// (the first maximum in scan order, like the reference pooling loop).
+void max_pool_2x2(int planes, int h, int w, const float* x, float* y, std::int32_t* argmax);
 
 }  // namespace cnn::kernels

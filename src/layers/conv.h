@@ -39,12 +39,17 @@ class Conv2D : public Layer {
   std::size_t weight_count() const { return std::size_t(o_.filters) * geo_.rows(); }
   // A 1×1, stride-1, unpadded conv reads its input directly: im2col would copy.
   bool pointwise() const { return o_.kernel == 1 && o_.stride == 1 && o_.pad == 0; }
-  const float* columns(const float* x, int image);
+  float* column_slot(int slot);  // one image's im2col columns, grown on demand
+  // Backend::Reference: im2col + the scalar reference GEMM, image by image.
+  void forward_reference(const float* x, float* y, int n);
+  void backward_reference(const float* x, const float* dy, float* dx, int n);
 
   ConvOptions o_;
   kernels::ConvGeometry geo_{};
-  std::vector<float> cols_;   // im2col of each image of the last forward pass
-  std::vector<float> dcols_;  // one image's column gradient
+  std::vector<float> cols_;    // im2col of each image of the last training forward pass
+  std::vector<float> planes_;  // one-channel direct path: each image zero-padded
+  std::vector<float> dcols_;   // one image's column gradient
+  int saved_images_ = 0;       // images whose columns/planes a training forward kept
 };
 
 }  // namespace cnn

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "../kernels/kernels.h"
 #include "geometry.h"
 
 namespace cnn {
@@ -24,6 +25,9 @@ void Pool::reserve(int max_batch) {
 void Pool::forward(const float* x, float* y, int n, Mode) {
   const int h = in_shape.h, w = in_shape.w, oh = out_shape.h, ow = out_shape.w;
   const int planes = n * in_shape.c;
+  // LeNet's pooling: a branch-free vector kernel with the same arg-max.
+  if (kind_ == PoolKind::Max && k_ == 2 && s_ == 2 && kernels::backend() == kernels::Backend::Simd)
+    return kernels::max_pool_2x2(planes, h, w, x, y, argmax_.data());
   const float inv_area = 1.0f / float(k_ * k_);
   for (int p = 0; p < planes; ++p) {
     const float* in = x + std::size_t(p) * h * w;

@@ -1,0 +1,117 @@
+// Elementwise and pooling kernels: cheap in FLOPs but, written as plain
+// loops with a data-dependent branch per element, they mispredict on every
+// other value and cost as much as a convolution. The SIMD versions decide
+// with compare + select, four lanes at a time, and keep the reference
+// loops' exact semantics (NaN is not > 0; the first maximum of a window wins).
+#include <cmath>
+#include <cstdint>
+
+#include "kernels.h"
+#include "simd.h"
+
+namespace cnn::kernels {
+
+namespace {
+
+typedef std::int32_t i32x4 __attribute__((vector_size(16)));
+
+inline i32x4 load4i(const std::int32_t* p) {
+  i32x4 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store4i(std::int32_t* p, i32x4 v) { std::memcpy(p, &v, sizeof v); }
+
+}  // namespace
+
+// ---- ReLU ----
+
+void relu_forward_reference(const float* x, float* y, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) y[i] = x[i] > 0 ? x[i] : 0.0f;
+}
+void relu_backward_reference(const float* x, const float* dy, float* dx, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) dx[i] = x[i] > 0 ? dy[i] : 0.0f;
+}
+
+void relu_forward_simd(const float* x, float* y, std::size_t n) {
+  const f32x4 zero = splat4(0);
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const f32x4 v = load4(x + i);
+    store4(y + i, v > zero ? v : zero);
+  }
+  for (; i < n; ++i) y[i] = x[i] > 0 ? x[i] : 0.0f;
+}
+void relu_backward_simd(const float* x, const float* dy, float* dx, std::size_t n) {
+  const f32x4 zero = splat4(0);
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) store4(dx + i, load4(x + i) > zero ? load4(dy + i) : zero);
+  for (; i < n; ++i) dx[i] = x[i] > 0 ? dy[i] : 0.0f;
+}
+
+void relu_forward(const float* x, float* y, std::size_t n) {
+  backend() == Backend::Simd ? relu_forward_simd(x, y, n) : relu_forward_reference(x, y, n);
+}
+void relu_backward(const float* x, const float* dy, float* dx, std::size_t n) {
+  backend() == Backend::Simd ? relu_backward_simd(x, dy, dx, n) : relu_backward_reference(x, dy, dx, n);
+}
+
+// ---- 2×2 max pooling, stride 2 ----
+
+namespace {
+
+// One output: the first maximum in scan order (top-left, top-right,
+// bottom-left, bottom-right), as the reference pooling loop picks it.
+inline void max_of_window(const float* x, int w, int iy, int ix, float* y, std::int32_t* arg) {
+  const float* p = x + iy * w + ix;
+  float best = -INFINITY;  // not p[0]: a NaN there must lose to what follows
+  std::int32_t at = iy * w + ix;
+  if (p[0] > best) best = p[0];
+  if (p[1] > best) best = p[1], at = iy * w + ix + 1;
+  if (p[w] > best) best = p[w], at = (iy + 1) * w + ix;
+  if (p[w + 1] > best) best = p[w + 1], at = (iy + 1) * w + ix + 1;
+  *y = best;
+  *arg = at;
+}
+
+}  // namespace
+
+void max_pool_2x2(int planes, int h, int w, const float* x, float* y, std::int32_t* argmax) {
+  const int oh = h / 2, ow = w / 2;
+  for (int p = 0; p < planes; ++p, x += std::size_t(h) * w, y += std::size_t(oh) * ow, argmax += std::size_t(oh) * ow)
+    for (int oy = 0; oy < oh; ++oy) {
+      const int iy = 2 * oy;
+      const float *top = x + iy * w, *bottom = top + w;
+      float* out = y + oy * ow;
+      std::int32_t* arg = argmax + oy * ow;
+      int ox = 0;
+      // Four outputs read 8 floats of each row: split into even/odd columns.
+      for (; 2 * ox + 8 <= w; ox += 4) {
+        const f32x4 t0 = load4(top + 2 * ox), t1 = load4(top + 2 * ox + 4);
+        const f32x4 b0 = load4(bottom + 2 * ox), b1 = load4(bottom + 2 * ox + 4);
+        const f32x4 tl = __builtin_shufflevector(t0, t1, 0, 2, 4, 6), tr = __builtin_shufflevector(t0, t1, 1, 3, 5, 7);
+        const f32x4 bl = __builtin_shufflevector(b0, b1, 0, 2, 4, 6), br = __builtin_shufflevector(b0, b1, 1, 3, 5, 7);
+        // Index of each lane's top-left input; a later window position wins
+        // only when strictly greater, so the first maximum keeps its index.
+        const std::int32_t first = iy * w + 2 * ox;
+        const i32x4 base = i32x4{first, first + 2, first + 4, first + 6};
+        f32x4 best = splat4(-INFINITY);  // not tl: a NaN there must lose
+        i32x4 at = base;
+        best = tl > best ? tl : best;
+        i32x4 take = tr > best;
+        best = take ? tr : best;
+        at = take ? base + 1 : at;
+        take = bl > best;
+        best = take ? bl : best;
+        at = take ? base + w : at;
+        take = br > best;
+        best = take ? br : best;
+        at = take ? base + (w + 1) : at;
+        store4(out + ox, best);
+        store4i(arg + ox, at);
+      }
+      for (; ox < ow; ++ox) max_of_window(x, w, iy, 2 * ox, out + ox, arg + ox);
+    }
+}
+
+}  // namespace cnn::kernels
