@@ -31,14 +31,14 @@ export const STEPS = [
     command: [node, 'tools/fuzz.mjs', '--seconds', '10'],
     parse: parseFuzzSummary,
     after: ['prepare'],
-    timeoutSeconds: 900,
+    timeoutSeconds: 1800,
   },
   {
     name: 'node tests',
     command: () => [node, '--test', '--test-reporter=tap', ...testFiles('tests/node')],
     parse: parseNodeTest,
     after: ['build wasm'],
-    timeoutSeconds: 900,
+    timeoutSeconds: 1800,
   },
   {
     // One file at a time: each starts its own Chromium on a 2-core machine.
@@ -46,7 +46,7 @@ export const STEPS = [
     command: () => [node, '--test', '--test-concurrency=1', '--test-reporter=tap', ...testFiles('tests/browser')],
     parse: parseNodeTest,
     after: ['build wasm'],
-    timeoutSeconds: 900,
+    timeoutSeconds: 1800,
   },
 ];
 
