@@ -31,7 +31,7 @@ export const STEPS = [
     command: [node, 'tools/fuzz.mjs', '--seconds', '10'],
     parse: parseFuzzSummary,
     after: ['prepare'],
-    timeoutSeconds: 1800,
+    timeoutSeconds: 900,
   },
   {
     name: 'node tests',
