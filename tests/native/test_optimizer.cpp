@@ -197,3 +197,27 @@ TEST_CASE("switching the optimiser mid-training starts the new rule fresh") {
   const double s = 0.999 * 0.00025 + 0.001;
   CHECK(t.params()[0] == doctest::Approx(1 + 0.02 * (0.055 / 0.19) / std::sqrt(s / 0.001999)).epsilon(1e-5));
 }
+
+TEST_CASE("freezing a residual block freezes its body and its projection shortcut") {
+  cnn::Network net("resnet-mini", 1);
+  int block = -1;
+  for (int i = 0; i < net.layer_count(); ++i)
+    if (net.layers()[i].kind == "residual" && net.layers()[i].in.c != net.layers()[i].out.c) block = i;
+  REQUIRE(block >= 0);  // the 16 → 32 block, which has a 1×1 projection
+  net.set_frozen(block, true);
+  const auto inside = net.layer_params(block);
+  const std::size_t lo = std::size_t(inside.data() - net.params().data()), hi = lo + inside.size();
+  std::size_t frozen = 0;
+  for (const auto& b : net.param_blocks()) {
+    CHECK(b.frozen == (b.offset >= lo && b.offset < hi));
+    if (b.frozen) frozen += b.size;
+  }
+  CHECK(frozen == inside.size());  // every parameter of the block, the projection's (16 + 1)·32 included
+  const std::vector<float> before(net.params().begin(), net.params().end());
+  cnn::Optimizer opt(net, options(cnn::OptimizerKind::Sgd, 0.1f));
+  std::fill(net.grads().begin(), net.grads().end(), 1.0f);
+  opt.step(0.1f);
+  for (std::size_t i = 0; i < before.size(); ++i)
+    if (i >= lo && i < hi) CHECK(net.params()[i] == before[i]);
+  CHECK(net.params()[0] != before[0]);  // the stem still learns
+}
