@@ -100,11 +100,18 @@ export class TrainingRun {
         break;
       }
       const epochBefore = Math.floor(this.epoch);
-      const { result, ms } = this.runSteps(this.stepsPerSlice);
+      // A slice never runs past the end of an epoch or of the run, so the
+      // epoch-end test and the stopping point fall on the same step every
+      // time: a link with the same settings and seed reproduces the numbers.
+      const boundary = Math.min(epochBefore + 1, this.options.epochs) * this.trainCount;
+      const stepsLeft = Math.max(1, Math.ceil((boundary - this.imagesSeen) / this.options.batchSize));
+      const { result, ms } = this.runSteps(Math.min(this.stepsPerSlice, stepsLeft));
       // Adapt the slice to this machine and batch size (smoothed, ≥ 1 step).
-      const perStep = ms / Math.max(1, result.steps);
-      const ideal = Math.max(1, Math.floor(SLICE_MS / Math.max(perStep, 0.01)));
-      this.stepsPerSlice = Math.max(1, Math.round(0.5 * this.stepsPerSlice + 0.5 * ideal));
+      if (result.steps > 0) {
+        const perStep = ms / result.steps;
+        const ideal = Math.max(1, Math.floor(SLICE_MS / Math.max(perStep, 0.01)));
+        this.stepsPerSlice = Math.max(1, Math.round(0.5 * this.stepsPerSlice + 0.5 * ideal));
+      }
 
       if (result.diverged) {
         this.running = false;

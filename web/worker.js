@@ -241,6 +241,8 @@ async function ensureRun() {
   const trainData = await world.trainPromise;
   if (!trainData) throw new Error('the training data could not be loaded');
   if (world.run) return world.run; // another command made one meanwhile
+  // A model file may have been loaded while the data loaded.
+  if (world.modelInfo.source !== 'fresh') buildFreshModel(world.settings);
   world.run = new TrainingRun(world.engine, world.model, trainData, trainingOptions(world.settings), {
     onStats: (stats) => post({ type: 'stats', ...stats }),
     onSubsetTest: evaluateSubset,

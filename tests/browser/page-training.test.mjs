@@ -171,3 +171,26 @@ test('a diverging run stops itself and says the learning rate is too high', asyn
   assert.equal(await page.isEnabled('[data-testid="train"]'), true);
   await context.close();
 });
+
+test('a link reproduces a run: same settings and seed, same weights, same test result', async () => {
+  // 0.1 epochs = 6,000 images = 187.5 batches of 32, then the whole test set.
+  const hash = '#preset=lenet5&optimizer=sgd&lr=0.03&momentum=0.9&batch=32&epochs=0.1&seed=11';
+  const finish = async () => {
+    const { context, page } = await openPlayground(browser, server.url, { hash });
+    await page.click('[data-testid="train"]');
+    await page.waitForFunction(() => /Finished/.test(document.querySelector('#train [data-role="message"]').textContent) &&
+      !document.querySelector('#results').classList.contains('is-empty'), null, { timeout: 120000 });
+    const result = {
+      seen: await page.textContent('[data-role="seen"]'),
+      accuracy: await page.getAttribute('[data-testid="test-accuracy"]', 'data-value'),
+      summary: await page.textContent('#results [data-role="summary"]'),
+    };
+    await context.close();
+    return result;
+  };
+  const first = await finish();
+  const second = await finish();
+  console.log(`# reproduced run: ${first.summary}`);
+  assert.equal(first.seen, '6,016', 'the run stops on the batch that completes 0.1 epochs');
+  assert.deepEqual(second, first);
+});

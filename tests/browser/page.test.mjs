@@ -107,15 +107,18 @@ test('touch: a finger draws on a phone-sized page without scrolling it, and the 
   assert.ok(overflow <= 0, `page is ${overflow}px wider than a phone screen`);
   await page.locator('canvas[data-testid="draw"]').scrollIntoViewIfNeeded();
   const scrollBefore = await page.evaluate(() => window.scrollY);
+  await page.evaluate(() => {
+    window.__pointerTypes = new Set();
+    document.querySelector('canvas[data-testid="draw"]').addEventListener('pointerdown', (e) => window.__pointerTypes.add(e.pointerType));
+  });
   const cdp = await context.newCDPSession(page);
-  const six = first(6);
-  // Draw with the strokes upside down too: a vertical drag that would scroll a normal page.
-  await touchDraw(page, cdp, six.strokes);
+  // A 6 is mostly a vertical drag: what would scroll a page without touch-action: none.
+  await touchDraw(page, cdp, first(6).strokes);
   await page.waitForFunction(() => document.querySelector('[data-testid="prediction"]').dataset.digit !== '');
   const p = await readPrediction(page);
   assert.equal(p.digit, 6);
-  const pointerTypes = await page.evaluate(() => window.scrollY);
-  assert.equal(pointerTypes, scrollBefore, 'drawing must not scroll the page');
+  assert.deepEqual(await page.evaluate(() => [...window.__pointerTypes]), ['touch'], 'the pad saw touch pointers');
+  assert.equal(await page.evaluate(() => window.scrollY), scrollBefore, 'drawing must not scroll the page');
   assert.deepEqual(page.errors, []);
   await context.close();
 });
@@ -177,5 +180,32 @@ test('settings come from the link and go back into it', async () => {
   assert.equal(params.get('optimizer'), 'adam');
   assert.equal(params.get('seed'), '7');
   assert.equal(await page.isDisabled('[data-setting="momentum"]'), true, 'momentum is SGD-only');
+  await context.close();
+});
+
+test('without the pretrained model file the page says so and falls back to a fresh LeNet-5', async () => {
+  const { context, page } = await openPlayground(browser, server.url, {
+    beforeGoto: (p) => p.route('**/models/lenet5.cnn', (route) => route.fulfill({ status: 404, body: 'not found' })),
+  });
+  const banner = await page.textContent('[data-testid="status"]');
+  assert.match(banner, /pretrained model is missing/i);
+  assert.equal(await page.getAttribute('[data-testid="status"]', 'data-tone'), 'warn');
+  assert.match(await page.textContent('[data-role="model-line"]'), /fresh lenet5/);
+  // Still usable: a drawing gets a (barely trained, so any) prediction.
+  const p = await classifyOnPage(page, first(0).strokes);
+  assert.equal(p.probs.length, 10);
+  await context.close();
+});
+
+test('an engine that cannot load is reported on the page, not a silent hang', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.route('**/engine/*.wasm', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await page.goto(`${server.url}index.html`);
+  await page.waitForFunction(() => document.body.dataset.ready === 'error', null, { timeout: 60000 });
+  const banner = await page.textContent('[data-testid="status"]');
+  assert.match(banner, /engine could not start/i);
+  assert.match(banner, /wasm/);
+  assert.equal(await page.getAttribute('[data-testid="status"]', 'data-tone'), 'error');
   await context.close();
 });

@@ -26,10 +26,12 @@ export async function serveWeb() {
 }
 
 // Opens the playground in a new context and waits for body[data-ready="1"].
-// Console errors and page errors are collected in page.errors.
-export async function openPlayground(browser, baseUrl, { contextOptions = {}, hash = '', query = '', timeout = 60000 } = {}) {
+// Console errors and page errors are collected in page.errors. beforeGoto
+// (page) runs before the page loads, e.g. to page.route() a file away.
+export async function openPlayground(browser, baseUrl, { contextOptions = {}, hash = '', query = '', timeout = 60000, beforeGoto } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...contextOptions });
   const page = await context.newPage();
+  await beforeGoto?.(page);
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
