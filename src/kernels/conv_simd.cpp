@@ -32,7 +32,8 @@ struct ColumnRange {
   int lo, hi;
 };
 inline ColumnRange inside_columns(const ConvGeometry& g, int s) {
-  const int lo = std::max(0, g.pad - s), hi = std::min(g.ow, g.w + g.pad - s);
+  // lo ≤ ow even when the padding is wider than the output (w = 1, k = 5, p = 2).
+  const int lo = std::min(g.ow, std::max(0, g.pad - s)), hi = std::min(g.ow, g.w + g.pad - s);
   return {lo, std::max(lo, hi)};
 }
 

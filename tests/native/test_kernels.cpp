@@ -245,6 +245,11 @@ TEST_CASE("Conv2D: SIMD and reference backends agree, and both compute the convo
               ++tested;
             }
   CHECK(tested > 100);
+  // Tiny maps with kernels and padding wider than the output: the padding
+  // covers whole output rows and columns.
+  for (const char* spec : {"input 1x1x1\nconv 2 k=5 p=2", "input 3x1x1\nconv 2 k=5 p=2", "input 2x2x2\nconv 3 k=7 p=3",
+                           "input 3x1x3\nconv 4 k=3 p=1", "input 1x2x9\nconv 2 k=5 p=2", "input 2x3x1\nconv 2 k=5 p=4"})
+    for (int n : {1, 2}) check_backends_agree(spec, n, 5);
 }
 
 TEST_CASE("Dense: SIMD and reference backends agree") {
@@ -263,4 +268,78 @@ TEST_CASE("whole networks agree across backends: LeNet-5 and resnet-mini") {
   check_backends_agree("input 1x12x12\nconv 4 k=3 p=1\nbatchnorm\nrelu\nresidual\nconv 4 k=3 p=1\nend\n"
                        "residual\nconv 6 k=2 s=2\nend\nconv 6 k=1\nrelu\ndense 5",
                        3, 4, true);
+}
+
+TEST_CASE("im2col_simd and col2im_simd give exactly the reference's results") {
+  cnn::Rng rng(31);
+  int tested = 0;
+  for (int c : {1, 2, 5})
+    for (int h : {1, 3, 8})
+      for (int w : {1, 2, 5, 9, 17})
+        for (int r : {1, 2, 3, 5})
+          for (int stride : {1, 2})
+            for (int pad = 0; pad < r; ++pad) {
+              if (h - r + 2 * pad < 0 || w - r + 2 * pad < 0) continue;
+              const k::ConvGeometry g{c, h, w, r, r, stride, pad, (h - r + 2 * pad) / stride + 1,
+                                      (w - r + 2 * pad) / stride + 1};
+              INFO("c=" << c << " h=" << h << " w=" << w << " r=" << r << " stride=" << stride << " pad=" << pad);
+              const auto x = random(rng, std::size_t(c) * h * w);
+              const auto cols = random(rng, std::size_t(g.rows()) * g.cols());
+              std::vector<float> ref(cols.size(), kSentinel), fast(cols.size(), kSentinel);
+              k::im2col(g, x.data(), ref.data());
+              k::im2col_simd(g, x.data(), fast.data());
+              CHECK(fast == ref);
+              const auto dx0 = random(rng, x.size());  // col2im adds onto what is there
+              auto dx_ref = dx0, dx_fast = dx0;
+              k::col2im(g, cols.data(), dx_ref.data());
+              k::col2im_simd(g, cols.data(), dx_fast.data());
+              for (std::size_t i = 0; i < x.size(); ++i) CHECK(dx_fast[i] == doctest::Approx(dx_ref[i]).epsilon(1e-6));
+              ++tested;
+            }
+  CHECK(tested > 200);
+}
+
+TEST_CASE("relu kernels: SIMD equals reference on every length, zeros, infinities and NaN") {
+  const float specials[] = {0.0f, -0.0f, 1e-30f, -1e-30f, INFINITY, -INFINITY, NAN, 3.5f, -2.0f};
+  cnn::Rng rng(5);
+  for (std::size_t n : {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 100}) {
+    CAPTURE(n);
+    auto x = random(rng, n + 1);  // one past the end: a sentinel the kernels must not write
+    for (std::size_t i = 0; i < n; ++i)
+      if (i % 3 == 0) x[i] = specials[(i / 3) % 9];
+    const auto dy = random(rng, n + 1);
+    std::vector<float> y_ref(n + 1, kSentinel), y_fast(n + 1, kSentinel), d_ref(n + 1, kSentinel), d_fast(n + 1, kSentinel);
+    k::relu_forward_reference(x.data(), y_ref.data(), n);
+    k::relu_forward_simd(x.data(), y_fast.data(), n);
+    k::relu_backward_reference(x.data(), dy.data(), d_ref.data(), n);
+    k::relu_backward_simd(x.data(), dy.data(), d_fast.data(), n);
+    for (std::size_t i = 0; i <= n; ++i) {
+      CAPTURE(i);
+      CHECK(y_fast[i] == y_ref[i]);  // NaN → 0 in both, so == holds everywhere
+      CHECK(d_fast[i] == d_ref[i]);
+    }
+  }
+}
+
+TEST_CASE("pooling and activation layers: SIMD and reference backends agree") {
+  for (const char* spec : {"input 3x6x10\nmaxpool 2", "input 1x2x2\nmaxpool 2", "input 5x4x18\nmaxpool 2",
+                           "input 2x8x34\nmaxpool 2", "input 3x7x7\nmaxpool 3 s=2", "input 3x6x10\navgpool 2",
+                           "input 3x6x10\nl2pool 2", "input 3x7x7\nrelu", "input 1x1x13\nrelu", "input 3x5x5\nleaky_relu",
+                           "input 3x5x5\nelu", "input 6x3x3\nmaxout 3"})
+    for (int n : {1, 3}) check_backends_agree(spec, n, 11);
+}
+
+TEST_CASE("2x2 max pooling breaks ties like the reference: the first maximum in scan order") {
+  // Values on a coarse grid make ties common; the gradient goes to one
+  // input per window, and both backends must pick the same one.
+  BackendGuard guard;
+  cnn::Network net("input 3x6x10\nmaxpool 2\nloss mse", 4);
+  cnn::Rng rng(12);
+  std::vector<float> x(4 * net.input_shape().size());
+  for (float& v : x) v = float(rng.below(3));  // 0, 1 or 2
+  std::vector<float> dy(4 * net.output_shape().size());
+  gradcheck::fill_uniform(rng, dy);
+  const auto ref = run_on(k::Backend::Reference, net, x, dy, 4);
+  const auto simd = run_on(k::Backend::Simd, net, x, dy, 4);
+  CHECK(simd == ref);
 }
