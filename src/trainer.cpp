@@ -17,6 +17,17 @@ constexpr long kSnapshotEvery = 50;  // steps between copies of the last good we
 // weights a user zeroed) are measured as if they were that large.
 constexpr double kMaxNormGrowth = 10, kNormFloor = 0.01;
 
+// Images of the network's input shape, labels within its outputs: otherwise
+// copying an image overruns the batch buffer and the loss reads past a row.
+void check_fits(const Network& net, const Dataset& data) {
+  if (!(data.shape == net.input_shape()))
+    throw std::invalid_argument("the data's images are " + data.shape.str() + " but the network takes " +
+                                net.input_shape().str());
+  if (int(net.output_shape().size()) < data.classes)
+    throw std::invalid_argument("the network has " + std::to_string(net.output_shape().size()) +
+                                " outputs for " + std::to_string(data.classes) + " classes");
+}
+
 double sum_of_squares(std::span<const float> v) {
   double sum = 0;  // non-finite (NaN, ±inf, or overflowing) when the weights are
   for (float x : v) sum += double(x) * double(x);
@@ -34,13 +45,8 @@ bool all_finite(std::span<const float> v) {
 
 Trainer::Trainer(Network& net, const Dataset& data, TrainOptions options)
     : net_(net), data_(data), o_(options), optimizer_(net, options.optimizer) {
-  if (!(data.shape == net.input_shape()))
-    throw std::invalid_argument("the data's images are " + data.shape.str() + " but the network takes " +
-                                net.input_shape().str());
+  check_fits(net, data);
   if (data.count() == 0) throw std::invalid_argument("the training set is empty");
-  if (int(net.output_shape().size()) < data.classes)
-    throw std::invalid_argument("the network has " + std::to_string(net.output_shape().size()) +
-                                " outputs for " + std::to_string(data.classes) + " classes");
   set_options(options);
   Rng root(o_.seed);
   shuffle_rng_ = root.fork(3);
@@ -123,6 +129,7 @@ StepResult Trainer::step() {
 }
 
 Evaluation evaluate(Network& net, const Dataset& data, int limit) {
+  check_fits(net, data);
   Evaluation e;
   const int total = limit < 0 ? data.count() : std::min(limit, data.count());
   const int batch = net.max_batch(), classes = int(net.output_shape().size());

@@ -10,7 +10,10 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
+#include <cstdio>
 #include <memory>
 
 #include "js_errors.h"
@@ -57,24 +60,53 @@ val shape_js(cnn::Shape s) {
   return o;
 }
 
+std::string number_text(double d) {  // as JavaScript would write it, near enough
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.6g", d);
+  return text;
+}
+
+// What a bad argument was, for the message: its value if a number, else its type.
+std::string describe(const val& v) {
+  if (v.isNumber()) return number_text(v.as<double>());
+  return v.isNull() ? "null" : v.typeOf().as<std::string>();
+}
+
+// Embind hands a JavaScript value to an `int` parameter as `value | 0` and,
+// without ASSERTIONS, checks nothing: NaN, 2.5, "1", true and 2**32 would all
+// become some index silently. So integer arguments arrive as val, here.
+int whole_arg(const val& v, const char* what, int lo = INT_MIN, int hi = INT_MAX) {
+  const double d = v.isNumber() ? v.as<double>() : NAN;
+  if (!std::isfinite(d) || d != std::floor(d) || d < lo || d > hi)
+    throw std::invalid_argument(std::string(what) + " must be a whole number" +
+                                (lo == INT_MIN ? "" : " in " + std::to_string(lo) + ".." + std::to_string(hi)) +
+                                ", got " + describe(v));
+  return int(d);
+}
+
 int checked_int(const val& options, const char* key, int fallback, int lo, int hi) {
   val v = options[key];
   if (v.isUndefined()) return fallback;
-  const double d = v.as<double>();
-  if (!std::isfinite(d) || d != std::floor(d) || d < lo || d > hi)
-    throw std::invalid_argument(std::string(key) + " must be a whole number in " + std::to_string(lo) + ".." +
-                                std::to_string(hi));
-  return int(d);
+  return whole_arg(v, key, lo, hi);
 }
 
 float checked_float(const val& options, const char* key, float fallback, float lo, float hi) {
   val v = options[key];
   if (v.isUndefined()) return fallback;
-  const double d = v.as<double>();
+  const double d = v.isNumber() ? v.as<double>() : NAN;  // "0.1" is not a number
   if (!std::isfinite(d) || d < lo || d > hi)
-    throw std::invalid_argument(std::string(key) + " must be a number in [" + std::to_string(lo) + ", " +
-                                std::to_string(hi) + "]");
+    throw std::invalid_argument(std::string(key) + " must be a number in [" + number_text(lo) + ", " +
+                                number_text(hi) + "], got " + describe(v));
   return float(d);
+}
+
+bool checked_flag(const val& options, const char* key) {
+  val v = options[key];
+  if (v.isUndefined() || v.isFalse()) return false;
+  if (v.isTrue()) return true;
+  return checked_int(options, key, 0, 0, 1) != 0;
 }
 
 std::string checked_string(const val& options, const char* key, const std::string& fallback) {
@@ -95,13 +127,13 @@ class Model {
  public:
   explicit Model(std::shared_ptr<cnn::Network> net) : net_(std::move(net)) {}
 
-  static Model* create(const std::string& spec, int max_batch) {
-    return guarded([&] { return new Model(std::make_shared<cnn::Network>(spec, max_batch)); });
+  static Model* create(const std::string& spec, const val& max_batch) {
+    return guarded([&] { return new Model(std::make_shared<cnn::Network>(spec, whole_arg(max_batch, "max batch"))); });
   }
-  static Model* from_bytes(const val& bytes, int max_batch) {
+  static Model* from_bytes(const val& bytes, const val& max_batch) {
     return guarded([&] {
       auto data = byte_array(bytes, "model file");
-      return new Model(std::shared_ptr<cnn::Network>(cnn::load_model(data, max_batch)));
+      return new Model(std::shared_ptr<cnn::Network>(cnn::load_model(data, whole_arg(max_batch, "max batch"))));
     });
   }
 
@@ -166,17 +198,17 @@ class Model {
   }
 
   // Layer i's output for sample `sample` of the last forward pass.
-  val activation(int layer, int sample) const {
+  val activation(const val& layer_js, const val& sample_js) const {
     return guarded([&] {
-      check_layer(layer);
+      const int layer = check_layer(layer_js), sample = whole_arg(sample_js, "sample index");
       const auto shape = net_->layers()[layer].out;
       if (sample < 0 || sample >= net_->max_batch()) throw std::invalid_argument("sample index out of range");
       return copy_out(net_->activation(layer) + std::size_t(sample) * shape.size(), shape.size());
     });
   }
-  val layer_params(int layer) {
+  val layer_params(const val& layer_js) {
     return guarded([&] {
-      check_layer(layer);
+      const int layer = check_layer(layer_js);
       auto p = net_->layer_params(layer);
       return copy_out(p.data(), p.size());
     });
@@ -192,10 +224,10 @@ class Model {
       return 0;
     });
   }
-  void set_frozen(int layer, bool frozen) {
+  void set_frozen(const val& layer, const val& frozen) {
     guarded([&] {
-      check_layer(layer);
-      net_->set_frozen(layer, frozen);
+      if (!frozen.isTrue() && !frozen.isFalse()) throw std::invalid_argument("frozen must be true or false");
+      net_->set_frozen(check_layer(layer), frozen.isTrue());
       return 0;
     });
   }
@@ -203,10 +235,12 @@ class Model {
   const std::shared_ptr<cnn::Network>& network() const { return net_; }
 
  private:
-  void check_layer(int layer) const {
+  int check_layer(const val& layer_js) const {
+    const int layer = whole_arg(layer_js, "layer index");
     if (layer < 0 || layer >= net_->layer_count())
       throw std::invalid_argument("layer index " + std::to_string(layer) + " is out of range 0.." +
                                   std::to_string(net_->layer_count() - 1));
+    return layer;
   }
   std::shared_ptr<cnn::Network> net_;
 };
@@ -231,19 +265,22 @@ class Data {
   }
   explicit Data(std::shared_ptr<cnn::Dataset> d) : d_(std::move(d)) {}
   int count() const { return d_->count(); }
-  int label(int i) const { return guarded([&] { return d_->labels.at(check(i)); }); }
-  val image(int i) const {
+  int label(const val& i) const { return guarded([&] { return int(d_->labels.at(check(i))); }); }
+  val image(const val& i) const {
     return guarded([&] {
       std::vector<float> x(d_->shape.size());
       d_->image_as_float(check(i), x.data());
       return copy_out(x.data(), x.size());
     });
   }
-  Data* head(int n) const { return new Data(std::make_shared<cnn::Dataset>(d_->head(n))); }
+  Data* head(const val& n) const {
+    return guarded([&] { return new Data(std::make_shared<cnn::Dataset>(d_->head(whole_arg(n, "head count", 0)))); });
+  }
   const std::shared_ptr<cnn::Dataset>& dataset() const { return d_; }
 
  private:
-  int check(int i) const {
+  int check(const val& i_js) const {
+    const int i = whole_arg(i_js, "image index");
     if (i < 0 || i >= d_->count()) throw std::invalid_argument("image index " + std::to_string(i) + " is out of range");
     return i;
   }
@@ -251,17 +288,17 @@ class Data {
 };
 
 cnn::TrainOptions train_options(const val& o, int max_batch) {
-  if (!o.isUndefined() && o.typeOf().as<std::string>() != "object")
+  if (o.isNull() || (!o.isUndefined() && o.typeOf().as<std::string>() != "object"))
     throw std::invalid_argument("training options must be an object");
   const val opts = o.isUndefined() ? val::object() : o;
   cnn::TrainOptions t;
   t.optimizer.kind = cnn::parse_optimizer(checked_string(opts, "optimizer", "sgd"));
   t.optimizer.learning_rate = checked_float(opts, "learningRate", 0.01f, 1e-9f, 1e3f);
   t.optimizer.momentum = checked_float(opts, "momentum", 0.9f, 0, 0.9999f);
-  t.optimizer.nesterov = checked_int(opts, "nesterov", 0, 0, 1) != 0;
+  t.optimizer.nesterov = checked_flag(opts, "nesterov");
   t.optimizer.weight_decay = checked_float(opts, "weightDecay", 0, 0, 1);
   t.schedule.kind = cnn::parse_schedule(checked_string(opts, "schedule", "constant"));
-  t.batch_size = checked_int(opts, "batchSize", 32, 1, max_batch);
+  t.batch_size = checked_int(opts, "batchSize", std::min(32, max_batch), 1, max_batch);
   t.epochs = checked_float(opts, "epochs", 1, 0.001f, 1000);
   t.seed = std::uint64_t(checked_int(opts, "seed", 1, 0, 2147483647));
   return t;
@@ -275,9 +312,9 @@ class Training {
 
   // Runs `steps` minibatches and returns their summed statistics. Stops at
   // the first divergent step (weights restored) and reports it.
-  val step(int steps) {
+  val step(const val& steps_js) {
     return guarded([&] {
-      if (steps < 1 || steps > 100000) throw std::invalid_argument("steps must be 1..100000");
+      const int steps = whole_arg(steps_js, "steps", 1, 100000);
       double loss = 0;
       int correct = 0, count = 0, done = 0;
       bool diverged = false;
@@ -320,9 +357,9 @@ class Training {
   cnn::Trainer trainer_;
 };
 
-val evaluate(const Model& model, const Data& data, int limit) {
+val evaluate(const Model& model, const Data& data, const val& limit) {
   return guarded([&] {
-    const auto e = cnn::evaluate(*model.network(), *data.dataset(), limit);
+    const auto e = cnn::evaluate(*model.network(), *data.dataset(), whole_arg(limit, "limit"));
     val o = val::object();
     o.set("accuracy", e.accuracy);
     o.set("loss", e.loss);

@@ -9,7 +9,7 @@
 // reported as diverged has put back the last good weights (here, in under
 // 50 steps, the weights the trainer started from); out-of-range options are
 // refused with std::invalid_argument and change nothing; evaluate() counts
-// what it is asked to.
+// what it is asked to and refuses data of another shape.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cmath>
@@ -96,6 +96,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       fuzz::require(std::isfinite(r.loss), "a step that did not diverge reported a non-finite loss");
   }
 
+  if (try_bad_options) {  // images of another shape: refused, not copied past the batch buffer
+    const std::vector<float> wide(count * 2 * shape.size(), 0.5f);
+    const cnn::Dataset other = cnn::dataset_from_floats(wide, labels, {2, shape.h, shape.w}, fuzz::kSmallClasses);
+    try {
+      cnn::evaluate(net, other);
+      fuzz::fail("evaluate() accepted images of another shape");
+    } catch (const std::invalid_argument&) {
+    }
+  }
   const int limit = in.ConsumeIntegralInRange(-1, count + 2);
   const cnn::Evaluation e = cnn::evaluate(net, set, limit);
   fuzz::require(e.count == (limit < 0 ? count : std::min(limit, count)), "evaluate() counted the wrong number");

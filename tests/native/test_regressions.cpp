@@ -156,3 +156,22 @@ TEST_CASE("regression: an absurd learning rate is caught in the step that applie
     }
   }
 }
+
+TEST_CASE("regression: evaluate() refuses data that does not fit the network instead of overrunning its buffer") {
+  // Found writing tests/node/boundary.test.mjs (evaluate with a Data of other
+  // images), confirmed under ASan: evaluate() copied each image at the
+  // network's stride, so larger images overran the batch buffer (a heap
+  // overflow, silent in wasm), and labels ≥ the network's outputs made the
+  // loss read past a row of logits. The Trainer checked both; evaluate() now does.
+  cnn::Network lenet("lenet5", 8);
+  const std::vector<float> rgb(3 * 32 * 32 * 10, 0.5f);
+  const cnn::Dataset cifar_like = cnn::dataset_from_floats(rgb, std::vector<std::uint8_t>(10, 1), {3, 32, 32}, 10);
+  CHECK_THROWS_WITH_AS(cnn::evaluate(lenet, cifar_like), doctest::Contains("3x32x32"), std::invalid_argument);
+
+  cnn::Network four("input 1x28x28\ndense 4", 8);
+  const std::vector<float> digits(784 * 3, 0.5f);
+  const cnn::Dataset ten_classes = cnn::dataset_from_floats(digits, std::vector<std::uint8_t>{9, 9, 9}, {1, 28, 28}, 10);
+  CHECK_THROWS_WITH_AS(cnn::evaluate(four, ten_classes), doctest::Contains("4 outputs for 10 classes"),
+                       std::invalid_argument);
+  CHECK(cnn::evaluate(lenet, ten_classes).count == 3);  // what fits is still evaluated
+}
