@@ -116,36 +116,44 @@ class ProfiledStep {
   }
   int lowest() const { return lowest_; }
 
-  __attribute__((noinline)) void run(BenchResult& r) {
+  // Times of one step in ms: forward of each layer, backward of each layer,
+  // then the loss and the update (zeroing + optimiser).
+  std::size_t slots() const { return 2 * std::size_t(net_.layer_count()) + 2; }
+
+  __attribute__((noinline)) float run(double* ms) {
     const int n = o_.batch, count = net_.layer_count(), classes = int(net_.output_shape().size());
     const Mode mode = o_.train ? Mode::Train : Mode::Infer;
+    std::fill_n(ms, slots(), 0.0);
     const float* in = b_.images();
     for (int i = 0; i < count; ++i) {
       const auto t = Clock::now();
       net_.layer(i).forward(in, outs_[i].data(), n, mode);
-      r.layers[i].forward_ms += 1e3 * seconds_since(t);
+      ms[i] = 1e3 * seconds_since(t);
       in = outs_[i].data();
     }
-    if (!o_.train) return b_.advance();
-    auto t = Clock::now();
-    r.final_loss = softmax_cross_entropy(in, b_.batch_labels(), n, classes, b_.dout.data());
-    r.loss_ms += 1e3 * seconds_since(t);
-    t = Clock::now();
-    net_.zero_grads();
-    r.update_ms += 1e3 * seconds_since(t);
-    const float* g = b_.dout.data();
-    for (int i = count - 1; i >= lowest_; --i) {
-      const float* x = i == 0 ? b_.images() : outs_[i - 1].data();
-      float* gin = i > lowest_ ? grads_[i - 1].data() : nullptr;
+    float loss = 0;
+    if (o_.train) {
+      auto t = Clock::now();
+      loss = softmax_cross_entropy(in, b_.batch_labels(), n, classes, b_.dout.data());
+      ms[2 * count] = 1e3 * seconds_since(t);
       t = Clock::now();
-      net_.layer(i).backward(x, outs_[i].data(), g, gin, n);
-      r.layers[i].backward_ms += 1e3 * seconds_since(t);
-      g = gin;
+      net_.zero_grads();
+      ms[2 * count + 1] = 1e3 * seconds_since(t);
+      const float* g = b_.dout.data();
+      for (int i = count - 1; i >= lowest_; --i) {
+        const float* x = i == 0 ? b_.images() : outs_[i - 1].data();
+        float* gin = i > lowest_ ? grads_[i - 1].data() : nullptr;
+        t = Clock::now();
+        net_.layer(i).backward(x, outs_[i].data(), g, gin, n);
+        ms[count + i] = 1e3 * seconds_since(t);
+        g = gin;
+      }
+      t = Clock::now();
+      opt_.step(o_.learning_rate);
+      ms[2 * count + 1] += 1e3 * seconds_since(t);
     }
-    t = Clock::now();
-    opt_.step(o_.learning_rate);
-    r.update_ms += 1e3 * seconds_since(t);
     b_.advance();
+    return loss;
   }
 
  private:
@@ -199,26 +207,29 @@ BenchResult run_benchmark(const BenchOptions& o) {
   }
   r.median_images_per_second = median(r.images_per_second);
 
-  // The per-layer split: a shorter profiled run, averaged per step.
-  BenchResult split;
-  split.layers = r.layers;
-  for (auto& l : split.layers) l.forward_ms = l.backward_ms = 0;
-  long steps = 0;
+  // The per-layer split: a shorter profiled run. Each figure is its median
+  // over the profiled steps, so a step that a busy machine interrupted does
+  // not skew the split.
+  const std::size_t slots = profiled.slots();
+  std::vector<std::vector<double>> times(slots);
+  std::vector<double> step_ms(slots);
   const auto t = Clock::now();
+  float profiled_loss = 0;
   do {
-    profiled.run(split);
-    ++steps;
-  } while (seconds_since(t) < std::max(0.05, o.seconds / 2));
+    profiled_loss = profiled.run(step_ms.data());
+    for (std::size_t j = 0; j < slots; ++j) times[j].push_back(step_ms[j]);
+  } while (seconds_since(t) < std::max(0.05, o.seconds / 2) || times[0].size() < 5);
+  const std::size_t count = r.layers.size();
   r.profiled_step_ms = 0;
-  for (std::size_t i = 0; i < r.layers.size(); ++i) {
-    r.layers[i].forward_ms = split.layers[i].forward_ms / steps;
-    r.layers[i].backward_ms = split.layers[i].backward_ms / steps;
+  for (std::size_t i = 0; i < count; ++i) {
+    r.layers[i].forward_ms = median(times[i]);
+    r.layers[i].backward_ms = median(times[count + i]);
     r.profiled_step_ms += r.layers[i].forward_ms + r.layers[i].backward_ms;
   }
-  r.loss_ms = split.loss_ms / steps;
-  r.update_ms = split.update_ms / steps;
+  r.loss_ms = median(times[2 * count]);
+  r.update_ms = median(times[2 * count + 1]);
   r.profiled_step_ms += r.loss_ms + r.update_ms;
-  if (o.train) r.final_loss = split.final_loss;
+  if (o.train) r.final_loss = profiled_loss;
   return r;
 }
 

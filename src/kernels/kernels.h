@@ -58,6 +58,17 @@ void col2im(const ConvGeometry& g, const float* cols, float* dx);
 void im2col_simd(const ConvGeometry& g, const float* x, float* cols);
 void col2im_simd(const ConvGeometry& g, const float* cols, float* dx);
 
+// Four images side by side ("lane-interleaved", see interleave.cpp): element
+// e of image `lane` at x4[4·e + lane]. Layers convert at their edges.
+// interleave4: images x, x + stride, x + 2·stride, x + 3·stride, `size` floats each.
+void interleave4(const float* x, std::size_t size, std::size_t stride, float* x4);
+// The inverse, for x4 viewed as rows × row_size elements: adds row_bias[r]
+// (when not null) to every element of row r.
+void deinterleave4(const float* x4, int rows, int row_size, const float* row_bias, std::size_t stride, float* x);
+// im2col/col2im of four interleaved images: cols4 (C·R·S, OH·OW·4).
+void im2col4(const ConvGeometry& g, const float* x4, float* cols4);
+void col2im4(const ConvGeometry& g, const float* cols4, float* dx4);
+
 // Direct convolution of a one-channel image (the first layer of a grayscale
 // network), stride 1, without im2col: 25 shifted vector loads of one small
 // plane replace a 25× larger column matrix. The image is first copied into

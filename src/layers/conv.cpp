@@ -55,89 +55,33 @@ void Conv2D::init(Rng& rng, Init init) {
 // The fast path's buffers are sized here; the reference path's single
 // image of columns is grown on its first use (tests switch backends).
 void Conv2D::reserve(int max_batch) {
-  if (kernels::direct_single_channel(geo_))
+  const std::size_t per_image = std::size_t(geo_.rows()) * geo_.cols();
+  if (kernels::direct_single_channel(geo_)) {
     planes_.assign(std::size_t(max_batch) * kernels::padded_plane_floats(geo_), 0);
-  else if (!pointwise())
-    cols_.assign(std::size_t(max_batch) * geo_.rows() * geo_.cols(), 0);
-  dcols_.assign(std::size_t(geo_.rows()) * geo_.cols(), 0);
+  } else if (!pointwise()) {
+    cols_.assign(std::size_t(std::max(max_batch, 4)) * per_image, 0);
+  }
+  if (grouped()) {
+    x4_.assign(4 * in_shape.size(), 0);
+    y4_.assign(4 * out_shape.size(), 0);
+  }
+  dcols_.assign((grouped() ? 4 : 1) * per_image, 0);
 }
 
-float* Conv2D::column_slot(int slot) {
+float* Conv2D::column_slot(int first, int count) {
   const std::size_t per_image = std::size_t(geo_.rows()) * geo_.cols();
-  if (cols_.size() < (slot + 1) * per_image) cols_.resize((slot + 1) * per_image);
-  return cols_.data() + slot * per_image;
+  if (cols_.size() < (first + count) * per_image) cols_.resize((first + count) * per_image);
+  return cols_.data() + first * per_image;
 }
 
 void Conv2D::forward(const float* x, float* y, int n, Mode mode) {
   if (kernels::backend() == kernels::Backend::Reference) return forward_reference(x, y, n);
-  const int k = o_.filters, positions = geo_.cols(), rows = geo_.rows();
-  const std::size_t in_size = in_shape.size(), out_size = out_shape.size();
-  const float* bias = params_ + weight_count();
-  // Training keeps each image's planes/columns for backward; inference
-  // reuses one image's worth, which stays in cache.
-  const bool keep = mode == Mode::Train;
-  saved_images_ = keep ? n : 0;
-  for (int i = 0; i < n; ++i) {
-    const float* xi = x + i * in_size;
-    float* out = y + i * out_size;
-    if (kernels::direct_single_channel(geo_)) {
-      float* plane = planes_.data() + (keep ? i : 0) * kernels::padded_plane_floats(geo_);
-      kernels::pad_plane(geo_, xi, plane);
-      kernels::conv_single_channel_forward(geo_, k, params_, bias, plane, out);
-      continue;
-    }
-    const float* cols = xi;
-    if (!pointwise()) {
-      float* slot = column_slot(keep ? i : 0);
-      kernels::im2col_simd(geo_, xi, slot);
-      cols = slot;
-    }
-    for (int f = 0; f < k; ++f) std::fill_n(out + f * positions, positions, bias[f]);
-    kernels::gemm_simd(Gemm{k, positions, rows, params_, rows, false, cols, positions, false, out, positions, 1.0f});
-  }
+  forward_fast(x, y, n, mode == Mode::Train);
 }
 
 void Conv2D::backward(const float* x, const float*, const float* dy, float* dx, int n) {
   if (kernels::backend() == kernels::Backend::Reference) return backward_reference(x, dy, dx, n);
-  const int k = o_.filters, positions = geo_.cols(), rows = geo_.rows();
-  const std::size_t in_size = in_shape.size(), out_size = out_shape.size();
-  // What a training forward of this batch saved, or recomputed per image.
-  const bool saved = saved_images_ == n;
-  for (int i = 0; i < n; ++i) {
-    const float* xi = x + i * in_size;
-    const float* g = dy + i * out_size;
-    if (!frozen_) {
-      // db += Σ_p dy
-      kernels::add_row_sums(k, positions, g, grads_ + weight_count());
-      if (kernels::direct_single_channel(geo_)) {
-        // dW (K × R·S) += dy ⋆ plane
-        float* plane = planes_.data() + (saved ? i : 0) * kernels::padded_plane_floats(geo_);
-        if (!saved) kernels::pad_plane(geo_, xi, plane);
-        kernels::conv_single_channel_weight_grad(geo_, k, plane, g, grads_);
-      } else {
-        // dW (K × CRR) += dy (K × P) · colsᵀ
-        const float* cols = xi;
-        if (!pointwise()) {
-          float* slot = column_slot(saved ? i : 0);
-          if (!saved) kernels::im2col_simd(geo_, xi, slot);
-          cols = slot;
-        }
-        kernels::gemm_simd(Gemm{k, rows, positions, g, positions, false, cols, positions, true, grads_, rows, 1.0f});
-      }
-    }
-    if (dx) {
-      // dcols (CRR × P) = Wᵀ · dy, then scattered back onto the image.
-      float* dxi = dx + i * in_size;
-      if (pointwise()) {
-        kernels::gemm_simd(Gemm{rows, positions, k, params_, rows, true, g, positions, false, dxi, positions, 0.0f});
-      } else {
-        kernels::gemm_simd(
-            Gemm{rows, positions, k, params_, rows, true, g, positions, false, dcols_.data(), positions, 0.0f});
-        std::fill_n(dxi, in_size, 0.0f);
-        kernels::col2im_simd(geo_, dcols_.data(), dxi);
-      }
-    }
-  }
+  backward_fast(x, dy, dx, n);
 }
 
 // ---- the reference path: im2col + GEMM per image, scalar kernels only ----
@@ -150,8 +94,8 @@ void Conv2D::forward_reference(const float* x, float* y, int n) {
   for (int i = 0; i < n; ++i) {
     const float* cols = x + i * in_size;
     if (!pointwise()) {
-      kernels::im2col(geo_, cols, column_slot(0));
-      cols = column_slot(0);
+      kernels::im2col(geo_, cols, column_slot(0, 1));
+      cols = column_slot(0, 1);
     }
     float* out = y + i * out_size;
     // Start from the bias, then accumulate W (K × CRR) · cols (CRR × OH·OW).
@@ -169,8 +113,8 @@ void Conv2D::backward_reference(const float* x, const float* dy, float* dx, int 
     if (!frozen_) {
       const float* cols = x + i * in_size;
       if (!pointwise()) {
-        kernels::im2col(geo_, cols, column_slot(0));
-        cols = column_slot(0);
+        kernels::im2col(geo_, cols, column_slot(0, 1));
+        cols = column_slot(0, 1);
       }
       // dW (K × CRR) += dy (K × P) · cols^T;  db += Σ_p dy
       kernels::gemm_reference(

@@ -39,16 +39,29 @@ class Conv2D : public Layer {
   std::size_t weight_count() const { return std::size_t(o_.filters) * geo_.rows(); }
   // A 1×1, stride-1, unpadded conv reads its input directly: im2col would copy.
   bool pointwise() const { return o_.kernel == 1 && o_.stride == 1 && o_.pad == 0; }
-  float* column_slot(int slot);  // one image's im2col columns, grown on demand
+  // Columns of images first..first+count−1, grown on demand.
+  float* column_slot(int first, int count);
   // Backend::Reference: im2col + the scalar reference GEMM, image by image.
   void forward_reference(const float* x, float* y, int n);
   void backward_reference(const float* x, const float* dy, float* dx, int n);
+
+  // The fast paths (conv_fast.cpp). One-channel layers convolve directly;
+  // others run im2col + GEMM on groups of four lane-interleaved images
+  // (grouped()), and image by image for a batch's last n mod 4.
+  bool grouped() const { return !kernels::direct_single_channel(geo_) && !pointwise(); }
+  void forward_fast(const float* x, float* y, int n, bool keep);
+  void backward_fast(const float* x, const float* dy, float* dx, int n);
+  void forward_image(const float* x, float* y, int image, bool keep);
+  void forward_group(const float* x, float* y, int first, bool keep);
+  void backward_image(const float* x, const float* dy, float* dx, int image, bool saved);
+  void backward_group(const float* x, const float* dy, float* dx, int first, bool saved);
 
   ConvOptions o_;
   kernels::ConvGeometry geo_{};
   std::vector<float> cols_;    // im2col of each image of the last training forward pass
   std::vector<float> planes_;  // one-channel direct path: each image zero-padded
-  std::vector<float> dcols_;   // one image's column gradient
+  std::vector<float> dcols_;   // column gradient of one image (four when grouped)
+  std::vector<float> x4_, y4_; // four interleaved inputs (or their gradient), outputs (or theirs)
   int saved_images_ = 0;       // images whose columns/planes a training forward kept
 };
 

@@ -9,7 +9,9 @@
 #include <cmath>
 #include <vector>
 
+#include "gradcheck.h"
 #include "kernels/kernels.h"
+#include "network.h"
 #include "rng.h"
 
 namespace {
@@ -79,7 +81,8 @@ TEST_CASE("im2col_simd and col2im_simd equal the reference loops exactly") {
   cnn::Rng rng(3);
   // Padding wider than some rows, outputs narrower than a vector, stride 2 (falls back).
   for (auto g : {geometry(1, 28, 28, 5, 1, 2), geometry(6, 14, 14, 5, 1, 0), geometry(3, 7, 5, 3, 1, 2),
-                 geometry(2, 9, 9, 3, 2, 1), geometry(4, 3, 3, 3, 1, 1), geometry(1, 5, 6, 5, 1, 4)}) {
+                 geometry(2, 9, 9, 3, 2, 1), geometry(4, 3, 3, 3, 1, 1), geometry(1, 5, 6, 5, 1, 4),
+                 geometry(3, 1, 1, 5, 1, 2)}) {
     INFO("c=" << g.c << " h=" << g.h << " w=" << g.w << " r=" << g.r << " stride=" << g.stride << " pad=" << g.pad);
     const auto x = random_vector(rng, std::size_t(g.c) * g.h * g.w);
     std::vector<float> cols_ref(std::size_t(g.rows()) * g.cols(), -1), cols_simd(cols_ref.size(), -2);
@@ -189,4 +192,87 @@ TEST_CASE("ReLU SIMD kernels equal the reference, NaN included") {
     CHECK(y == y_ref);
     CHECK(dx == dx_ref);
   }
+}
+
+TEST_CASE("four interleaved images: interleave4/deinterleave4 round trip, im2col4/col2im4 equal per-image im2col/col2im") {
+  namespace k = cnn::kernels;
+  cnn::Rng rng(19);
+  for (auto g : {geometry(6, 14, 14, 5, 1, 0), geometry(3, 7, 5, 3, 1, 2), geometry(2, 9, 9, 3, 2, 1),
+                 geometry(3, 1, 1, 5, 1, 2), geometry(1, 6, 7, 1, 1, 0)}) {
+    INFO("c=" << g.c << " h=" << g.h << " w=" << g.w << " r=" << g.r << " stride=" << g.stride << " pad=" << g.pad);
+    const std::size_t size = std::size_t(g.c) * g.h * g.w, per_image = std::size_t(g.rows()) * g.cols();
+    const auto x = random_vector(rng, 4 * size);
+    std::vector<float> x4(4 * size), back(4 * size);
+    k::interleave4(x.data(), size, size, x4.data());
+    CHECK(x4[4 * (size - 1) + 3] == x[3 * size + size - 1]);  // last element of image 3
+    k::deinterleave4(x4.data(), 1, int(size), nullptr, size, back.data());
+    CHECK(back == x);
+
+    std::vector<float> cols4(4 * per_image), cols(per_image);
+    k::im2col4(g, x4.data(), cols4.data());
+    const auto dcols4 = random_vector(rng, cols4.size());
+    std::vector<float> dx4(4 * size, 0.0f), dx(4 * size);
+    k::col2im4(g, dcols4.data(), dx4.data());
+    k::deinterleave4(dx4.data(), 1, int(size), nullptr, size, dx.data());
+    for (int lane = 0; lane < 4; ++lane) {
+      k::im2col(g, x.data() + lane * size, cols.data());
+      bool same = true;
+      for (std::size_t e = 0; e < per_image; ++e) same = same && cols4[4 * e + lane] == cols[e];
+      CHECK(same);
+      std::vector<float> dcols(per_image), want(size, 0.0f);
+      for (std::size_t e = 0; e < per_image; ++e) dcols[e] = dcols4[4 * e + lane];
+      k::col2im(g, dcols.data(), want.data());
+      check_close(std::vector<float>(dx.begin() + lane * size, dx.begin() + (lane + 1) * size), want, 1e-6f,
+                  "col2im4");
+    }
+  }
+}
+
+TEST_CASE("deinterleave4 adds each row's bias") {
+  // 2 rows × 3 elements of 4 images; image i's element (r, e) = 100·i + 10·r + e, bias 0.5 and −1.
+  std::vector<float> x4(2 * 3 * 4), y(4 * 6);
+  for (int r = 0; r < 2; ++r)
+    for (int e = 0; e < 3; ++e)
+      for (int i = 0; i < 4; ++i) x4[(r * 3 + e) * 4 + i] = float(100 * i + 10 * r + e);
+  const float bias[2] = {0.5f, -1.0f};
+  cnn::kernels::deinterleave4(x4.data(), 2, 3, bias, 6, y.data());
+  CHECK(y[2] == 2.5f);                 // image 0, row 0, element 2: 2 + 0.5
+  CHECK(y[3 * 6 + 3 + 1] == 310.0f);   // image 3, row 1, element 1: 311 − 1
+}
+
+namespace {
+
+// Output, input gradient and parameter gradients of one conv network on one
+// backend, after a forward pass in `mode` (Infer makes backward recompute
+// what a training pass would have kept).
+std::vector<float> conv_results(cnn::kernels::Backend backend, cnn::Network& net, const std::vector<float>& x,
+                                const std::vector<float>& dy, int n, cnn::Mode mode) {
+  cnn::kernels::set_backend(backend);
+  const float* y = net.forward(x.data(), n, mode);
+  std::vector<float> all(y, y + dy.size()), dx(x.size());
+  net.zero_grads();
+  gradcheck::backward_to_input(net, x.data(), dy.data(), dx.data(), n);
+  all.insert(all.end(), dx.begin(), dx.end());
+  all.insert(all.end(), net.grads().begin(), net.grads().end());
+  cnn::kernels::set_backend(cnn::kernels::Backend::Simd);
+  return all;
+}
+
+}  // namespace
+
+TEST_CASE("Conv2D fast paths at batches of 4 and more (interleaved groups + leftover images) equal the reference") {
+  cnn::Rng rng(23);
+  for (const char* spec : {"input 6x14x14\nconv 16 k=5", "input 3x7x9\nconv 5 k=3 p=1", "input 2x9x9\nconv 3 k=3 s=2 p=1",
+                           "input 1x28x28\nconv 6 k=5 p=2", "input 3x1x1\nconv 2 k=5 p=2", "input 4x5x6\nconv 7 k=1"})
+    for (int n : {4, 5, 7, 8, 9})
+      for (cnn::Mode mode : {cnn::Mode::Train, cnn::Mode::Infer}) {
+        INFO(spec << " n=" << n << (mode == cnn::Mode::Train ? " train" : " infer"));
+        cnn::Network net(std::string(spec) + "\nloss mse", 9);
+        for (float& p : net.params()) p = rng.uniform(-1.0f, 1.0f);
+        const auto x = random_vector(rng, n * net.input_shape().size());
+        const auto dy = random_vector(rng, n * net.output_shape().size());
+        const auto ref = conv_results(cnn::kernels::Backend::Reference, net, x, dy, n, mode);
+        const auto fast = conv_results(cnn::kernels::Backend::Simd, net, x, dy, n, mode);
+        check_close(fast, ref, 1e-4f, "conv layer");
+      }
 }
