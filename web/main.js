@@ -89,8 +89,9 @@ engine.on('ready', (info) => {
   engineInfo.querySelector('[data-role="simd"]').textContent = info.simd ? 'WebAssembly SIMD' : 'WebAssembly (no SIMD)';
   engineInfo.classList.toggle('is-simd', info.simd);
   engineInfo.title = `running ${info.build}.wasm in a Web Worker`;
-  if (info.warning) showStatus(info.warning, 'warn');
-  else showStatus('');
+  const linkProblems = store.errors.length ? `Some settings in the link were not understood and use defaults: ${store.errors.join('; ')}.` : '';
+  const warnings = [info.warning, linkProblems].filter(Boolean).join(' ');
+  showStatus(warnings, 'warn');
   training.setReady(info);
   modelPanel.setReady();
   modelPanel.setPretrainedAvailable(!info.warning);

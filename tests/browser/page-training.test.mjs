@@ -76,7 +76,7 @@ const read = (page, withPixels = false) => page.evaluate((withPixels) => {
 }, withPixels);
 
 test(`training for ${TRAIN_SECONDS} s raises test accuracy, updates the plots and the prediction, without long main-thread tasks`, async () => {
-  const { context, page } = await openPlayground(browser, server.url, { hash: '#optimizer=adam&lr=0.001&batch=32&seed=1' });
+  const { context, page } = await openPlayground(browser, server.url, { hash: '#optimizer=adam&lr=0.001&batch=32&seed=1&epochs=20' });
   await page.evaluate(INSTRUMENT);
   await classifyOnPage(page, digits.find((d) => d.label === 3).strokes);
 
@@ -132,10 +132,10 @@ test(`training for ${TRAIN_SECONDS} s raises test accuracy, updates the plots an
   assert.ok(tasks.length > 100, 'the trace saw the page\'s main thread');
   assert.ok(maxCpu <= 50, `a main-thread task used ${maxCpu.toFixed(1)} ms of CPU while training`);
   // Wall-clock long tasks also count time the OS gave the CPU to other
-  // processes; on a machine already running more than 1.5 jobs per core
+  // processes; on a machine already running more than 2 jobs per core
   // before we started, that says more about the machine than about the page,
   // so the figure is printed but only the CPU-time bound above is asserted.
-  const overloaded = loadAtStart > 1.5 * os.cpus().length;
+  const overloaded = loadAtStart > 2 * os.cpus().length;
   if (overloaded) {
     console.log(`# machine overloaded (load ${loadAtStart.toFixed(1)} on ${os.cpus().length} cores): wall-clock long tasks reported, not asserted`);
   } else {

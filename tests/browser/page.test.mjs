@@ -209,3 +209,12 @@ test('an engine that cannot load is reported on the page, not a silent hang', as
   assert.equal(await page.getAttribute('[data-testid="status"]', 'data-tone'), 'error');
   await context.close();
 });
+
+test('a link with settings the page does not understand says so and uses defaults', async () => {
+  const { context, page } = await openPlayground(browser, server.url, { hash: '#lr=fast&seed=3' });
+  const banner = await page.textContent('[data-testid="status"]');
+  assert.match(banner, /Learning rate: 'fast' is not valid/);
+  assert.equal(await page.inputValue('[data-setting="lr"]'), '0.001');
+  assert.equal(await page.inputValue('[data-setting="seed"]'), '3');
+  await context.close();
+});
