@@ -69,20 +69,21 @@ void deinterleave4(const float* x4, int rows, int row_size, const float* row_bia
 void im2col4(const ConvGeometry& g, const float* x4, float* cols4);
 void col2im4(const ConvGeometry& g, const float* cols4, float* dx4);
 
-// Direct convolution of a one-channel image (the first layer of a grayscale
-// network), stride 1, without im2col: 25 shifted vector loads of one small
-// plane replace a 25× larger column matrix. The image is first copied into
-// a zero-padded plane of (H+2P) × (W+2P) floats plus a little slack, which
-// both kernels read; one output vector is 4 adjacent positions of a row.
-bool direct_single_channel(const ConvGeometry& g);  // c == 1, stride 1
-std::size_t padded_plane_floats(const ConvGeometry& g);
-void pad_plane(const ConvGeometry& g, const float* x, float* plane);
-// y (K, OH, OW) = bias + w (K, R, S) ⋆ plane
-void conv_single_channel_forward(const ConvGeometry& g, int filters, const float* w, const float* bias,
-                                 const float* plane, float* y);
-// dw (K, R, S) += dy (K, OH, OW) ⋆ plane
-void conv_single_channel_weight_grad(const ConvGeometry& g, int filters, const float* plane, const float* dy,
-                                     float* dw);
+// Stride-1 convolution read straight from a zero-padded input, without
+// im2col (direct_conv.cpp). A vector is 4 adjacent output positions of one
+// row: every lane is useful when OW is a multiple of 4 (LeNet's first layer).
+// xp is (C, H+2P, W+2P) plus 4 floats of slack; y and dy are (K, OH, OW).
+bool direct_conv_supported(const ConvGeometry& g);  // stride 1
+std::size_t padded_input_floats(const ConvGeometry& g);
+void pad_input(const ConvGeometry& g, const float* x, float* xp);    // xp = x zero-padded
+void unpad_input(const ConvGeometry& g, const float* xp, float* x);  // x = the interior of xp
+// y = bias + w (K, C·R·S) ⋆ xp
+void direct_conv_forward(const ConvGeometry& g, int filters, const float* w, const float* bias, const float* xp,
+                         float* y);
+// dw (K, C·R·S) += dy ⋆ xp
+void direct_conv_weight_grad(const ConvGeometry& g, int filters, const float* xp, const float* dy, float* dw);
+// dxp (padded like xp) += the transposed convolution of dy with w
+void direct_conv_input_grad(const ConvGeometry& g, int filters, const float* w, const float* dy, float* dxp);
 
 // ReLU, y = x > 0 ? x : 0, and its gradient dx = x > 0 ? dy : 0 (NaN → 0).
 void relu_forward(const float* x, float* y, std::size_t n);

@@ -56,16 +56,18 @@ void Conv2D::init(Rng& rng, Init init) {
 // image of columns is grown on its first use (tests switch backends).
 void Conv2D::reserve(int max_batch) {
   const std::size_t per_image = std::size_t(geo_.rows()) * geo_.cols();
-  if (kernels::direct_single_channel(geo_)) {
-    planes_.assign(std::size_t(max_batch) * kernels::padded_plane_floats(geo_), 0);
-  } else if (!pointwise()) {
-    cols_.assign(std::size_t(std::max(max_batch, 4)) * per_image, 0);
+  if (kernels::direct_conv_supported(geo_)) {
+    // All images when direct_only(), else one for inference's leftovers.
+    const std::size_t per_padded = kernels::padded_input_floats(geo_);
+    padded_.assign((direct_only() ? std::size_t(max_batch) : 1) * per_padded, 0);
+    dpadded_.assign(per_padded, 0);
   }
-  if (grouped()) {
+  if (!direct_only()) {
+    cols_.assign(std::size_t(std::max(max_batch, 4)) * per_image, 0);
+    dcols_.assign(4 * per_image, 0);
     x4_.assign(4 * in_shape.size(), 0);
     y4_.assign(4 * out_shape.size(), 0);
   }
-  dcols_.assign((grouped() ? 4 : 1) * per_image, 0);
 }
 
 float* Conv2D::column_slot(int first, int count) {
@@ -108,6 +110,7 @@ void Conv2D::forward_reference(const float* x, float* y, int n) {
 void Conv2D::backward_reference(const float* x, const float* dy, float* dx, int n) {
   const int k = o_.filters, positions = geo_.cols(), rows = geo_.rows();
   const std::size_t in_size = in_shape.size(), out_size = out_shape.size();
+  if (dcols_.size() < std::size_t(rows) * positions) dcols_.resize(std::size_t(rows) * positions);
   for (int i = 0; i < n; ++i) {
     const float* g = dy + i * out_size;
     if (!frozen_) {

@@ -45,22 +45,25 @@ class Conv2D : public Layer {
   void forward_reference(const float* x, float* y, int n);
   void backward_reference(const float* x, const float* dy, float* dx, int n);
 
-  // The fast paths (conv_fast.cpp). One-channel layers convolve directly;
-  // others run im2col + GEMM on groups of four lane-interleaved images
-  // (grouped()), and image by image for a batch's last n mod 4.
-  bool grouped() const { return !kernels::direct_single_channel(geo_) && !pointwise(); }
+  // The fast paths (conv_fast.cpp): stride 1 with OW a multiple of 4
+  // convolves zero-padded inputs directly; otherwise im2col + GEMM on 4
+  // lane-interleaved images at a time, then image by image (inference runs
+  // those last n mod 4 images directly when the stride is 1).
+  bool direct_only() const { return kernels::direct_conv_supported(geo_) && geo_.ow % 4 == 0; }
   void forward_fast(const float* x, float* y, int n, bool keep);
   void backward_fast(const float* x, const float* dy, float* dx, int n);
-  void forward_image(const float* x, float* y, int image, bool keep);
-  void forward_group(const float* x, float* y, int first, bool keep);
-  void backward_image(const float* x, const float* dy, float* dx, int image, bool saved);
-  void backward_group(const float* x, const float* dy, float* dx, int first, bool saved);
+  float* padded_slot(int image);  // image's zero-padded input
+  void forward_direct(const float* x, float* y, int image, bool keep);
+  void backward_direct(const float* x, const float* dy, float* dx, int image, bool saved);
+  void forward_columns(const float* x, float* y, int first, int count, bool keep);
+  void backward_columns(const float* x, const float* dy, float* dx, int first, int count, bool saved);
 
   ConvOptions o_;
   kernels::ConvGeometry geo_{};
   std::vector<float> cols_;    // im2col of each image of the last training forward pass
-  std::vector<float> planes_;  // one-channel direct path: each image zero-padded
-  std::vector<float> dcols_;   // column gradient of one image (four when grouped)
+  std::vector<float> padded_;  // direct path: each image's zero-padded input (training keeps all)
+  std::vector<float> dpadded_; // direct path: one image's padded input gradient
+  std::vector<float> dcols_;   // column gradient of up to four images
   std::vector<float> x4_, y4_; // four interleaved inputs (or their gradient), outputs (or theirs)
   int saved_images_ = 0;       // images whose columns/planes a training forward kept
 };

@@ -98,38 +98,60 @@ TEST_CASE("im2col_simd and col2im_simd equal the reference loops exactly") {
   }
 }
 
-TEST_CASE("one-channel direct convolution equals im2col + reference GEMM, forward and weight gradient") {
+namespace {
+
+// One image's forward, weight gradient and input gradient by im2col and the
+// reference GEMM: the definitions the direct kernels must meet.
+struct ConvReference {
+  std::vector<float> y, dw, dx;
+};
+ConvReference conv_by_columns(const cnn::kernels::ConvGeometry& g, int filters, const float* x, const float* w,
+                              const float* bias, const float* dy) {
+  namespace k = cnn::kernels;
+  const int rows = g.rows(), positions = g.cols();
+  std::vector<float> cols(std::size_t(rows) * positions), dcols(cols.size());
+  k::im2col(g, x, cols.data());
+  ConvReference r{std::vector<float>(std::size_t(filters) * positions), std::vector<float>(std::size_t(filters) * rows),
+                  std::vector<float>(std::size_t(g.c) * g.h * g.w)};
+  for (int f = 0; f < filters; ++f) std::fill_n(r.y.begin() + f * positions, positions, bias[f]);
+  k::gemm_reference({filters, positions, rows, w, rows, false, cols.data(), positions, false, r.y.data(), positions, 1});
+  k::gemm_reference({filters, rows, positions, dy, positions, false, cols.data(), positions, true, r.dw.data(), rows, 0});
+  k::gemm_reference({rows, positions, filters, w, rows, true, dy, positions, false, dcols.data(), positions, 0});
+  k::col2im(g, dcols.data(), r.dx.data());
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("direct convolution equals im2col + reference GEMM: forward, weight gradient, input gradient") {
   namespace k = cnn::kernels;
   cnn::Rng rng(5);
-  // Widths that leave 1–3 lanes at each row's end; 1–7 filters hit every tile remainder.
-  for (auto g : {geometry(1, 28, 28, 5, 1, 2), geometry(1, 9, 7, 3, 1, 1), geometry(1, 6, 11, 5, 1, 0),
-                 geometry(1, 4, 4, 3, 1, 2), geometry(1, 13, 10, 1, 1, 0), geometry(1, 8, 9, 4, 1, 3)})
+  // Widths that leave 1–3 lanes at a row's end; 1–7 filters and 1–150 taps hit every tile remainder.
+  for (auto g : {geometry(1, 28, 28, 5, 1, 2), geometry(6, 14, 14, 5, 1, 0), geometry(1, 9, 7, 3, 1, 1),
+                 geometry(2, 6, 11, 5, 1, 0), geometry(3, 4, 4, 3, 1, 2), geometry(1, 13, 10, 1, 1, 0),
+                 geometry(2, 8, 9, 4, 1, 3), geometry(3, 1, 1, 5, 1, 2), geometry(5, 3, 3, 1, 1, 0)})
     for (int filters : {1, 2, 3, 4, 6, 7}) {
-      INFO("h=" << g.h << " w=" << g.w << " r=" << g.r << " pad=" << g.pad << " filters=" << filters);
-      REQUIRE(k::direct_single_channel(g));
-      const int taps = g.r * g.s, positions = g.cols();
-      const auto x = random_vector(rng, std::size_t(g.h) * g.w);
-      const auto w = random_vector(rng, std::size_t(filters) * taps);
-      const auto bias = random_vector(rng, filters);
-      std::vector<float> cols(std::size_t(taps) * positions);
-      k::im2col(g, x.data(), cols.data());
+      INFO("c=" << g.c << " h=" << g.h << " w=" << g.w << " r=" << g.r << " pad=" << g.pad << " filters=" << filters);
+      REQUIRE(k::direct_conv_supported(g));
+      const int taps = g.rows(), positions = g.cols();
+      const auto x = random_vector(rng, std::size_t(g.c) * g.h * g.w);
+      const auto dy = random_vector(rng, std::size_t(filters) * positions);
+      const auto w = random_vector(rng, std::size_t(filters) * taps), bias = random_vector(rng, filters);
+      const auto ref = conv_by_columns(g, filters, x.data(), w.data(), bias.data(), dy.data());
 
-      std::vector<float> y_ref(std::size_t(filters) * positions);
-      for (int f = 0; f < filters; ++f) std::fill_n(y_ref.begin() + f * positions, positions, bias[f]);
-      k::gemm_reference({filters, positions, taps, w.data(), taps, false, cols.data(), positions, false, y_ref.data(),
-                         positions, 1.0f});
-      std::vector<float> plane(k::padded_plane_floats(g), 99.0f), y(y_ref.size(), -7.0f);
-      k::pad_plane(g, x.data(), plane.data());
-      k::conv_single_channel_forward(g, filters, w.data(), bias.data(), plane.data(), y.data());
-      check_close(y, y_ref, 1e-5f * taps, "forward");
-
-      const auto dy = random_vector(rng, y.size());
-      auto dw_ref = random_vector(rng, w.size());
-      auto dw = dw_ref;
-      k::gemm_reference({filters, taps, positions, dy.data(), positions, false, cols.data(), positions, true,
-                         dw_ref.data(), taps, 1.0f});
-      k::conv_single_channel_weight_grad(g, filters, plane.data(), dy.data(), dw.data());
-      check_close(dw, dw_ref, 1e-5f * positions, "weight gradient");
+      std::vector<float> xp(k::padded_input_floats(g), 99.0f);
+      k::pad_input(g, x.data(), xp.data());
+      std::vector<float> y(ref.y.size(), -7.0f), dxp(xp.size(), 0.0f), dx(x.size(), -7.0f);
+      k::direct_conv_forward(g, filters, w.data(), bias.data(), xp.data(), y.data());
+      check_close(y, ref.y, 1e-5f * taps, "forward");
+      auto dw = random_vector(rng, w.size());
+      auto dw_want = dw;
+      for (std::size_t j = 0; j < dw.size(); ++j) dw_want[j] += ref.dw[j];
+      k::direct_conv_weight_grad(g, filters, xp.data(), dy.data(), dw.data());
+      check_close(dw, dw_want, 1e-5f * positions, "weight gradient");
+      k::direct_conv_input_grad(g, filters, w.data(), dy.data(), dxp.data());
+      k::unpad_input(g, dxp.data(), dx.data());
+      check_close(dx, ref.dx, 1e-5f * filters * taps, "input gradient");
     }
 }
 

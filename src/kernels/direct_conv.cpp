@@ -1,0 +1,267 @@
+// Stride-1 convolution read straight from a zero-padded input: no im2col.
+//
+// An output vector is 4 adjacent positions of one output row; it equals
+// Σ over taps t = (c, r, s) of w[f][t] times the padded input's vector at
+// (the vector's base + the tap's offset). When OW is a multiple of 4
+// (LeNet's first layer: 28) every lane is useful and this does only the
+// convolution's own arithmetic, where im2col would first write R·S·C
+// floats per output position. A row's last vector may have fewer real
+// lanes; forward then stores only those, and the gradients ignore the rest.
+// One set of register tiles (8 f32x4 accumulators, see simd.h) serves the
+// forward pass, the weight gradient (lanes summed at the end) and the input
+// gradient (products added back into a zero-padded input gradient, so the
+// borders need no checks).
+#include <algorithm>
+#include <vector>
+
+#include "kernels.h"
+#include "simd.h"
+
+namespace cnn::kernels {
+
+namespace {
+
+int padded_h(const ConvGeometry& g) { return g.h + 2 * g.pad; }
+int padded_w(const ConvGeometry& g) { return g.w + 2 * g.pad; }
+
+// One output vector: where its first tap reads the padded input, where it
+// sits in its filter's output plane, how many lanes are real.
+struct OutVector {
+  int in, out, lanes;
+};
+
+// Geometry of one call: tap offsets and output vectors. The tables are
+// scratch reused across calls: nothing is allocated after the first step.
+struct Plan {
+  int taps;        // C·R·S
+  int out_plane;   // OH·OW
+  const int* off;  // per tap: offset into the padded input
+  const OutVector* vectors;
+  int count;
+};
+
+std::vector<int> tap_table;
+std::vector<OutVector> vector_table;
+std::vector<float> packed_weights;
+
+Plan make_plan(const ConvGeometry& g) {
+  const int hp = padded_h(g), wp = padded_w(g);
+  tap_table.resize(std::size_t(g.c) * g.r * g.s);
+  int* t = tap_table.data();
+  for (int c = 0; c < g.c; ++c)
+    for (int r = 0; r < g.r; ++r)
+      for (int s = 0; s < g.s; ++s) *t++ = (c * hp + r) * wp + s;
+  vector_table.clear();
+  for (int oy = 0; oy < g.oh; ++oy)
+    for (int ox = 0; ox < g.ow; ox += 4) vector_table.push_back({oy * wp + ox, oy * g.ow + ox, std::min(4, g.ow - ox)});
+  return {int(tap_table.size()), g.oh * g.ow, tap_table.data(), vector_table.data(), int(vector_table.size())};
+}
+
+// dy at vector v, lanes past a row's end zeroed.
+inline f32x4 load_dy(const float* dy, const OutVector& v) {
+  if (v.lanes == 4) return load4(dy + v.out);
+  f32x4 d = splat4(0);
+  for (int l = 0; l < v.lanes; ++l) d[l] = dy[v.out + l];
+  return d;
+}
+
+// ---- forward: MF filters × NQ vectors, acc = bias + Σ_t w · x(t) ----
+
+// wt: the MF filters' weights tap-major (wt[t·MF + f]), so one pointer
+// walks them with constant offsets.
+template <int MF, int NQ>
+inline void forward_tile(const Plan& P, const float* wt, const float* bias, const float* xp, const OutVector* v,
+                         float* y) {
+  f32x4 acc[MF][NQ];
+  for (int f = 0; f < MF; ++f)
+    for (int q = 0; q < NQ; ++q) acc[f][q] = splat4(bias[f]);
+  const float* base[NQ];
+  for (int q = 0; q < NQ; ++q) base[q] = xp + v[q].in;
+  for (int t = 0; t < P.taps; ++t, wt += MF) {
+    const int off = P.off[t];
+    // Keep the fewer operands live: MF weights or NQ input vectors.
+    if constexpr (MF <= NQ) {
+      f32x4 wf[MF];
+      for (int f = 0; f < MF; ++f) wf[f] = splat4(wt[f]);
+      for (int q = 0; q < NQ; ++q) {
+        const f32x4 xq = load4(base[q] + off);
+        for (int f = 0; f < MF; ++f) acc[f][q] += wf[f] * xq;
+      }
+    } else {
+      f32x4 xq[NQ];
+      for (int q = 0; q < NQ; ++q) xq[q] = load4(base[q] + off);
+      for (int f = 0; f < MF; ++f) {
+        const f32x4 wf = splat4(wt[f]);
+        for (int q = 0; q < NQ; ++q) acc[f][q] += wf * xq[q];
+      }
+    }
+  }
+  for (int f = 0; f < MF; ++f)
+    for (int q = 0; q < NQ; ++q) {
+      float* o = y + f * P.out_plane + v[q].out;
+      if (v[q].lanes == 4) {
+        store4(o, acc[f][q]);
+      } else {
+        for (int l = 0; l < v[q].lanes; ++l) o[l] = acc[f][q][l];
+      }
+    }
+}
+
+template <int MF, int NQ>
+void forward_filters(const Plan& P, const float* w, const float* bias, const float* xp, float* y) {
+  float* wt = packed_weights.data();
+  for (int t = 0; t < P.taps; ++t)
+    for (int f = 0; f < MF; ++f) wt[t * MF + f] = w[f * P.taps + t];
+  int q0 = 0;
+  for (; q0 + NQ <= P.count; q0 += NQ) forward_tile<MF, NQ>(P, wt, bias, xp, P.vectors + q0, y);
+  for (; q0 < P.count; ++q0) forward_tile<MF, 1>(P, wt, bias, xp, P.vectors + q0, y);
+}
+
+// ---- weight gradient: MF filters × NT consecutive taps, Σ over vectors ----
+
+template <int MF, int NT>
+inline void weight_grad_tile(const ConvGeometry& g, const Plan& P, int t0, const float* xp, const float* dy,
+                             float* dw) {
+  const int wp = padded_w(g), full = g.ow / 4;
+  int off[NT];
+  for (int j = 0; j < NT; ++j) off[j] = P.off[t0 + j];
+  f32x4 acc[MF][NT];
+  for (int f = 0; f < MF; ++f)
+    for (int j = 0; j < NT; ++j) acc[f][j] = splat4(0);
+  auto accumulate = [&](const f32x4* d, const float* x) {
+    for (int j = 0; j < NT; ++j) {
+      const f32x4 xv = load4(x + off[j]);
+      for (int f = 0; f < MF; ++f) acc[f][j] += d[f] * xv;
+    }
+  };
+  // Row by row with plain pointer steps: the hot loop touches no tables.
+  for (int oy = 0; oy < g.oh; ++oy) {
+    const float* x = xp + oy * wp;
+    const float* d0 = dy + oy * g.ow;
+    for (int xv = 0; xv < full; ++xv, x += 4, d0 += 4) {
+      f32x4 d[MF];
+      for (int f = 0; f < MF; ++f) d[f] = load4(d0 + f * P.out_plane);
+      accumulate(d, x);
+    }
+    if (g.ow % 4) {  // the row's last, partial vector: its other lanes must not count
+      f32x4 d[MF];
+      for (int f = 0; f < MF; ++f) d[f] = load_dy(dy + f * P.out_plane, {0, oy * g.ow + 4 * full, g.ow % 4});
+      accumulate(d, x);
+    }
+  }
+  for (int f = 0; f < MF; ++f) {
+    float* out = dw + f * P.taps + t0;
+    if constexpr (NT == 4) {
+      store4(out, load4(out) + hsum4x4(acc[f][0], acc[f][1], acc[f][2], acc[f][3]));
+    } else {
+      for (int j = 0; j < NT; ++j) out[j] += hsum(acc[f][j]);
+    }
+  }
+}
+
+template <int MF>
+void weight_grad_filters(const ConvGeometry& g, const Plan& P, const float* xp, const float* dy, float* dw) {
+  int t0 = 0;
+  for (; t0 + 4 <= P.taps; t0 += 4) weight_grad_tile<MF, 4>(g, P, t0, xp, dy, dw);
+  switch (P.taps - t0) {
+    case 3: weight_grad_tile<MF, 3>(g, P, t0, xp, dy, dw); break;
+    case 2: weight_grad_tile<MF, 2>(g, P, t0, xp, dy, dw); break;
+    case 1: weight_grad_tile<MF, 1>(g, P, t0, xp, dy, dw); break;
+    default: break;
+  }
+}
+
+// ---- input gradient: MT taps × NQ vectors, Σ over filters, added back ----
+
+template <int MT, int NQ>
+inline void input_grad_tile(const Plan& P, int filters, int t0, const float* w, const float* dy, const OutVector* v,
+                            float* dxp) {
+  f32x4 acc[MT][NQ];
+  for (int t = 0; t < MT; ++t)
+    for (int q = 0; q < NQ; ++q) acc[t][q] = splat4(0);
+  for (int f = 0; f < filters; ++f) {
+    const float* wf = w + f * P.taps + t0;
+    const float* dyf = dy + f * P.out_plane;
+    f32x4 d[NQ];
+    for (int q = 0; q < NQ; ++q) d[q] = load_dy(dyf, v[q]);
+    for (int t = 0; t < MT; ++t) {
+      const f32x4 wt = splat4(wf[t]);
+      for (int q = 0; q < NQ; ++q) acc[t][q] += wt * d[q];
+    }
+  }
+  // Sequential read-add-writes: two (tap, vector) pairs may hit one address.
+  for (int t = 0; t < MT; ++t)
+    for (int q = 0; q < NQ; ++q) {
+      float* at = dxp + v[q].in + P.off[t0 + t];
+      store4(at, load4(at) + acc[t][q]);
+    }
+}
+
+template <int MT, int NQ>
+void input_grad_taps(const Plan& P, int filters, int t0, const float* w, const float* dy, float* dxp) {
+  int q0 = 0;
+  for (; q0 + NQ <= P.count; q0 += NQ) input_grad_tile<MT, NQ>(P, filters, t0, w, dy, P.vectors + q0, dxp);
+  for (; q0 < P.count; ++q0) input_grad_tile<MT, 1>(P, filters, t0, w, dy, P.vectors + q0, dxp);
+}
+
+}  // namespace
+
+bool direct_conv_supported(const ConvGeometry& g) { return g.stride == 1; }
+
+// A row's last vector reads up to 3 floats past its row, and the last row's
+// past the input: 4 floats of slack keep those reads inside.
+std::size_t padded_input_floats(const ConvGeometry& g) { return std::size_t(g.c) * padded_h(g) * padded_w(g) + 4; }
+
+void pad_input(const ConvGeometry& g, const float* x, float* xp) {
+  const int hp = padded_h(g), wp = padded_w(g);
+  std::fill_n(xp, padded_input_floats(g), 0.0f);
+  for (int c = 0; c < g.c; ++c)
+    for (int y = 0; y < g.h; ++y)
+      std::copy_n(x + std::size_t(c * g.h + y) * g.w, g.w, xp + std::size_t(c * hp + y + g.pad) * wp + g.pad);
+}
+
+void unpad_input(const ConvGeometry& g, const float* xp, float* x) {
+  const int hp = padded_h(g), wp = padded_w(g);
+  for (int c = 0; c < g.c; ++c)
+    for (int y = 0; y < g.h; ++y)
+      std::copy_n(xp + std::size_t(c * hp + y + g.pad) * wp + g.pad, g.w, x + std::size_t(c * g.h + y) * g.w);
+}
+
+void direct_conv_forward(const ConvGeometry& g, int filters, const float* w, const float* bias, const float* xp,
+                         float* y) {
+  const Plan P = make_plan(g);
+  if (packed_weights.size() < std::size_t(4) * P.taps) packed_weights.resize(std::size_t(4) * P.taps);
+  int f0 = 0;
+  for (; f0 + 4 <= filters; f0 += 4)
+    forward_filters<4, 2>(P, w + f0 * P.taps, bias + f0, xp, y + std::size_t(f0) * P.out_plane);
+  const float *wf = w + f0 * P.taps, *bf = bias + f0;
+  float* yf = y + std::size_t(f0) * P.out_plane;
+  switch (filters - f0) {
+    case 3: forward_filters<3, 2>(P, wf, bf, xp, yf); break;
+    case 2: forward_filters<2, 4>(P, wf, bf, xp, yf); break;
+    case 1: forward_filters<1, 8>(P, wf, bf, xp, yf); break;
+    default: break;
+  }
+}
+
+void direct_conv_weight_grad(const ConvGeometry& g, int filters, const float* xp, const float* dy, float* dw) {
+  const Plan P = make_plan(g);
+  int f0 = 0;
+  for (; f0 + 2 <= filters; f0 += 2)
+    weight_grad_filters<2>(g, P, xp, dy + std::size_t(f0) * P.out_plane, dw + f0 * P.taps);
+  if (f0 < filters) weight_grad_filters<1>(g, P, xp, dy + std::size_t(f0) * P.out_plane, dw + f0 * P.taps);
+}
+
+void direct_conv_input_grad(const ConvGeometry& g, int filters, const float* w, const float* dy, float* dxp) {
+  const Plan P = make_plan(g);
+  int t0 = 0;
+  for (; t0 + 4 <= P.taps; t0 += 4) input_grad_taps<4, 2>(P, filters, t0, w, dy, dxp);
+  switch (P.taps - t0) {
+    case 3: input_grad_taps<3, 2>(P, filters, t0, w, dy, dxp); break;
+    case 2: input_grad_taps<2, 4>(P, filters, t0, w, dy, dxp); break;
+    case 1: input_grad_taps<1, 8>(P, filters, t0, w, dy, dxp); break;
+    default: break;
+  }
+}
+
+}  // namespace cnn::kernels
