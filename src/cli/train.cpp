@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "augment.h"
 #include "command.h"
 #include "dataset.h"
 #include "model_file.h"
@@ -47,6 +48,7 @@ int train(const std::vector<std::string>& args) {
   t.epochs = float(o.num("epochs", 1));
   t.seed = std::uint64_t(o.integer("seed", 1));
   const Init init = parse_init(o.str("init", "he"));
+  // A preset (none, light, standard, heavy) and/or key=value overrides.
   const std::string augment_name = o.str("augment", "none");
   const long limit = o.integer("limit", -1);  // train on the first N images (quick runs)
   const bool json = o.flag("json"), quiet = o.flag("quiet");
@@ -59,12 +61,13 @@ int train(const std::vector<std::string>& args) {
   Network net(net_spec, std::max(64, t.batch_size));
   net.init(t.seed, init);
   Trainer trainer(net, train_set, t);
-  if (augment_name != "none") throw std::invalid_argument("augmentation is not wired in yet");
+  const AugmentOptions augment = parse_augment_spec(augment_name);
+  trainer.set_augment(make_augment_fn(augment, net.input_shape()));
 
   if (!json || !quiet)
     std::fprintf(stderr, "training %s on %d images (%s), %s lr %g, batch %d, %g epochs, augment %s, seed %llu\n",
                  net_spec.c_str(), train_set.count(), data_dir.c_str(), optimizer_name(t.optimizer.kind),
-                 t.optimizer.learning_rate, t.batch_size, t.epochs, augment_name.c_str(),
+                 t.optimizer.learning_rate, t.batch_size, t.epochs, augment_summary(augment).c_str(),
                  (unsigned long long)t.seed);
   const bool tty = isatty(STDERR_FILENO) && !quiet;
   const long steps_per_epoch = (train_set.count() + t.batch_size - 1) / t.batch_size;
