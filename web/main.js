@@ -51,9 +51,14 @@ const pad = createDrawingPad($('[data-testid="draw"]'), {
   onStrokeEnd: classify,
   onChange: (strokes) => ($('.pad-hint').hidden = strokes.length > 0),
 });
-$('[data-testid="clear"]').addEventListener('click', () => {
+function clearDigit() {
   pad.clear();
   classify([]);
+}
+$('[data-testid="clear"]').addEventListener('click', clearDigit);
+// Escape clears the pad too (not while typing in a field or choosing an option).
+document.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape' && !event.target.closest?.('input, select, textarea') && pad.strokes.length) clearDigit();
 });
 
 const training = createTrainingPanel({ root: $('#train'), store, engine });
