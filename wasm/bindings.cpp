@@ -16,6 +16,8 @@
 #include <cstdio>
 #include <memory>
 
+#include "augment.h"
+#include "augment_options.h"
 #include "js_errors.h"
 #include "kernels/kernels.h"
 #include "model_file.h"
@@ -348,6 +350,17 @@ class Training {
     });
   }
 
+  // Augments every training image from the next step on ({} turns it off);
+  // the same options object as augmentPreview. Bad options throw and leave
+  // the current augmentation as it was.
+  void set_augment(const val& options) {
+    guarded([&] {
+      const cnn::AugmentOptions o = cnn::js::augment_options_from_js(options);
+      trainer_.set_augment(o.any() ? cnn::make_augment_fn(o, net_->input_shape()) : cnn::AugmentFn{});
+      return 0;
+    });
+  }
+
  private:
   Training(std::shared_ptr<cnn::Network> net, std::shared_ptr<cnn::Dataset> data, const val& options)
       : net_(std::move(net)), data_(std::move(data)),
@@ -426,5 +439,6 @@ EMSCRIPTEN_BINDINGS(cnn_engine) {
   class_<Training>("Training")
       .constructor(&Training::create, allow_raw_pointers())
       .function("step", &Training::step)
-      .function("setOptions", &Training::set_options);
+      .function("setOptions", &Training::set_options)
+      .function("setAugment", &Training::set_augment);
 }

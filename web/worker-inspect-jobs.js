@@ -156,7 +156,6 @@ export function startCompare(msg, host, { reply, fail, progress, train }, done) 
       model.init(seed, 'he');  // same seed: both start from identical weights
       const training = keep(new e.Training(model, train, options));
       if (name === 'augmented') {
-        if (typeof training.setAugment !== 'function') throw new Error('this engine build cannot augment during training');
         training.setAugment(msg.augment ?? {});
       }
       runs[name] = { model, training, correct: 0, images: 0, history: [] };

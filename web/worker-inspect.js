@@ -64,7 +64,7 @@ export function applyAugmentTo(training) {
 function syncAugment(training) {
   if (!training || training === lastTraining) return;
   lastTraining = training;
-  if (typeof training.setAugment === 'function') training.setAugment(liveAugment);
+  training.setAugment(liveAugment);
 }
 
 const handlers = {
@@ -120,7 +120,7 @@ const handlers = {
   augmentInfo(msg, host, { reply }) {
     const e = host.engine;
     if (typeof e.augmentPresets !== 'function') throw new Error('this engine build has no augmentation');
-    reply({ presets: e.augmentPresets(), canTrain: typeof e.Training.prototype.setAugment === 'function' });
+    reply({ presets: e.augmentPresets() });
   },
 
   // The last drawn digit (for the personal data set), or null.
@@ -146,7 +146,6 @@ const handlers = {
   setAugment(msg, host, { reply }) {
     liveAugment = msg.options && typeof msg.options === 'object' ? msg.options : {};
     const t = host.training;
-    if (t && typeof t.setAugment !== 'function') throw new Error('this engine build cannot augment during training');
     lastTraining = null;
     syncAugment(t);
     reply({ augment: liveAugment, applied: Boolean(t) });

@@ -4,15 +4,9 @@
 // comparison trains two fresh networks in the worker and plots both.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { serveWeb, launchBrowser, openPlayground } from './pendigits-harness.mjs';
 
 let server, browser, page;
-
-// Whether this engine build can augment a Training yet (the comparison needs it).
-const { default: createEngine } = await import(new URL('../../web/engine/cnn-simd.mjs', import.meta.url));
-const engine = await createEngine({ wasmBinary: await readFile(new URL('../../web/engine/cnn-simd.wasm', import.meta.url)) });
-const canAugmentTraining = typeof engine.Training.prototype.setAugment === 'function';
 
 before(async () => {
   server = await serveWeb();
@@ -53,7 +47,7 @@ test('robustness curves come from the engine: best upright, worse turned or move
   assert.match(await page.textContent('[data-testid="robustness-status"]'), /upright/);
 });
 
-test('two fresh networks, with and without augmentation, trained side by side and both measured', { skip: canAugmentTraining ? false : 'this engine build has no Training.setAugment yet' }, async () => {
+test('two fresh networks, with and without augmentation, trained side by side and both measured', async () => {
   await page.selectOption('[data-testid="compare-steps"]', '100');
   await page.click('[data-testid="compare-run"]');
   await page.waitForSelector('[data-testid="compare"][data-state="done"]', { timeout: 300000 });

@@ -260,6 +260,30 @@ for (const flavour of ['simd', 'scalar']) {
       assert.ok(later.loss < first.loss * 0.6, `loss ${first.loss.toFixed(3)} -> ${later.loss.toFixed(3)}`);
       assert.equal(later.imagesSeen, 70 * 32);
     });
+
+    test('setAugment changes what the network is shown; {} turns it off; bad options change nothing', () => {
+      const data = keep(m.Data.fromArrays(randomImages(64, 3), new Uint8Array(64).map((_, i) => i % 10), { c: 1, h: 28, w: 28 }));
+      // Three identical networks and runs; only the augmentation differs.
+      const run = (augment, { tryBad = false } = {}) => {
+        const model = keep(new m.Model('lenet5', 16));
+        model.init(2, 'he');
+        const training = keep(new m.Training(model, data, { learningRate: 0.01, batchSize: 16, seed: 5 }));
+        if (augment) training.setAugment(augment);
+        if (tryBad) {
+          assert.throws(() => training.setAugment({ rotation: 500 }), /rotation/);
+          assert.throws(() => training.setAugment({ spin: 1 }), /spin/);
+        }
+        training.step(4);
+        return Array.from(model.params());
+      };
+      const plain = run(null);
+      const rotated = run({ rotation: 30, shift: 2 });
+      assert.notDeepEqual(rotated, plain, 'augmented images train the weights differently');
+      assert.deepEqual(run({ rotation: 30, shift: 2 }), rotated, 'augmentation draws come from the seed');
+      assert.deepEqual(run({}), plain, 'an empty options object is no augmentation');
+      assert.deepEqual(run(null, { tryBad: true }), plain, 'refused options leave augmentation off');
+      assert.deepEqual(run({ rotation: 30, shift: 2 }, { tryBad: true }), rotated, 'refused options keep the current augmentation');
+    });
   });
 }
 

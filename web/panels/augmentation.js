@@ -117,10 +117,6 @@ export function createAugmentationPanel(container, { client, getDigit, onChange 
     }
     const standard = presets.find((p) => p.name === 'standard');
     if (standard) { Object.assign(values, controlsFromOptions(standard.options)); sync(); refreshSoon(); }
-    if (!info.canTrain) {
-      trainBox.disabled = true;
-      trainState.textContent = ' — this engine build cannot augment while training';
-    }
   }, (e) => { summary.textContent = `augmentation unavailable: ${e.message}`; });
   const reseed = document.createElement('button');
   reseed.type = 'button';
