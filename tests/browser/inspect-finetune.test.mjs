@@ -49,7 +49,9 @@ test('twenty 7s labelled 1: fine-tuning moves their predictions to 1, frozen con
   assert.ok(sevensBefore >= 15, `the pretrained model reads real 7s as 7 (${firstPredictions})`);
   assert.deepEqual(await page.$$eval('[data-testid="my-digit"]', (els) => [...new Set(els.map((e) => e.dataset.label))]), ['1']);
 
-  // Defaults: every conv layer frozen, the dense layers learn.
+  // Defaults: every conv layer frozen, the dense layers learn. The list is
+  // drawn when the worker describes the model, which can come after the clicks.
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="freeze"] input').length > 0);
   const frozen = await page.$$eval('[data-testid="freeze"] input', (els) => els.map((e) => [e.dataset.layer, e.checked]));
   assert.deepEqual(frozen, [['0', true], ['3', true], ['6', false], ['8', false], ['10', false]]);
 
