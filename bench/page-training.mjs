@@ -34,10 +34,10 @@ async function runOnce(browser, url, seed) {
   const { context, page } = await openPlayground(browser, url, { hash: `#seed=${seed}${extraHash}` });
   const settings = await page.evaluate(() => location.hash);
   await page.evaluate(WATCH_AND_CLICK);
-  // Until the run stops by itself (all epochs done) or the time limit.
-  await page.waitForFunction(() => document.querySelector('[data-testid="train"]')?.disabled === false &&
-    window.__updates.some((u) => u.full) && performance.now() - window.__clicked > 2000, null,
-    { timeout: LIMIT_MS, polling: 200 });
+  // Until the run stops by itself (all epochs done: the page says "Finished")
+  // or diverges, or the time limit.
+  await page.waitForFunction(() => /Finished|diverged/.test(document.querySelector('#train [data-role="message"]')?.textContent ?? ''),
+    null, { timeout: LIMIT_MS, polling: 200 });
   const updates = await page.evaluate(() => window.__updates);
   await context.close();
   const full = updates.filter((u) => u.full);

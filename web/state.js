@@ -10,8 +10,8 @@ export const SETTINGS = {
   preset: { type: 'name', default: 'lenet5', label: 'Network' },
   dropout: { type: 'number', default: 0, min: 0, max: 0.9, label: 'Dropout' },
   optimizer: { type: 'enum', values: ['sgd', 'rmsprop', 'adam'], default: 'adam', label: 'Optimiser' },
-  lr: { type: 'number', default: 0.001, min: 1e-6, max: 1000, label: 'Learning rate' },
-  // Cosine by default: Adam at 0.001 reaches 99 % test accuracy within a
+  lr: { type: 'number', default: 0.002, min: 1e-6, max: 1000, label: 'Learning rate' },
+  // Cosine by default: Adam at 0.002 reaches 99 % test accuracy within a
   // 3-epoch run only when the rate comes down at the end.
   schedule: { type: 'enum', values: ['constant', 'step', 'cosine'], default: 'cosine', label: 'LR schedule' },
   batch: { type: 'int', default: 32, min: 1, max: 256, label: 'Batch size' },

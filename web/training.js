@@ -9,7 +9,7 @@ import { SETTINGS, ARCHITECTURE_KEYS } from './state.js';
 const CHOICES = {
   dropout: [[0, 'as preset'], [0.1, '10%'], [0.25, '25%'], [0.5, '50%']],
   optimizer: [['sgd', 'SGD + momentum'], ['rmsprop', 'RMSprop'], ['adam', 'Adam']],
-  lr: [0.00001, 0.00003, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 100, 1000],
+  lr: [0.00001, 0.00003, 0.0001, 0.0003, 0.001, 0.002, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 100, 1000],
   schedule: [['constant', 'constant'], ['step', 'halved each epoch'], ['cosine', 'cosine']],
   batch: [1, 4, 8, 16, 32, 64, 128, 256],
   momentum: [0, 0.5, 0.8, 0.9, 0.95, 0.99],

@@ -137,7 +137,7 @@ test('bad values in a link are reported and fall back to defaults', () => {
 
 test('training options carry every optimiser setting to the engine', () => {
   const o = trainingOptions({ ...defaultSettings(), lr: 0.1, batch: 8, optimizer: 'rmsprop', momentum: 0.5, decay: 0.001, seed: 9, epochs: 2 });
-  assert.deepEqual(o, { optimizer: 'rmsprop', learningRate: 0.1, batchSize: 8, momentum: 0.5, weightDecay: 0.001, epochs: 2, seed: 9 });
+  assert.deepEqual(o, { optimizer: 'rmsprop', learningRate: 0.1, schedule: 'cosine', batchSize: 8, momentum: 0.5, weightDecay: 0.001, epochs: 2, seed: 9 });
 });
 
 test('dropout is inserted before every dense layer after the first layer', () => {
