@@ -92,7 +92,16 @@ int bench(const std::vector<std::string>& args) {
   return 0;
 }
 
-RegisterCommand reg{{"bench", "training and inference throughput with a per-layer time split", bench}};
+RegisterCommand reg{{"bench", "training and inference throughput with a per-layer time split", bench,
+                     "  --net NAME|SPEC        network [lenet5]\n"
+                     "  --train-batches LIST   batch sizes for training [1,32]\n"
+                     "  --infer-batches LIST   batch sizes for inference [1,64]\n"
+                     "  --repeats N            timed repeats, the median is reported [5]\n"
+                     "  --seconds X            each repeat runs at least this long [0.5]\n"
+                     "  --warmup X             untimed seconds first [0.2]\n"
+                     "  --reference            the scalar reference kernels instead of SIMD\n"
+                     "  --quick                fewer, shorter repeats\n"
+                     "  --json                 last line: one JSON object with every figure\n"}};
 
 }  // namespace
 }  // namespace cnn::cli

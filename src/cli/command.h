@@ -11,6 +11,7 @@ struct Command {
   const char* name;
   const char* summary;
   int (*run)(const std::vector<std::string>& args);
+  const char* usage;  // the options, printed by `cnn <name> --help`
 };
 
 std::vector<Command>& commands();

@@ -74,8 +74,13 @@ int main(int argc, char** argv) {
   const std::string name = argc > 1 ? argv[1] : "help";
   for (const Command& c : commands())
     if (name == c.name) {
+      const std::vector<std::string> args(argv + 2, argv + argc);
+      if (std::find_if(args.begin(), args.end(), [](auto& a) { return a == "--help" || a == "-h"; }) != args.end()) {
+        std::printf("cnn %s: %s\n\n%s", c.name, c.summary, c.usage);
+        return 0;
+      }
       try {
-        return c.run(std::vector<std::string>(argv + 2, argv + argc));
+        return c.run(args);
       } catch (const std::exception& e) {
         std::fprintf(stderr, "cnn %s: %s\n", c.name, e.what());
         return 2;
@@ -83,5 +88,6 @@ int main(int argc, char** argv) {
     }
   std::printf("cnn %s — a convolutional neural network engine\n\nusage: cnn <command> [options]\n\n", cnn::kVersion);
   for (const Command& c : commands()) std::printf("  %-10s %s\n", c.name, c.summary);
+  std::printf("\n`cnn <command> --help` lists a command's options.\n");
   return name == "help" || name == "--help" ? 0 : 2;
 }

@@ -1,0 +1,67 @@
+// The native command-line program as a user runs it: help, a short training
+// run whose model file `eval` reads back, layer info, and clear refusals.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const CNN = join(REPO, 'build', 'native', 'cnn');
+const dir = mkdtempSync(join(tmpdir(), 'cnn-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const cnn = (...args) => {
+  const r = spawnSync(CNN, args, { cwd: REPO, encoding: 'utf8', timeout: 120000 });
+  if (r.error) throw r.error;
+  return r;
+};
+const lastJson = (stdout) => JSON.parse(stdout.trim().split('\n').at(-1));
+
+test('help lists the commands, and each command its options', () => {
+  const help = cnn('help');
+  assert.equal(help.status, 0);
+  for (const name of ['train', 'eval', 'info', 'bench']) assert.match(help.stdout, new RegExp(`^  ${name} `, 'm'));
+  const train = cnn('train', '--help');
+  assert.equal(train.status, 0);
+  for (const option of ['--optimizer', '--augment', '--seed', '--json']) assert.ok(train.stdout.includes(option), option);
+});
+
+test('a short training run writes a model that eval reads back with the same accuracy', () => {
+  const model = join(dir, 'short.cnn');
+  const r = cnn('train', '--epochs', '1', '--limit', '512', '--batch', '32', '--optimizer', 'adam', '--lr', '0.002',
+                '--augment', 'light', '--seed', '3', '--json', '--quiet', '--out', model);
+  assert.equal(r.status, 0, r.stderr);
+  const trained = lastJson(r.stdout);
+  assert.equal(trained.model, model);
+  assert.equal(trained.epochs, 1);
+  assert.ok(trained.test_accuracy > 0.5 && trained.test_accuracy <= 1, `512 images teach something: ${trained.test_accuracy}`);
+  assert.ok(trained.images_per_second > 0);
+  assert.ok(statSync(model).size > 61706 * 4, 'the weights are in the file');
+  const evaluated = cnn('eval', '--model', model, '--json');
+  assert.equal(evaluated.status, 0, evaluated.stderr);
+  assert.equal(lastJson(evaluated.stdout).test_accuracy, trained.test_accuracy);
+});
+
+test('info shows LeNet-5 layer by layer with its 61,706 parameters', () => {
+  const r = cnn('info');
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /conv 6 k=5 .*1x28x28 +6x28x28 +156 /);
+  assert.match(r.stdout, /total parameters: 61706/);
+});
+
+test('bad options, specs and files are refused with a message and exit status 2', () => {
+  for (const [args, message] of [
+    [['train', '--epochs', 'many'], /--epochs expects a number/],
+    [['train', '--colour', 'red'], /unknown option --colour/],
+    [['train', '--augment', 'rotation=500', '--limit', '32'], /rotation/],
+    [['info', '--net', 'input 1x28x28; conv 6 k=7 s=2'], /conv/],
+    [['eval', '--model', join(dir, 'missing.cnn')], /cannot open/],
+  ]) {
+    const r = cnn(...args);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message, args.join(' '));
+  }
+});
