@@ -57,8 +57,9 @@ std::vector<Line> tokenize(std::string_view text) {
         auto eq = words[w].find('=');
         if (eq == std::string::npos)
           line.positional.push_back(words[w]);
-        else
-          line.options[words[w].substr(0, eq)] = words[w].substr(eq + 1);
+        else if (!line.options.emplace(words[w].substr(0, eq), words[w].substr(eq + 1)).second)
+          throw SpecError("line " + std::to_string(number) + " '" + line.kind + "': option '" +
+                          words[w].substr(0, eq) + "' is given twice");
       }
       lines.push_back(std::move(line));
     }

@@ -92,6 +92,7 @@ TEST_CASE("spec syntax errors name the line and what is wrong") {
   check_error("input 1x4x4\ndropout keep=1.5", {"keep probability must be in (0, 1]"});
   check_error("input 1x4x4\nbatchnorm momentum=1", {"momentum must be in [0, 1)"});
   check_error("input 1x4x4\nmaxout 1", {"group size 1 is out of range"});
+  check_error("input 1x4x4\nrelu\nconv 2 k=3 p=1 k=1", {"line 3 'conv'", "option 'k' is given twice"});
 }
 
 TEST_CASE("structure errors: input, residual blocks, loss") {
