@@ -76,14 +76,19 @@ inline void max_of_window(const float* x, int w, int iy, int ix, float* y, std::
 
 }  // namespace
 
-void max_pool_2x2(int planes, int h, int w, const float* x, float* y, std::int32_t* argmax) {
+namespace {
+
+// kArg: also record each maximum's input index (training needs it for
+// backward; inference skips it, a third of the work).
+template <bool kArg>
+void max_pool_2x2_planes(int planes, int h, int w, const float* x, float* y, std::int32_t* argmax) {
   const int oh = h / 2, ow = w / 2;
-  for (int p = 0; p < planes; ++p, x += std::size_t(h) * w, y += std::size_t(oh) * ow, argmax += std::size_t(oh) * ow)
+  for (int p = 0; p < planes; ++p, x += std::size_t(h) * w, y += std::size_t(oh) * ow) {
     for (int oy = 0; oy < oh; ++oy) {
       const int iy = 2 * oy;
       const float *top = x + iy * w, *bottom = top + w;
       float* out = y + oy * ow;
-      std::int32_t* arg = argmax + oy * ow;
+      std::int32_t* arg = kArg ? argmax + (std::size_t(p) * oh + oy) * ow : nullptr;
       int ox = 0;
       // Four outputs read 8 floats of each row: split into even/odd columns.
       for (; 2 * ox + 8 <= w; ox += 4) {
@@ -91,27 +96,44 @@ void max_pool_2x2(int planes, int h, int w, const float* x, float* y, std::int32
         const f32x4 b0 = load4(bottom + 2 * ox), b1 = load4(bottom + 2 * ox + 4);
         const f32x4 tl = __builtin_shufflevector(t0, t1, 0, 2, 4, 6), tr = __builtin_shufflevector(t0, t1, 1, 3, 5, 7);
         const f32x4 bl = __builtin_shufflevector(b0, b1, 0, 2, 4, 6), br = __builtin_shufflevector(b0, b1, 1, 3, 5, 7);
-        // Index of each lane's top-left input; a later window position wins
-        // only when strictly greater, so the first maximum keeps its index.
-        const std::int32_t first = iy * w + 2 * ox;
-        const i32x4 base = i32x4{first, first + 2, first + 4, first + 6};
-        f32x4 best = splat4(-INFINITY);  // not tl: a NaN there must lose
-        i32x4 at = base;
+        // A later window position wins only when strictly greater, so the
+        // first maximum keeps its index; starting from -inf (not tl), a NaN loses.
+        f32x4 best = splat4(-INFINITY);
         best = tl > best ? tl : best;
-        i32x4 take = tr > best;
-        best = take ? tr : best;
-        at = take ? base + 1 : at;
-        take = bl > best;
-        best = take ? bl : best;
-        at = take ? base + w : at;
-        take = br > best;
-        best = take ? br : best;
-        at = take ? base + (w + 1) : at;
+        if constexpr (kArg) {
+          const std::int32_t first = iy * w + 2 * ox;
+          const i32x4 base = i32x4{first, first + 2, first + 4, first + 6};
+          i32x4 at = base;
+          i32x4 take = tr > best;
+          best = take ? tr : best;
+          at = take ? base + 1 : at;
+          take = bl > best;
+          best = take ? bl : best;
+          at = take ? base + w : at;
+          take = br > best;
+          best = take ? br : best;
+          at = take ? base + (w + 1) : at;
+          store4i(arg + ox, at);
+        } else {
+          best = tr > best ? tr : best;
+          best = bl > best ? bl : best;
+          best = br > best ? br : best;
+        }
         store4(out + ox, best);
-        store4i(arg + ox, at);
       }
-      for (; ox < ow; ++ox) max_of_window(x, w, iy, 2 * ox, out + ox, arg + ox);
+      std::int32_t unused;
+      for (; ox < ow; ++ox) max_of_window(x, w, iy, 2 * ox, out + ox, kArg ? arg + ox : &unused);
     }
+  }
+}
+
+}  // namespace
+
+void max_pool_2x2(int planes, int h, int w, const float* x, float* y, std::int32_t* argmax) {
+  if (argmax)
+    max_pool_2x2_planes<true>(planes, h, w, x, y, argmax);
+  else
+    max_pool_2x2_planes<false>(planes, h, w, x, y, nullptr);
 }
 
 }  // namespace cnn::kernels

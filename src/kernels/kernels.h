@@ -95,7 +95,8 @@ void relu_backward_simd(const float* x, const float* dy, float* dx, std::size_t 
 
 // 2×2 max pooling, stride 2, of `planes` planes h×w (h, w ≥ 2) into
 // (h/2)×(w/2): y the maxima, argmax each one's index within its input plane
-// (the first maximum in scan order, like the reference pooling loop).
+// (the first maximum in scan order, like the reference pooling loop), or
+// nullptr when only the maxima are needed (inference).
 void max_pool_2x2(int planes, int h, int w, const float* x, float* y, std::int32_t* argmax);
 
 }  // namespace cnn::kernels

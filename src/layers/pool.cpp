@@ -22,12 +22,16 @@ void Pool::reserve(int max_batch) {
   if (kind_ == PoolKind::Max) argmax_.assign(std::size_t(max_batch) * out_shape.size(), 0);
 }
 
-void Pool::forward(const float* x, float* y, int n, Mode) {
+void Pool::forward(const float* x, float* y, int n, Mode mode) {
   const int h = in_shape.h, w = in_shape.w, oh = out_shape.h, ow = out_shape.w;
   const int planes = n * in_shape.c;
-  // LeNet's pooling: a branch-free vector kernel with the same arg-max.
-  if (kind_ == PoolKind::Max && k_ == 2 && s_ == 2 && kernels::backend() == kernels::Backend::Simd)
-    return kernels::max_pool_2x2(planes, h, w, x, y, argmax_.data());
+  // LeNet's pooling: a branch-free vector kernel with the same arg-max,
+  // which inference does not need.
+  if (kind_ == PoolKind::Max && k_ == 2 && s_ == 2 && kernels::backend() == kernels::Backend::Simd) {
+    argmax_fresh_ = mode == Mode::Train;
+    return kernels::max_pool_2x2(planes, h, w, x, y, argmax_fresh_ ? argmax_.data() : nullptr);
+  }
+  argmax_fresh_ = true;
   const float inv_area = 1.0f / float(k_ * k_);
   for (int p = 0; p < planes; ++p) {
     const float* in = x + std::size_t(p) * h * w;
@@ -66,6 +70,11 @@ void Pool::backward(const float* x, const float* y, const float* dy, float* dx, 
   const int h = in_shape.h, w = in_shape.w, oh = out_shape.h, ow = out_shape.w;
   const int planes = n * in_shape.c;
   const float inv_area = 1.0f / float(k_ * k_);
+  if (kind_ == PoolKind::Max && !argmax_fresh_) {
+    // The last forward pass was inference: find the maxima's places again.
+    recomputed_.resize(std::size_t(n) * out_shape.size());
+    forward(x, recomputed_.data(), n, Mode::Train);
+  }
   std::fill_n(dx, std::size_t(n) * in_shape.size(), 0.0f);
   for (int p = 0; p < planes; ++p) {
     const float* in = x + std::size_t(p) * h * w;

@@ -181,6 +181,9 @@ TEST_CASE("max_pool_2x2 equals the scalar window scan: maxima, first arg-max on 
     std::vector<float> y(std::size_t(planes) * oh * ow);
     std::vector<std::int32_t> arg(y.size());
     cnn::kernels::max_pool_2x2(planes, h, w, x.data(), y.data(), arg.data());
+    std::vector<float> maxima_only(y.size(), -7.0f);  // inference: no arg-max
+    cnn::kernels::max_pool_2x2(planes, h, w, x.data(), maxima_only.data(), nullptr);
+    CHECK(maxima_only == y);
     for (int p = 0; p < planes; ++p)
       for (int oy = 0; oy < oh; ++oy)
         for (int ox = 0; ox < ow; ++ox) {
@@ -197,6 +200,20 @@ TEST_CASE("max_pool_2x2 equals the scalar window scan: maxima, first arg-max on 
           CHECK(y[o] == in[at]);
         }
   }
+}
+
+TEST_CASE("max pooling backward after an inference pass routes like after a training pass") {
+  const auto run = [](cnn::Mode first_pass) {
+    cnn::Network net("input 2x6x8\nconv 2 k=3 p=1\nmaxpool 2\nflatten\ndense 3", 4);
+    net.init(3, cnn::Init::He);
+    cnn::Rng rng(23);
+    const auto x = random_vector(rng, 4 * 2 * 6 * 8), dout = random_vector(rng, 4 * 3);
+    net.forward(x.data(), 4, first_pass);
+    net.zero_grads();
+    net.backward(x.data(), dout.data(), 4);
+    return std::vector<float>(net.grads().begin(), net.grads().end());
+  };
+  CHECK(run(cnn::Mode::Infer) == run(cnn::Mode::Train));
 }
 
 TEST_CASE("ReLU SIMD kernels equal the reference, NaN included") {
