@@ -29,6 +29,7 @@ export async function run(protocol, { build }) {
         return {
           detail: `${result.build}.wasm in a Worker, Chromium ${session.browser.version()}, crossOriginIsolated ${result.crossOriginIsolated}`,
           peak_gflops: result.peak_gflops,
+          notes: [`its per-layer times are in steps of the browser's coarsened timer (${result.crossOriginIsolated ? '5' : '100'} µs): read small-batch splits from Node`],
           results: result.results.map(fromEngineJson),
         };
       }
