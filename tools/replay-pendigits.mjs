@@ -7,14 +7,15 @@
 //   node tools/replay-pendigits.mjs --direct        in Node: the page's preprocessing
 //                                                   (web/preprocess.js) and the engine, no
 //                                                   browser; seconds instead of many minutes
-//   node tools/replay-pendigits.mjs --direct --box 18,20 --pen 0.1,0.13
-//                                                   compares preprocessing choices
+//   node tools/replay-pendigits.mjs --direct --box 18,20 --pen 0.085,0.13 --soft 0,0.6
+//                                                   compares preprocessing choices (choose on
+//                                                   writers 1–15, confirm on 16–30: both printed)
 //   --model path/to.cnn (direct mode) another model file
 //
 // A benchmark of sorts, not a test: it prints figures and asserts nothing.
 import { readFile } from 'node:fs/promises';
 import { isMain, repoPath } from './lib/common.mjs';
-import { strokesToMnist, DRAWN_BOX, PEN_FRACTION } from '../web/preprocess.js';
+import { strokesToMnist, DRAWN_BOX, PEN_FRACTION, SOFTNESS } from '../web/preprocess.js';
 import {
   PENDIGITS_PATH, classifyOnPage, launchBrowser, loadPendigits, openPlayground, serveWeb,
 } from '../tests/browser/pendigits-harness.mjs';
@@ -28,12 +29,14 @@ const numbers = (text) => String(text).split(',').map(Number);
 // Tallies results: {label, writer, said}[] → printed summary; returns accuracy.
 function report(title, results) {
   const correct = results.filter((r) => r.said === r.label).length;
+  const pct = (list, digits = 1) => (list.length ? (100 * list.filter((r) => r.said === r.label).length) / list.length : 0).toFixed(digits);
   const byLabel = Array.from({ length: 10 }, (_, d) => results.filter((r) => r.label === d));
   const writers = [...new Set(results.map((r) => r.writer))].sort((a, b) => a - b);
   const mistakes = new Map();
   for (const r of results) if (r.said !== r.label) mistakes.set(`${r.label}→${r.said}`, (mistakes.get(`${r.label}→${r.said}`) ?? 0) + 1);
-  const pct = (list) => (list.length ? (100 * list.filter((r) => r.said === r.label).length) / list.length : 0).toFixed(1);
-  console.log(`${title}: ${correct}/${results.length} = ${((100 * correct) / results.length).toFixed(2)}%`);
+  const half = (first) => results.filter((r) => (r.writer <= 15) === first);
+  console.log(`${title}: ${correct}/${results.length} = ${((100 * correct) / results.length).toFixed(2)}%` +
+    `  (writers 1–15: ${pct(half(true), 2)}%, 16–30: ${pct(half(false), 2)}%)`);
   console.log(`  per digit:  ${byLabel.map((l, d) => `${d}: ${pct(l)}%`).join('  ')}`);
   const perWriter = writers.map((w) => [w, pct(results.filter((r) => r.writer === w))]).sort((a, b) => a[1] - b[1]);
   console.log(`  hardest writers: ${perWriter.slice(0, 5).map(([w, p]) => `#${w} ${p}%`).join(', ')}`);
@@ -41,19 +44,19 @@ function report(title, results) {
   return correct / results.length;
 }
 
-async function replayDirect(digits, { modelPath, boxes, pens }) {
+async function replayDirect(digits, { modelPath, boxes, pens, softs }) {
   const { default: createEngine } = await import(repoPath('web', 'engine', 'cnn-simd.mjs'));
   const engine = await createEngine({ wasmBinary: await readFile(repoPath('web', 'engine', 'cnn-simd.wasm')) });
   const model = engine.Model.fromBytes(new Uint8Array(await readFile(modelPath)), 256);
   for (const box of boxes) {
-    for (const penFraction of pens) {
+    for (const penFraction of pens) for (const softness of softs) {
       const start = performance.now();
       const results = [];
       const BATCH = 250;
       for (let i = 0; i < digits.length; i += BATCH) {
         const chunk = digits.slice(i, i + BATCH);
         const x = new Float32Array(chunk.length * 784);
-        chunk.forEach((d, k) => x.set(strokesToMnist(d.strokes, { box, penFraction }), k * 784));
+        chunk.forEach((d, k) => x.set(strokesToMnist(d.strokes, { box, penFraction, softness }), k * 784));
         const probs = model.predict(x);
         chunk.forEach((d, k) => {
           let said = 0;
@@ -61,7 +64,7 @@ async function replayDirect(digits, { modelPath, boxes, pens }) {
           results.push({ label: d.label, writer: d.writer, said });
         });
       }
-      report(`direct, box ${box}, pen ${penFraction} (${((performance.now() - start) / 1000).toFixed(1)} s)`, results);
+      report(`direct, box ${box}, pen ${penFraction}, soft ${softness} (${((performance.now() - start) / 1000).toFixed(1)} s)`, results);
     }
   }
   model.delete();
@@ -99,6 +102,7 @@ export async function replayPendigits(args = []) {
       modelPath: option(args, '--model', repoPath('web', 'models', 'lenet5.cnn')),
       boxes: numbers(option(args, '--box', DRAWN_BOX)),
       pens: numbers(option(args, '--pen', PEN_FRACTION)),
+      softs: numbers(option(args, '--soft', SOFTNESS)),
     });
   } else {
     await replayOnPage(digits);

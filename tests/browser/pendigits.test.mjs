@@ -13,8 +13,9 @@ import {
 } from './pendigits-harness.mjs';
 
 const PER_WRITER = 10;
-// What the shipped model supports on this sample (measured: see the printed
-// figure); the goal for a final model is ≥ 0.97.
+// What the shipped model supports on this sample, with a margin: it reads
+// 289/300 (96.3 %; 97.4 % on all 7,494 digits by tools/replay-pendigits.mjs),
+// and the page may tip a borderline digit or three (checked below).
 const FLOOR = 0.95;
 
 // The same digits through the same preprocessing and engine in Node, without
