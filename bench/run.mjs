@@ -36,6 +36,22 @@ function machine() {
 
 const load = () => loadavg().map((x) => Number(x.toFixed(2)));
 
+// CPU clock ticks so far: the whole machine's (busy, total) from /proc/stat and
+// this process tree's own (it waits for every child, so theirs are included).
+function cpuTicks() {
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = user + nice + system + idle + iowait + irq + softirq + steal;
+  const own = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ').slice(11, 15).map(Number);
+  return { busy: total - idle - iowait, total, own: own.reduce((a, b) => a + b, 0) };
+}
+
+// The share of the machine's CPU that other processes used between two
+// cpuTicks(): how quiet the run was (on 2 cores, one busy neighbour is 0.5).
+function othersShare(before, after) {
+  const others = after.busy - before.busy - (after.own - before.own);
+  return Number(Math.max(0, others / (after.total - before.total)).toFixed(3));
+}
+
 // One system in its own process: resolves to its report ({error} if it failed).
 function runSystem(system, protocol) {
   return new Promise((resolve) => {
@@ -61,6 +77,7 @@ export async function bench({ quick = false, only = null } = {}) {
   const systems = selectSystems(only);
   const protocol = protocolFor({ quick });
   const info = { ...machine(), load_before: load() };
+  const ticks = cpuTicks();
   const reports = {};
   for (const system of systems) {
     console.error(`\n== ${system.label} (${system.key})`);
@@ -68,7 +85,7 @@ export async function bench({ quick = false, only = null } = {}) {
     reports[system.key] = await runSystem(system, protocol);
     console.error(`   ${reports[system.key].error ? `failed: ${reports[system.key].error}` : 'done'} in ${((performance.now() - started) / 1e3).toFixed(1)} s`);
   }
-  return summarize(reports, { protocol, machine: { ...info, load_after: load() } });
+  return summarize(reports, { protocol, machine: { ...info, load_after: load(), others_cpu_share: othersShare(ticks, cpuTicks()) } });
 }
 
 function parseArgs(args) {
