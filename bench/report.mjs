@@ -116,7 +116,7 @@ export function formatSummary(s) {
   const label = (key) => s.systems[key].label;
   const { machine: m, protocol: p } = s;
   out.push(`LeNet-5 throughput, images/s: median of ${p.repeats} repeats of ≥${p.repeat_s} s after ${p.warmup_s} s warm-up${p.quick ? ' (--quick)' : ''}`);
-  out.push(`machine: ${m.cpu}, ${m.cores} cores; Node ${m.node}; ${m.chromium}`);
+  out.push(`machine: ${m.cpu}, ${m.cores} cores; Node ${m.node}; ${m.chromium}; engine at ${m.commit}${m.engine_modified ? ' with uncommitted changes in src/ or wasm/' : ''}`);
   out.push(`quiet? other processes used ${percent(m.others_cpu_share ?? NaN)} of the machine's CPU during the run; load ${m.load_before.join(' ')} before, ${m.load_after.join(' ')} after`);
   out.push('', table([
     ['system', 'figure key', ...configHeaders],

@@ -34,6 +34,16 @@ function machine() {
   return { cpu, cores: availableParallelism(), node: process.version, chromium };
 }
 
+// Which code was measured: the commit, and whether src/ or wasm/ differed from it.
+function source() {
+  const git = (...args) => execFileSync('git', args, { cwd: repoPath(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    return { commit: git('rev-parse', '--short', 'HEAD'), engine_modified: git('status', '--porcelain', '--', 'src', 'wasm') !== '' };
+  } catch {
+    return { commit: null, engine_modified: null };
+  }
+}
+
 const load = () => loadavg().map((x) => Number(x.toFixed(2)));
 
 // CPU clock ticks so far: the whole machine's (busy, total) from /proc/stat and
@@ -76,7 +86,7 @@ function runSystem(system, protocol) {
 export async function bench({ quick = false, only = null } = {}) {
   const systems = selectSystems(only);
   const protocol = protocolFor({ quick });
-  const info = { ...machine(), load_before: load() };
+  const info = { ...machine(), ...source(), load_before: load() };
   const ticks = cpuTicks();
   const reports = {};
   for (const system of systems) {
