@@ -61,7 +61,8 @@ describe('npm run bench --quick', () => {
     assert.deepEqual(train.slice(0, 4).map((l) => l.layer), ['conv 6 k=5 s=1 p=2', 'relu', 'maxpool 2 s=2', 'conv 16 k=5 s=1 p=0']);
     assert.deepEqual(train.slice(-2).map((l) => l.layer), ['loss', 'zero grads + sgd']);
     const shares = train.reduce((a, l) => a + l.share, 0);
-    assert.ok(Math.abs(shares - 1) < 1e-6, `shares add up to ${shares}`);
+    // 1e-4: the engine prints each time to 6 significant digits.
+    assert.ok(Math.abs(shares - 1) < 1e-4, `shares add up to ${shares}`);
     assert.equal(summary.layers.engine_wasm_simd['infer.b64'].length, 11, 'inference: the 11 layers, no loss or update');
     for (const { mode, batch } of CONFIGS) assert.ok(positive(summary.conv_gflops.engine_wasm_simd[`${mode}.b${batch}`]));
     assert.ok(positive(summary.peak_gflops.engine_wasm_simd));
