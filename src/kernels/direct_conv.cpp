@@ -7,6 +7,9 @@
 // convolution's own arithmetic, where im2col would first write R·S·C
 // floats per output position. A row's last vector may have fewer real
 // lanes; forward then stores only those, and the gradients ignore the rest.
+// For other widths (LeNet's second layer: 10) the forward pass and the
+// weight gradient also run on four lane-interleaved images, where a vector
+// is one position of 4 images and every lane is useful for any OW.
 // One set of register tiles (8 f32x4 accumulators, see simd.h) serves the
 // forward pass, the weight gradient (lanes summed at the end) and the input
 // gradient (products added back into a zero-padded input gradient, so the
@@ -44,17 +47,23 @@ std::vector<int> tap_table;
 std::vector<OutVector> vector_table;
 std::vector<float> packed_weights;
 
+// E floats per input position, as in the forward tiles: one image (E = 1)
+// or four interleaved (E = 4). Only the input gradient reads the output
+// vectors, and it runs on single images.
+template <int E>
 Plan make_plan(const ConvGeometry& g) {
   const int hp = padded_h(g), wp = padded_w(g);
   tap_table.resize(std::size_t(g.c) * g.r * g.s);
   int* t = tap_table.data();
   for (int c = 0; c < g.c; ++c)
     for (int r = 0; r < g.r; ++r)
-      for (int s = 0; s < g.s; ++s) *t++ = (c * hp + r) * wp + s;
+      for (int s = 0; s < g.s; ++s) *t++ = E * ((c * hp + r) * wp + s);
   vector_table.clear();
-  for (int oy = 0; oy < g.oh; ++oy)
-    for (int ox = 0; ox < g.ow; ox += 4) vector_table.push_back({oy * wp + ox, oy * g.ow + ox, std::min(4, g.ow - ox)});
-  return {int(tap_table.size()), g.oh * g.ow, tap_table.data(), vector_table.data(), int(vector_table.size())};
+  if constexpr (E == 1)
+    for (int oy = 0; oy < g.oh; ++oy)
+      for (int ox = 0; ox < g.ow; ox += 4)
+        vector_table.push_back({oy * wp + ox, oy * g.ow + ox, std::min(4, g.ow - ox)});
+  return {int(tap_table.size()), E * g.oh * g.ow, tap_table.data(), vector_table.data(), int(vector_table.size())};
 }
 
 // dy at vector v, lanes past a row's end zeroed.
@@ -76,20 +85,24 @@ inline f32x4 load_dy(const float* dy, const OutVector& v) {
 // tie; 3×3, 3×4 and 6×2 tiles and a fully unrolled s loop were 25-90 %
 // slower: V8 spills past 8 accumulators and their operands.
 
+// E is the floats per input position: 1 for one image (a vector is 4
+// adjacent positions), 4 for four lane-interleaved images (a vector is one
+// position of 4 images). Either way vector q of a tile sits 4·q floats on.
+//
 // wt: the MF filters' weights tap-major (wt[t·MF + f]); x: the padded input
 // at the tile's first output position; y: filter 0's output there. The last
 // vector has `last_lanes` real lanes.
-template <int MF, int NQ>
+template <int E, int MF, int NQ>
 inline void forward_tile(const ConvGeometry& g, const float* wt, const float* bias, const float* x, float* y,
                          int out_plane, int last_lanes) {
-  const int wp = padded_w(g), plane = padded_h(g) * wp;
+  const int wp = E * padded_w(g), plane = padded_h(g) * wp;
   f32x4 acc[MF][NQ];
   for (int f = 0; f < MF; ++f)
     for (int q = 0; q < NQ; ++q) acc[f][q] = splat4(bias[f]);
   for (int c = 0; c < g.c; ++c, x += plane)
     for (int r = 0; r < g.r; ++r) {
       const float* p = x + r * wp;
-      for (int s = 0; s < g.s; ++s, ++p, wt += MF) {
+      for (int s = 0; s < g.s; ++s, p += E, wt += MF) {
         // Keep the fewer operands live: MF weights or NQ input vectors.
         if constexpr (MF <= NQ) {
           f32x4 wf[MF];
@@ -120,42 +133,63 @@ inline void forward_tile(const ConvGeometry& g, const float* wt, const float* bi
 }
 
 // The last `rest` (< N) vectors of a row in one tile.
-template <int MF, int N>
+template <int E, int MF, int N>
 inline void forward_rest(const ConvGeometry& g, const float* wt, const float* bias, const float* x, float* y,
                          int out_plane, int rest, int last_lanes) {
   if constexpr (N > 1) {
-    if (rest == N - 1) return forward_tile<MF, N - 1>(g, wt, bias, x, y, out_plane, last_lanes);
-    forward_rest<MF, N - 1>(g, wt, bias, x, y, out_plane, rest, last_lanes);
+    if (rest == N - 1) return forward_tile<E, MF, N - 1>(g, wt, bias, x, y, out_plane, last_lanes);
+    forward_rest<E, MF, N - 1>(g, wt, bias, x, y, out_plane, rest, last_lanes);
   }
 }
 
 // One output row of MF filters, NQ vectors at a time, the rest in one tile.
-template <int MF, int NQ>
+template <int E, int MF, int NQ>
 void forward_row(const ConvGeometry& g, const float* wt, const float* bias, const float* x, float* y,
                  int out_plane) {
-  const int vectors = (g.ow + 3) / 4, last_lanes = g.ow - 4 * (vectors - 1);
+  // Interleaved, a vector is one position and always full.
+  const int vectors = E == 4 ? g.ow : (g.ow + 3) / 4, last_lanes = E == 4 ? 4 : g.ow - 4 * (vectors - 1);
   int q0 = 0;
-  for (; q0 + NQ < vectors; q0 += NQ) forward_tile<MF, NQ>(g, wt, bias, x + 4 * q0, y + 4 * q0, out_plane, 4);
-  if (q0 + NQ == vectors) return forward_tile<MF, NQ>(g, wt, bias, x + 4 * q0, y + 4 * q0, out_plane, last_lanes);
-  forward_rest<MF, NQ>(g, wt, bias, x + 4 * q0, y + 4 * q0, out_plane, vectors - q0, last_lanes);
+  for (; q0 + NQ < vectors; q0 += NQ) forward_tile<E, MF, NQ>(g, wt, bias, x + 4 * q0, y + 4 * q0, out_plane, 4);
+  if (q0 + NQ == vectors)
+    return forward_tile<E, MF, NQ>(g, wt, bias, x + 4 * q0, y + 4 * q0, out_plane, last_lanes);
+  forward_rest<E, MF, NQ>(g, wt, bias, x + 4 * q0, y + 4 * q0, out_plane, vectors - q0, last_lanes);
 }
 
-template <int MF, int NQ>
+template <int E, int MF, int NQ>
 void forward_filters(const ConvGeometry& g, const float* w, const float* bias, const float* xp, float* y) {
-  const int taps = g.rows(), out_plane = g.oh * g.ow;
+  const int taps = g.rows(), out_plane = E * g.oh * g.ow;
   float* wt = packed_weights.data();
   for (int t = 0; t < taps; ++t)
     for (int f = 0; f < MF; ++f) wt[t * MF + f] = w[f * taps + t];
   for (int oy = 0; oy < g.oh; ++oy)
-    forward_row<MF, NQ>(g, wt, bias, xp + oy * padded_w(g), y + oy * g.ow, out_plane);
+    forward_row<E, MF, NQ>(g, wt, bias, xp + oy * E * padded_w(g), y + oy * E * g.ow, out_plane);
+}
+
+// Filters four at a time (4×2 tiles), then the 1–3 left over.
+template <int E>
+void forward_all(const ConvGeometry& g, int filters, const float* w, const float* bias, const float* xp, float* y) {
+  const int taps = g.rows();
+  const std::size_t out_plane = std::size_t(E) * g.oh * g.ow;
+  if (packed_weights.size() < std::size_t(4) * taps) packed_weights.resize(std::size_t(4) * taps);
+  int f0 = 0;
+  for (; f0 + 4 <= filters; f0 += 4) forward_filters<E, 4, 2>(g, w + f0 * taps, bias + f0, xp, y + f0 * out_plane);
+  const float *wf = w + f0 * taps, *bf = bias + f0;
+  float* yf = y + f0 * out_plane;
+  switch (filters - f0) {
+    case 3: forward_filters<E, 3, 2>(g, wf, bf, xp, yf); break;
+    case 2: forward_filters<E, 2, 4>(g, wf, bf, xp, yf); break;
+    case 1: forward_filters<E, 1, 8>(g, wf, bf, xp, yf); break;
+    default: break;
+  }
 }
 
 // ---- weight gradient: MF filters × NT consecutive taps, Σ over vectors ----
 
-template <int MF, int NT>
+template <int E, int MF, int NT>
 inline void weight_grad_tile(const ConvGeometry& g, const Plan& P, int t0, const float* xp, const float* dy,
                              float* dw) {
-  const int wp = padded_w(g), full = g.ow / 4;
+  // Full vectors per output row; one image's rows may end in a partial one.
+  const int wp = padded_w(g), full = E == 4 ? g.ow : g.ow / 4;
   int off[NT];
   for (int j = 0; j < NT; ++j) off[j] = P.off[t0 + j];
   f32x4 acc[MF][NT];
@@ -169,14 +203,14 @@ inline void weight_grad_tile(const ConvGeometry& g, const Plan& P, int t0, const
   };
   // Row by row with plain pointer steps: the hot loop touches no tables.
   for (int oy = 0; oy < g.oh; ++oy) {
-    const float* x = xp + oy * wp;
-    const float* d0 = dy + oy * g.ow;
+    const float* x = xp + E * oy * wp;
+    const float* d0 = dy + E * oy * g.ow;
     for (int xv = 0; xv < full; ++xv, x += 4, d0 += 4) {
       f32x4 d[MF];
       for (int f = 0; f < MF; ++f) d[f] = load4(d0 + f * P.out_plane);
       accumulate(d, x);
     }
-    if (g.ow % 4) {  // the row's last, partial vector: its other lanes must not count
+    if (E == 1 && g.ow % 4) {  // the row's last, partial vector: its other lanes must not count
       f32x4 d[MF];
       for (int f = 0; f < MF; ++f) d[f] = load_dy(dy + f * P.out_plane, {0, oy * g.ow + 4 * full, g.ow % 4});
       accumulate(d, x);
@@ -192,16 +226,25 @@ inline void weight_grad_tile(const ConvGeometry& g, const Plan& P, int t0, const
   }
 }
 
-template <int MF>
+template <int E, int MF>
 void weight_grad_filters(const ConvGeometry& g, const Plan& P, const float* xp, const float* dy, float* dw) {
   int t0 = 0;
-  for (; t0 + 4 <= P.taps; t0 += 4) weight_grad_tile<MF, 4>(g, P, t0, xp, dy, dw);
+  for (; t0 + 4 <= P.taps; t0 += 4) weight_grad_tile<E, MF, 4>(g, P, t0, xp, dy, dw);
   switch (P.taps - t0) {
-    case 3: weight_grad_tile<MF, 3>(g, P, t0, xp, dy, dw); break;
-    case 2: weight_grad_tile<MF, 2>(g, P, t0, xp, dy, dw); break;
-    case 1: weight_grad_tile<MF, 1>(g, P, t0, xp, dy, dw); break;
+    case 3: weight_grad_tile<E, MF, 3>(g, P, t0, xp, dy, dw); break;
+    case 2: weight_grad_tile<E, MF, 2>(g, P, t0, xp, dy, dw); break;
+    case 1: weight_grad_tile<E, MF, 1>(g, P, t0, xp, dy, dw); break;
     default: break;
   }
+}
+
+template <int E>
+void weight_grad_all(const ConvGeometry& g, int filters, const float* xp, const float* dy, float* dw) {
+  const Plan P = make_plan<E>(g);
+  int f0 = 0;
+  for (; f0 + 2 <= filters; f0 += 2)
+    weight_grad_filters<E, 2>(g, P, xp, dy + std::size_t(f0) * P.out_plane, dw + f0 * P.taps);
+  if (f0 < filters) weight_grad_filters<E, 1>(g, P, xp, dy + std::size_t(f0) * P.out_plane, dw + f0 * P.taps);
 }
 
 // ---- input gradient: MT taps × NQ vectors, Σ over filters, added back ----
@@ -260,33 +303,39 @@ void unpad_input(const ConvGeometry& g, const float* xp, float* x) {
       std::copy_n(xp + std::size_t(c * hp + y + g.pad) * wp + g.pad, g.w, x + std::size_t(c * g.h + y) * g.w);
 }
 
+std::size_t padded_input4_floats(const ConvGeometry& g) { return std::size_t(4) * g.c * padded_h(g) * padded_w(g); }
+
+// Row by row into the padded rows' interiors; without padding the rows
+// cover the whole buffer, so only padded buffers need zeroing.
+void pad_interleave4(const ConvGeometry& g, const float* x, std::size_t stride, float* x4p) {
+  const int hp = padded_h(g), wp = padded_w(g);
+  if (g.pad > 0) std::fill_n(x4p, padded_input4_floats(g), 0.0f);
+  for (int c = 0; c < g.c; ++c)
+    for (int y = 0; y < g.h; ++y)
+      interleave4(x + std::size_t(c * g.h + y) * g.w, g.w, stride,
+                  x4p + 4 * (std::size_t(c * hp + y + g.pad) * wp + g.pad));
+}
+
 void direct_conv_forward(const ConvGeometry& g, int filters, const float* w, const float* bias, const float* xp,
                          float* y) {
-  const int taps = g.rows(), out_plane = g.oh * g.ow;
-  if (packed_weights.size() < std::size_t(4) * taps) packed_weights.resize(std::size_t(4) * taps);
-  int f0 = 0;
-  for (; f0 + 4 <= filters; f0 += 4)
-    forward_filters<4, 2>(g, w + f0 * taps, bias + f0, xp, y + std::size_t(f0) * out_plane);
-  const float *wf = w + f0 * taps, *bf = bias + f0;
-  float* yf = y + std::size_t(f0) * out_plane;
-  switch (filters - f0) {
-    case 3: forward_filters<3, 2>(g, wf, bf, xp, yf); break;
-    case 2: forward_filters<2, 4>(g, wf, bf, xp, yf); break;
-    case 1: forward_filters<1, 8>(g, wf, bf, xp, yf); break;
-    default: break;
-  }
+  forward_all<1>(g, filters, w, bias, xp, y);
+}
+
+void direct_conv4_forward(const ConvGeometry& g, int filters, const float* w, const float* bias, const float* x4p,
+                          float* y4) {
+  forward_all<4>(g, filters, w, bias, x4p, y4);
 }
 
 void direct_conv_weight_grad(const ConvGeometry& g, int filters, const float* xp, const float* dy, float* dw) {
-  const Plan P = make_plan(g);
-  int f0 = 0;
-  for (; f0 + 2 <= filters; f0 += 2)
-    weight_grad_filters<2>(g, P, xp, dy + std::size_t(f0) * P.out_plane, dw + f0 * P.taps);
-  if (f0 < filters) weight_grad_filters<1>(g, P, xp, dy + std::size_t(f0) * P.out_plane, dw + f0 * P.taps);
+  weight_grad_all<1>(g, filters, xp, dy, dw);
+}
+
+void direct_conv4_weight_grad(const ConvGeometry& g, int filters, const float* x4p, const float* dy4, float* dw) {
+  weight_grad_all<4>(g, filters, x4p, dy4, dw);
 }
 
 void direct_conv_input_grad(const ConvGeometry& g, int filters, const float* w, const float* dy, float* dxp) {
-  const Plan P = make_plan(g);
+  const Plan P = make_plan<1>(g);
   int t0 = 0;
   for (; t0 + 4 <= P.taps; t0 += 4) input_grad_taps<4, 2>(P, filters, t0, w, dy, dxp);
   switch (P.taps - t0) {

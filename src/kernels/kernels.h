@@ -84,6 +84,17 @@ void direct_conv_forward(const ConvGeometry& g, int filters, const float* w, con
 void direct_conv_weight_grad(const ConvGeometry& g, int filters, const float* xp, const float* dy, float* dw);
 // dxp (padded like xp) += the transposed convolution of dy with w
 void direct_conv_input_grad(const ConvGeometry& g, int filters, const float* w, const float* dy, float* dxp);
+// The forward pass and weight gradient on four lane-interleaved images
+// (interleave4's layout): a vector is one position of 4 images, so every lane
+// is useful whatever OW is. x4p (C, H+2P, W+2P)×4, y4 and dy4 (K, OH, OW)×4.
+std::size_t padded_input4_floats(const ConvGeometry& g);
+// x4p = images x, x + stride, x + 2·stride, x + 3·stride, zero-padded and interleaved
+void pad_interleave4(const ConvGeometry& g, const float* x, std::size_t stride, float* x4p);
+// y4 = bias + w ⋆ x4p
+void direct_conv4_forward(const ConvGeometry& g, int filters, const float* w, const float* bias, const float* x4p,
+                          float* y4);
+// dw += Σ over the 4 images of dy4 ⋆ x4p
+void direct_conv4_weight_grad(const ConvGeometry& g, int filters, const float* x4p, const float* dy4, float* dw);
 
 // ReLU, y = x > 0 ? x : 0, and its gradient dx = x > 0 ? dy : 0 (NaN → 0).
 void relu_forward(const float* x, float* y, std::size_t n);

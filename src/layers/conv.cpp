@@ -55,15 +55,16 @@ void Conv2D::init(Rng& rng, Init init) {
 // The fast path's buffers are sized here; the reference path's single
 // image of columns is grown on its first use (tests switch backends).
 void Conv2D::reserve(int max_batch) {
+  const std::size_t slots = std::size_t(std::max(max_batch, 4));  // a group of 4 fills 4 slots
   const std::size_t per_image = std::size_t(geo_.rows()) * geo_.cols();
   if (kernels::direct_conv_supported(geo_)) {
-    // All images when direct_only(), else one for inference's leftovers.
     const std::size_t per_padded = kernels::padded_input_floats(geo_);
-    padded_.assign((direct_only() ? std::size_t(max_batch) : 1) * per_padded, 0);
+    padded_.assign(slots * per_padded, 0);
     dpadded_.assign(per_padded, 0);
   }
-  if (!direct_only()) {
-    cols_.assign(std::size_t(std::max(max_batch, 4)) * per_image, 0);
+  // Stride 1 keeps columns only for the ≤ 3 leftover images (column_slot).
+  cols_.assign((kernels::direct_conv_supported(geo_) ? (interleaved() ? 4 : 0) : slots) * per_image, 0);
+  if (interleaved()) {  // the input gradient of 4 images goes through columns
     dcols_.assign(4 * per_image, 0);
     x4_.assign(4 * in_shape.size(), 0);
     y4_.assign(4 * out_shape.size(), 0);
@@ -71,6 +72,9 @@ void Conv2D::reserve(int max_batch) {
 }
 
 float* Conv2D::column_slot(int first, int count) {
+  // Stride 1 needs columns only for the images left over after the groups
+  // of 4, whose indices differ mod 4.
+  if (kernels::direct_conv_supported(geo_)) first %= 4;
   const std::size_t per_image = std::size_t(geo_.rows()) * geo_.cols();
   if (cols_.size() < (first + count) * per_image) cols_.resize((first + count) * per_image);
   return cols_.data() + first * per_image;

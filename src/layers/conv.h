@@ -45,18 +45,20 @@ class Conv2D : public Layer {
   void forward_reference(const float* x, float* y, int n);
   void backward_reference(const float* x, const float* dy, float* dx, int n);
 
-  // The fast paths (conv_fast.cpp): stride 1 with OW a multiple of 4
-  // convolves zero-padded inputs directly; otherwise im2col + GEMM on 4
-  // lane-interleaved images at a time, then image by image (inference runs
-  // those last n mod 4 images directly when the stride is 1).
-  bool direct_only() const { return kernels::direct_conv_supported(geo_) && geo_.ow % 4 == 0; }
+  // The fast paths (conv_fast.cpp): stride 1 convolves zero-padded inputs
+  // directly, other strides run im2col + GEMM; either on 4 lane-interleaved
+  // images at a time when OW is not a multiple of 4, then image by image.
+  bool interleaved() const { return !kernels::direct_conv_supported(geo_) || geo_.ow % 4 != 0; }
   void forward_fast(const float* x, float* y, int n, bool keep);
   void backward_fast(const float* x, const float* dy, float* dx, int n);
   float* padded_slot(int image);  // image's zero-padded input
   void forward_direct(const float* x, float* y, int image, bool keep);
   void backward_direct(const float* x, const float* dy, float* dx, int image, bool saved);
+  void forward_interleaved(const float* x, float* y, int first, bool keep);
+  void backward_interleaved(const float* x, const float* dy, float* dx, int first, bool saved);
   void forward_columns(const float* x, float* y, int first, int count, bool keep);
   void backward_columns(const float* x, const float* dy, float* dx, int first, int count, bool saved);
+  void input_grad_columns(const float* g, float* dx, int first, int count);
 
   ConvOptions o_;
   kernels::ConvGeometry geo_{};

@@ -155,6 +155,42 @@ TEST_CASE("direct convolution equals im2col + reference GEMM: forward, weight gr
     }
 }
 
+TEST_CASE("interleaved direct convolution equals im2col + reference GEMM per image: forward, weight gradient") {
+  namespace k = cnn::kernels;
+  cnn::Rng rng(29);
+  // Channels 1–7, kernels 1–5, padding 0–2, widths that are not multiples of 4 (and LeNet's conv2).
+  for (auto g : {geometry(6, 14, 14, 5, 1, 0), geometry(1, 9, 7, 3, 1, 1), geometry(7, 6, 5, 5, 1, 2),
+                 geometry(2, 5, 10, 4, 1, 0), geometry(3, 3, 3, 1, 1, 0), geometry(5, 4, 6, 2, 1, 1),
+                 geometry(4, 1, 1, 5, 1, 2), geometry(3, 8, 9, 3, 1, 2)})
+    for (int filters : {1, 2, 3, 4, 5, 7}) {
+      INFO("c=" << g.c << " h=" << g.h << " w=" << g.w << " r=" << g.r << " pad=" << g.pad << " filters=" << filters);
+      const int taps = g.rows();
+      const std::size_t in_size = std::size_t(g.c) * g.h * g.w, out_size = std::size_t(filters) * g.cols();
+      const auto x = random_vector(rng, 4 * in_size), dy = random_vector(rng, 4 * out_size);
+      const auto w = random_vector(rng, std::size_t(filters) * taps), bias = random_vector(rng, filters);
+      // Images side by side; the weight gradient sums over all four.
+      std::vector<float> y_want(4 * out_size), dw_want = random_vector(rng, w.size());
+      auto dw = dw_want;
+      for (int lane = 0; lane < 4; ++lane) {
+        const auto ref = conv_by_columns(g, filters, x.data() + lane * in_size, w.data(), bias.data(),
+                                         dy.data() + lane * out_size);
+        std::copy(ref.y.begin(), ref.y.end(), y_want.begin() + lane * out_size);
+        for (std::size_t j = 0; j < dw.size(); ++j) dw_want[j] += ref.dw[j];
+      }
+
+      // Garbage first: padded borders must come out zero, unpadded rows cover the whole buffer.
+      std::vector<float> x4p(k::padded_input4_floats(g), 99.0f);
+      k::pad_interleave4(g, x.data(), in_size, x4p.data());
+      std::vector<float> y4(4 * out_size, -7.0f), y(y4.size()), dy4(dy.size());
+      k::direct_conv4_forward(g, filters, w.data(), bias.data(), x4p.data(), y4.data());
+      k::deinterleave4(y4.data(), 1, int(out_size), nullptr, out_size, y.data());
+      check_close(y, y_want, 1e-5f * taps, "forward");
+      k::interleave4(dy.data(), out_size, out_size, dy4.data());
+      k::direct_conv4_weight_grad(g, filters, x4p.data(), dy4.data(), dw.data());
+      check_close(dw, dw_want, 1e-5f * 4 * g.cols(), "weight gradient");
+    }
+}
+
 TEST_CASE("add_row_sums adds each row's sum, any width") {
   cnn::Rng rng(9);
   for (int cols : {1, 3, 4, 7, 8, 9, 100, 784}) {
