@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "gradcheck.h"
@@ -255,16 +256,18 @@ TEST_CASE("max pooling backward after an inference pass routes like after a trai
 TEST_CASE("ReLU SIMD kernels equal the reference, NaN included") {
   namespace k = cnn::kernels;
   cnn::Rng rng(17);
-  for (std::size_t n : {1u, 3u, 4u, 9u, 4704u}) {
+  for (std::size_t n : {1u, 3u, 4u, 9u, 16u, 21u, 37u, 4704u}) {
     auto x = random_vector(rng, n);
     x[0] = NAN;
+    x[n / 2] = n > 1 ? NAN : x[n / 2];  // in the unrolled part too
+    if (n > 2) x[n - 1] = -0.0f;       // must come out +0, as the reference gives
     const auto dy = random_vector(rng, n);
     std::vector<float> y_ref(n), y(n), dx_ref(n), dx(n);
     k::relu_forward_reference(x.data(), y_ref.data(), n);
     k::relu_forward_simd(x.data(), y.data(), n);
     k::relu_backward_reference(x.data(), dy.data(), dx_ref.data(), n);
     k::relu_backward_simd(x.data(), dy.data(), dx.data(), n);
-    CHECK(y == y_ref);
+    CHECK(std::memcmp(y.data(), y_ref.data(), n * sizeof(float)) == 0);  // bits: +0, not -0
     CHECK(dx == dx_ref);
   }
 }
