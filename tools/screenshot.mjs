@@ -1,6 +1,6 @@
 // The README's picture of the playground: docs/screenshot.png. Serves web/,
 // opens the page in headless Chromium, draws a real handwritten digit
-// (pendigits) with the mouse, trains a fresh LeNet-5 for half an epoch, and
+// (pendigits) with the mouse, trains a fresh LeNet-5 for one epoch, and
 // captures the page from the top through the results panel.
 //   node tools/screenshot.mjs [--out docs/screenshot.png] [--width 1280] [--full]
 import { mkdir } from 'node:fs/promises';
@@ -19,7 +19,7 @@ export async function screenshot({ out = repoPath('docs', 'screenshot.png'), wid
   const browser = await launchBrowser();
   try {
     const { page } = await openPlayground(browser, server.url, {
-      hash: '#preset=lenet5&optimizer=adam&lr=0.001&batch=32&epochs=0.5&seed=1',
+      hash: '#epochs=1&seed=1',  // the page's defaults, one epoch
       contextOptions: { viewport: { width, height: 1000 }, deviceScaleFactor: 1, colorScheme: 'light' },
     });
     await page.click('[data-testid="train"]');
