@@ -51,11 +51,11 @@ test('twenty 7s labelled 1: fine-tuning moves their predictions to 1, frozen con
 
   // Defaults: every conv layer frozen, the dense layers learn. The list is
   // drawn when the worker describes the model, which can come after the clicks.
+  await page.locator('[data-testid="panel-finetune"]').scrollIntoViewIfNeeded();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="freeze"] input').length > 0);
   const frozen = await page.$$eval('[data-testid="freeze"] input', (els) => els.map((e) => [e.dataset.layer, e.checked]));
   assert.deepEqual(frozen, [['0', true], ['3', true], ['6', false], ['8', false], ['10', false]]);
 
-  await page.locator('[data-testid="panel-finetune"]').scrollIntoViewIfNeeded();
   await page.click('[data-testid="finetune-run"]');
   await page.waitForSelector('[data-testid="finetune"][data-state="done"]', { timeout: 60000 });
   const r = await page.$eval('[data-testid="finetune-result"]', (el) => ({ ...el.dataset }));

@@ -144,8 +144,10 @@ export function mountInspect(root, { engine, worker, firstStep = 6, onDatasetCha
   let visible = true;
   let dirty = false;
   const refresh = throttleAsync(async () => {
-    if (!visible) { dirty = true; return; }
+    // The layer list is one small request, and the fine-tune panel's freeze
+    // choices need it even while the maps are off screen.
     await loadLayers();
+    if (!visible) { dirty = true; return; }
     const digit = current();
     const r = await client.request('activations', { image: digit ? digit.slice() : undefined });
     if (r.empty) {
