@@ -76,6 +76,9 @@ class Layer {
   // Floats per sample that reserve() allocates beyond the output (im2col
   // columns, masks, a residual block's inner activations): for the budget.
   virtual std::uint64_t scratch_per_sample() const { return out_shape.size(); }
+  // Floats reserve() allocates once whatever the batch (buffers for a group
+  // of images, one image's gradient): for the budget too.
+  virtual std::uint64_t scratch_fixed() const { return 0; }
 
   virtual void forward(const float* x, float* y, int n, Mode mode) = 0;
   virtual void backward(const float* x, const float* y, const float* dy, float* dx, int n) = 0;

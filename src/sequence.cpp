@@ -13,8 +13,9 @@ Shape Sequence::setup(Shape in, int max_batch) {
   // The memory budget, counted before anything is allocated for a layer:
   // per sample the input, each output and its gradient and the layer's
   // scratch; once, weights ×5 (gradients, two optimiser moments, the
-  // trainer's last good copy) and saved state ×2.
+  // trainer's last good copy), saved state ×2 and the layers' fixed scratch.
   floats_per_sample_ = in.size();
+  scratch_fixed_ = 0;
   std::uint64_t fixed = 0;
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     try {
@@ -26,7 +27,9 @@ Shape Sequence::setup(Shape in, int max_batch) {
       layers_[i]->in_shape = i == 0 ? in : layers_[i - 1]->out_shape;
       layers_[i]->out_shape = s;
       floats_per_sample_ += 2 * out_floats + layers_[i]->scratch_per_sample();
-      fixed += 5 * std::uint64_t(layers_[i]->param_count()) + 2 * std::uint64_t(layers_[i]->state_count());
+      scratch_fixed_ += layers_[i]->scratch_fixed();
+      fixed += 5 * std::uint64_t(layers_[i]->param_count()) + 2 * std::uint64_t(layers_[i]->state_count()) +
+               layers_[i]->scratch_fixed();
       if (fixed > kMaxNetworkFloats || floats_per_sample_ > (kMaxNetworkFloats - fixed) / std::uint64_t(max_batch))
         throw SpecError("the network needs more than " + std::to_string(kMaxNetworkFloats * 4 >> 20) +
                         " MiB to train at batch " + std::to_string(max_batch) + " (" +

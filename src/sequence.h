@@ -38,6 +38,8 @@ class Sequence {
   int max_batch() const { return max_batch_; }
   // What one sample costs in activations, gradients and scratch (the budget).
   std::uint64_t floats_per_sample() const { return floats_per_sample_; }
+  // ... and what its layers' scratch costs once, whatever the batch.
+  std::uint64_t scratch_fixed() const { return scratch_fixed_; }
 
  private:
   std::vector<LayerPtr> layers_;
@@ -45,6 +47,7 @@ class Sequence {
   Shape in_;
   int max_batch_ = 0;
   std::uint64_t floats_per_sample_ = 0;
+  std::uint64_t scratch_fixed_ = 0;
 };
 
 }  // namespace cnn

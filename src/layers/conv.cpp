@@ -54,6 +54,22 @@ void Conv2D::init(Rng& rng, Init init) {
 
 // The fast path's buffers are sized here; the reference path's single
 // image of columns is grown on its first use (tests switch backends).
+// Counted generously (every buffer reserve() or a first step may size, at
+// its largest), so the budget holds for any batch: a group of 4 images
+// costs 4 images' worth whatever the batch size.
+std::uint64_t Conv2D::scratch_per_sample() const {
+  return kernels::direct_conv_supported(geo_) ? kernels::padded_input_floats(geo_)
+                                              : std::uint64_t(geo_.rows()) * geo_.cols();
+}
+
+std::uint64_t Conv2D::scratch_fixed() const {
+  const std::uint64_t per_image = std::uint64_t(geo_.rows()) * geo_.cols();
+  const std::uint64_t padded = kernels::direct_conv_supported(geo_) ? kernels::padded_input_floats(geo_) : 0;
+  std::uint64_t f = 5 * padded + 4 * per_image + per_image;  // 4 padded slots + one gradient; 4 column slots; dcols (reference)
+  if (interleaved()) f += 4 * per_image + 4 * in_shape.size() + 4 * out_shape.size();  // dcols_, x4_, y4_
+  return f;
+}
+
 void Conv2D::reserve(int max_batch) {
   const std::size_t slots = std::size_t(std::max(max_batch, 4));  // a group of 4 fills 4 slots
   const std::size_t per_image = std::size_t(geo_.rows()) * geo_.cols();

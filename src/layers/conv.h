@@ -27,8 +27,10 @@ class Conv2D : public Layer {
   std::size_t decayed_count() const override { return weight_count(); }
   void init(Rng& rng, Init init) override;
   void reserve(int max_batch) override;
-  // im2col columns of each image (and one image's column gradient).
-  std::uint64_t scratch_per_sample() const override { return std::uint64_t(geo_.rows()) * geo_.cols(); }
+  // What reserve() allocates (conv.cpp): per image, its zero-padded input or
+  // its columns; once, the buffers of a group of 4 images.
+  std::uint64_t scratch_per_sample() const override;
+  std::uint64_t scratch_fixed() const override;
   void forward(const float* x, float* y, int n, Mode mode) override;
   void backward(const float* x, const float* y, const float* dy, float* dx, int n) override;
   int kernel() const override { return o_.kernel; }

@@ -79,6 +79,10 @@ std::uint64_t Residual::scratch_per_sample() const {
          (stride_ > 1 ? 2 * projection_->in_shape.size() : 0);  // picked pixels and their gradient
 }
 
+std::uint64_t Residual::scratch_fixed() const {
+  return body_.scratch_fixed() + (projection_ ? projection_->scratch_fixed() : 0);
+}
+
 void Residual::set_frozen(bool f) {
   Layer::set_frozen(f);
   for (int i = 0; i < body_.size(); ++i) body_.layer(i).set_frozen(f);

@@ -23,6 +23,7 @@ class Residual : public Layer {
   void init(Rng& rng, Init init) override;
   void reserve(int max_batch) override;
   std::uint64_t scratch_per_sample() const override;
+  std::uint64_t scratch_fixed() const override;
   void set_rng(Rng* rng) override { body_.set_rng(rng); }
   void set_frozen(bool f) override;
   void forward(const float* x, float* y, int n, Mode mode) override;
