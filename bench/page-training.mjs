@@ -7,11 +7,11 @@
 //
 // A benchmark: it prints figures (median over seeds) and asserts nothing.
 import { launchBrowser, openPlayground, serveWeb } from '../tests/browser/pendigits-harness.mjs';
+import { optionValue } from '../tools/lib/common.mjs';
 
 const args = process.argv.slice(2);
-const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
-const seeds = option('--seeds', '1,2,3').split(',').map(Number);
-const extraHash = option('--hash', '');
+const seeds = optionValue(args, '--seeds', '1,2,3').split(',').map(Number);
+const extraHash = optionValue(args, '--hash', '');
 const json = args.includes('--json');
 const GOAL = 0.99;
 const LIMIT_MS = 180_000;

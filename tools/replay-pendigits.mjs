@@ -14,16 +14,12 @@
 //
 // A benchmark of sorts, not a test: it prints figures and asserts nothing.
 import { readFile } from 'node:fs/promises';
-import { isMain, repoPath } from './lib/common.mjs';
+import { isMain, optionValue, repoPath } from './lib/common.mjs';
 import { strokesToMnist, DRAWN_BOX, PEN_FRACTION, SOFTNESS } from '../web/preprocess.js';
 import {
   PENDIGITS_PATH, classifyOnPage, launchBrowser, loadPendigits, openPlayground, serveWeb,
 } from '../tests/browser/pendigits-harness.mjs';
 
-function option(args, name, fallback) {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-}
 const numbers = (text) => String(text).split(',').map(Number);
 
 // Tallies results: {label, writer, said}[] → printed summary; returns accuracy.
@@ -94,15 +90,15 @@ async function replayOnPage(digits) {
 }
 
 export async function replayPendigits(args = []) {
-  const limit = Number(option(args, '--limit', Infinity));
+  const limit = Number(optionValue(args, '--limit', Infinity));
   const digits = (await loadPendigits()).slice(0, limit);
   console.log(`${digits.length} pen digits from ${PENDIGITS_PATH}`);
   if (args.includes('--direct')) {
     await replayDirect(digits, {
-      modelPath: option(args, '--model', repoPath('web', 'models', 'lenet5.cnn')),
-      boxes: numbers(option(args, '--box', DRAWN_BOX)),
-      pens: numbers(option(args, '--pen', PEN_FRACTION)),
-      softs: numbers(option(args, '--soft', SOFTNESS)),
+      modelPath: optionValue(args, '--model', repoPath('web', 'models', 'lenet5.cnn')),
+      boxes: numbers(optionValue(args, '--box', DRAWN_BOX)),
+      pens: numbers(optionValue(args, '--pen', PEN_FRACTION)),
+      softs: numbers(optionValue(args, '--soft', SOFTNESS)),
     });
   } else {
     await replayOnPage(digits);

@@ -6,12 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { classifyOnPage, launchBrowser, loadPendigits, openPlayground, serveWeb } from '../tests/browser/pendigits-harness.mjs';
-import { isMain, repoPath } from './lib/common.mjs';
-
-function option(args, name, fallback) {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-}
+import { isMain, optionValue, repoPath } from './lib/common.mjs';
 
 export async function screenshot({ out = repoPath('docs', 'screenshot.png'), width = 1280, full = false } = {}) {
   await mkdir(dirname(out), { recursive: true });
@@ -54,8 +49,8 @@ export async function screenshot({ out = repoPath('docs', 'screenshot.png'), wid
 if (isMain(import.meta.url)) {
   const args = process.argv.slice(2);
   screenshot({
-    out: option(args, '--out', repoPath('docs', 'screenshot.png')),
-    width: Number(option(args, '--width', 1280)),
+    out: optionValue(args, '--out', repoPath('docs', 'screenshot.png')),
+    width: Number(optionValue(args, '--width', 1280)),
     full: args.includes('--full'),
   }).catch((e) => {
     console.error(e.message);

@@ -61,6 +61,12 @@ export async function writeFileAtomic(path, data) {
 export const formatBytes = (n) =>
   n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1 << 10 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
 
+// The value after `--name` in a command line's arguments, or the fallback.
+export function optionValue(args, name, fallback) {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+}
+
 // How a command reads in messages: quoted only where needed.
 export const showCommand = (cmd, args = []) =>
   [cmd, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
