@@ -24,6 +24,11 @@ struct Line {
   std::map<std::string, std::string> options;
 };
 
+// Every error about one line starts with where it is: "line 3 'conv': ...".
+[[noreturn]] void fail_at(const Line& line, const std::string& what) {
+  throw SpecError("line " + std::to_string(line.number) + " '" + line.kind + "': " + what);
+}
+
 std::vector<std::string> split_words(std::string_view s) {
   std::vector<std::string> words;
   std::size_t i = 0;
@@ -58,8 +63,7 @@ std::vector<Line> tokenize(std::string_view text) {
         if (eq == std::string::npos)
           line.positional.push_back(words[w]);
         else if (!line.options.emplace(words[w].substr(0, eq), words[w].substr(eq + 1)).second)
-          throw SpecError("line " + std::to_string(number) + " '" + line.kind + "': option '" +
-                          words[w].substr(0, eq) + "' is given twice");
+          fail_at(line, "option '" + words[w].substr(0, eq) + "' is given twice");
       }
       lines.push_back(std::move(line));
     }
@@ -73,9 +77,7 @@ class LineReader {
  public:
   explicit LineReader(const Line& l) : line_(l) {}
 
-  [[noreturn]] void fail(const std::string& what) const {
-    throw SpecError("line " + std::to_string(line_.number) + " '" + line_.kind + "': " + what);
-  }
+  [[noreturn]] void fail(const std::string& what) const { fail_at(line_, what); }
 
   int integer(const std::string& text, const char* what, int lo, int hi) const {
     int v = 0;
