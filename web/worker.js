@@ -89,30 +89,47 @@ async function boot() {
 }
 
 // Test data first (small, needed for accuracy), then the 10 MB training set
-// in the background; training waits for it if it is not there yet.
-async function loadData() {
+// in the background. The training promise exists from the first moment, so a
+// Train clicked while the test data still loads waits instead of failing. A
+// data set switched meanwhile makes this load stale: its results are dropped.
+function loadData() {
   const engine = world.engine;
-  try {
-    post({ type: 'data', stage: 'test', message: `Loading the 10,000 ${world.dataset === 'fashion' ? 'Fashion-MNIST' : 'MNIST'} test images…` });
-    world.test = await loadDataset(engine, world.dataset, 'test');
-    world.testSubset = world.test.head(SUBSET_SIZE);
-    world.testChunks = splitIntoChunks(engine, world.test, CHUNK_SIZE);
-    post({ type: 'data', stage: 'test-ready', testCount: world.test.count() });
-    queueFullEvaluation('start');
-  } catch (error) {
-    post({ type: 'data', stage: 'test-error', message: `The test digits could not be loaded: ${error.message}` });
-  }
-  world.trainPromise = loadDataset(engine, world.dataset, 'train').then(
+  const dataset = world.dataset;
+  const current = () => world.dataset === dataset;
+  const testLoaded = loadTestData(engine, dataset, current);
+  world.trainPromise = testLoaded.then(() => loadDataset(engine, dataset, 'train')).then(
     (data) => {
-      world.trainReady = true;
-      post({ type: 'data', stage: 'train-ready', trainCount: data.count() });
-      return data;
+      if (current()) {
+        world.trainReady = true;
+        post({ type: 'data', stage: 'train-ready', trainCount: data.count() });
+      }
+      return data; // a stale one is deleted by the switch that made it stale
     },
     (error) => {
-      post({ type: 'data', stage: 'train-error', message: `The training digits could not be loaded: ${error.message}` });
+      if (current()) post({ type: 'data', stage: 'train-error', message: `The training digits could not be loaded: ${error.message}` });
       return null;
     },
   );
+  return testLoaded;
+}
+
+// Resolves when the test set is in place (or failed, which the page is told).
+async function loadTestData(engine, dataset, current) {
+  try {
+    post({ type: 'data', stage: 'test', message: `Loading the 10,000 ${dataset === 'fashion' ? 'Fashion-MNIST' : 'MNIST'} test images…` });
+    const test = await loadDataset(engine, dataset, 'test');
+    if (!current()) {
+      test.delete();
+      return;
+    }
+    world.test = test;
+    world.testSubset = test.head(SUBSET_SIZE);
+    world.testChunks = splitIntoChunks(engine, test, CHUNK_SIZE);
+    post({ type: 'data', stage: 'test-ready', testCount: test.count() });
+    queueFullEvaluation('start');
+  } catch (error) {
+    if (current()) post({ type: 'data', stage: 'test-error', message: `The test digits could not be loaded: ${error.message}` });
+  }
 }
 
 // ---- the model --------------------------------------------------------------
@@ -236,9 +253,11 @@ async function ensureRun() {
   // A model from a file or the pretrained one is not trained further: Train
   // starts a fresh network from the settings, so a link reproduces a run.
   if (world.modelInfo.source !== 'fresh') buildFreshModel(world.settings);
-  if (!world.trainPromise) throw new Error('the training data is not loading (the test data failed first?)');
-  if (!world.trainReady) post({ type: 'boot', message: 'Loading the 60,000 MNIST training digits…' });
-  const trainData = await world.trainPromise;
+  const loading = world.trainPromise;
+  if (!loading) throw new Error('the engine is still starting; try again in a moment');
+  if (!world.trainReady) post({ type: 'boot', message: `Loading the 60,000 ${world.dataset === 'fashion' ? 'Fashion-MNIST' : 'MNIST'} training images…` });
+  const trainData = await loading;
+  if (world.trainPromise !== loading) return null; // the data set changed meanwhile
   if (!trainData) throw new Error('the training data could not be loaded');
   if (world.run) return world.run; // another command made one meanwhile
   // A model file may have been loaded while the data loaded.
@@ -263,7 +282,7 @@ async function startTraining() {
   world.wantRunning = true;
   const run = await ensureRun();
   // A Pause (or a Reset) may have arrived while the training data loaded.
-  if (!world.wantRunning || world.run !== run || run.running || runner.has('train')) return;
+  if (!run || !world.wantRunning || world.run !== run || run.running || runner.has('train')) return;
   if (run.epoch >= run.options.epochs) {
     post({ type: 'running', running: false, kind: 'done', message: `Already trained for ${run.options.epochs} epochs. Raise Epochs to keep training, or Reset.` });
     return;
@@ -323,7 +342,7 @@ const commands = {
   },
   async step() {
     const run = await ensureRun();
-    if (run.running || runner.has('train')) return;
+    if (!run || run.running || runner.has('train')) return;
     runner.add('step', run.singleStep());
   },
   reset() {

@@ -169,6 +169,29 @@ test('a diverging run stops itself and says the learning rate is too high', asyn
   await context.close();
 });
 
+test('Train clicked while the data still loads waits for it, then trains', async () => {
+  // The worker's fetch of the test images is held until Train has been clicked:
+  // the moment a person with a slow connection (or a busy CI machine) meets.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  const { context, page } = await openPlayground(browser, server.url, {
+    beforeGoto: (p) => p.context().route('**/data/mnist/test-images.png', async (route) => {
+      await held;
+      await route.continue();
+    }),
+  });
+  await page.click('[data-testid="train"]');
+  release();
+  // Either it trains or it says why not (stop at the first).
+  await page.waitForFunction(() => Number(document.querySelector('[data-role="seen"]').textContent.replace(/,/g, '')) > 0 ||
+    document.querySelector('#train [data-role="message"]').dataset.tone === 'error', null, { timeout: 60000 });
+  assert.notEqual(await page.locator('#train [data-role="message"]').getAttribute('data-tone'), 'error',
+    await page.textContent('#train [data-role="message"]'));
+  await page.click('[data-testid="pause"]');
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
 test('a link reproduces a run: same settings and seed, same weights, same test result', async () => {
   // 0.1 epochs = 6,000 images = 187.5 batches of 32, then the whole test set.
   const hash = '#preset=lenet5&optimizer=sgd&lr=0.03&momentum=0.9&batch=32&epochs=0.1&seed=11';
