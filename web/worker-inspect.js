@@ -43,7 +43,9 @@ export async function handleInspectMessage(msg, host) {
     if (!host?.engine || (handler.needsModel !== false && !host.model)) throw new Error('the model is not ready yet');
     let train = null;
     if (handler.needsTrain?.(msg)) {
-      train = await host.train;
+      const loading = host.train;
+      train = await loading;
+      if (host.train !== loading) throw new Error('the data set changed while its training data loaded; try again');
       if (!train) throw new Error('the training data is not loaded');
     }
     await handler(msg, host, { reply, fail, progress, train });
