@@ -113,10 +113,12 @@ function loadData() {
   return testLoaded;
 }
 
+const datasetTitle = (name) => (name === 'fashion' ? 'Fashion-MNIST' : 'MNIST');
+
 // Resolves when the test set is in place (or failed, which the page is told).
 async function loadTestData(engine, dataset, current) {
   try {
-    post({ type: 'data', stage: 'test', message: `Loading the 10,000 ${dataset === 'fashion' ? 'Fashion-MNIST' : 'MNIST'} test images…` });
+    post({ type: 'data', stage: 'test', message: `Loading the 10,000 ${datasetTitle(dataset)} test images…` });
     const test = await loadDataset(engine, dataset, 'test');
     if (!current()) {
       test.delete();
@@ -255,7 +257,7 @@ async function ensureRun() {
   if (world.modelInfo.source !== 'fresh') buildFreshModel(world.settings);
   const loading = world.trainPromise;
   if (!loading) throw new Error('the engine is still starting; try again in a moment');
-  if (!world.trainReady) post({ type: 'boot', message: `Loading the 60,000 ${world.dataset === 'fashion' ? 'Fashion-MNIST' : 'MNIST'} training images…` });
+  if (!world.trainReady) post({ type: 'boot', message: `Loading the 60,000 ${datasetTitle(world.dataset)} training images…` });
   const trainData = await loading;
   if (world.trainPromise !== loading) return null; // the data set changed meanwhile
   if (!trainData) throw new Error('the training data could not be loaded');
