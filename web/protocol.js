@@ -1,0 +1,87 @@
+// The whole conversation between the page and its engine worker, in one
+// table that both sides import: every command the page may send (its
+// payload and its reply), every event the worker may post, and the shapes of
+// the messages that carry them. The client (app/client.js) refuses to send a
+// command that is not listed here and the worker (worker/main.js) refuses to
+// run one; the worker only posts listed events.
+//
+// On the wire:
+//   page → worker  { kind: 'command', id, name, payload }
+//                  { kind: 'cancel', id }                 stop a long command
+//   worker → page  { kind: 'reply', id, ok: true, result } | { kind: 'reply', id, ok: false, error }
+//                  { kind: 'progress', id, progress }      long commands, before their reply
+//                  { kind: 'event', name, payload }        unasked news (training, the model…)
+// Typed arrays in payloads and results are transferred, not copied.
+
+// `long`: a job on the worker's scheduler that reports progress and can be
+// cancelled (its promise then rejects with CANCELLED).
+export const COMMANDS = {
+  // The run
+  configure: { payload: '{ settings }: the whole settings table (app/settings.js)', reply: 'nothing' },
+  train: { payload: '{}', reply: 'nothing; the run state follows as state events' },
+  pause: { payload: '{}', reply: 'nothing' },
+  step: { payload: '{}', reply: 'nothing; one minibatch, then stats' },
+  reset: { payload: '{}', reply: 'nothing; a fresh network from the settings (a model event)' },
+  evaluate: { payload: '{}', reply: 'nothing; a full test and a results event follow' },
+  // The model
+  predict: { payload: '{ image: Float32Array(784) | null, seq, strokes }', reply: 'nothing; a prediction event' },
+  save: { payload: '{}', reply: '{ bytes: Uint8Array, name, imagesSeen }' },
+  load: { payload: '{ bytes: Uint8Array, fileName }', reply: '{ name }; the model is unchanged on error' },
+  pretrained: { payload: '{}', reply: 'nothing; the shipped model again' },
+  // Looking inside
+  layers: { payload: '{}', reply: '{ spec, layers, inputShape, classes, dataset }' },
+  activations: { payload: '{ image?: Float32Array }', reply: '{ layers, maps: Float32Array[], probs, input } | { empty: true }' },
+  filters: { payload: '{}', reply: '{ filters: [{ layer, spec, k, c, r, weights, bias }] }' },
+  testDigit: { payload: '{ index }', reply: '{ index, label, image }' },
+  drawnDigit: { payload: '{}', reply: '{ image: Float32Array | null }' },
+  // Augmentation
+  augmentInfo: { payload: '{}', reply: '{ presets: [{ name, summary, options }] }' },
+  augmentPreview: { payload: '{ image?, options, seed, count }', reply: '{ images, shape, count, source } | { empty: true }' },
+  robustness: { long: true, payload: '{ count, angles?, shifts? }', reply: '{ rotation, shiftX, shiftY, count, dataset }',
+    progress: '{ curve, x, accuracy, done, total }' },
+  compare: { long: true, payload: '{ steps, evalEvery, augment, count, seed, preset? }',
+    reply: '{ steps, evalEvery, count, dataset, augment, seconds, history, robustness }',
+    progress: "{ phase: 'train', step, total, plain, augmented } | { phase: 'robustness', plain, augmented }" },
+  finetune: { long: true, payload: '{ images, labels, frozen, steps, learningRate, rehearsal, seed? }',
+    reply: '{ before, after, testBefore, testAfter, steps, rehearsal, loss, diverged, frozen }',
+    progress: '{ step, total }' },
+};
+
+export const EVENTS = {
+  boot: '{ message }: what the worker is loading',
+  ready: '{ version, simd, build, presets, warning }',
+  fatal: '{ message }: the engine could not start; nothing will work',
+  error: '{ message, context }: a command without a reply failed',
+  state: '{ state, message?, kind? }: the run state (RUN_STATES)',
+  model: '{ changed, source, name, preset, spec, params, layers, builtWith? }',
+  dataset: '{ name }: the active data set changed',
+  data: "{ stage: 'test' | 'test-ready' | 'test-error' | 'train-ready' | 'train-error', message?, … }",
+  prediction: '{ probs: Float32Array | null, seq, strokes }',
+  stats: '{ imagesSeen, epoch, epochs, loss, accuracy, imagesPerSecond, learningRate, steps }',
+  test: '{ imagesSeen, accuracy, count, full }',
+  results: '{ accuracy, loss, count, confusion, wrongTotal, wrong: { index, label, predicted, pixels }, … }',
+};
+
+// The run's states (worker/run-state.js holds the transitions).
+export const RUN_STATES = {
+  loading: 'the engine, the model or the data are loading',
+  idle: 'a model, no training yet',
+  starting: 'Train was pressed; waiting for the training data',
+  training: 'training in time slices',
+  paused: 'a run that can go on',
+  finished: 'the run did all its epochs',
+};
+
+// The error message of a cancelled long command.
+export const CANCELLED = 'cancelled';
+
+// Every typed array in a value (one level into objects and arrays), for postMessage's transfer list.
+export function transferables(value) {
+  const out = new Set();
+  const visit = (v, depth) => {
+    if (ArrayBuffer.isView(v)) out.add(v.buffer);
+    else if (depth < 3 && v && typeof v === 'object') for (const x of Object.values(v)) visit(x, depth + 1);
+  };
+  visit(value, 0);
+  return [...out];
+}

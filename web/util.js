@@ -1,0 +1,33 @@
+// Small helpers that the page and the worker share: MNIST's geometry, argmax,
+// and the number formats the page uses everywhere.
+
+export const MNIST_SIDE = 28;
+export const MNIST_PIXELS = MNIST_SIDE * MNIST_SIDE;
+export const MNIST_SHAPE = Object.freeze({ c: 1, h: MNIST_SIDE, w: MNIST_SIDE });
+
+export const pixelsOf = (shape) => shape.c * shape.h * shape.w;
+
+// Index of the largest of values[offset .. offset + count).
+export function argmax(values, offset = 0, count = values.length - offset) {
+  let best = 0;
+  for (let i = 1; i < count; ++i) if (values[offset + i] > values[offset + best]) best = i;
+  return best;
+}
+
+// 1234567 → "1,234,567".
+export const formatCount = (n) => Math.round(n).toLocaleString('en');
+
+// 1500 → "1.5k", 2000000 → "2M" (chart axes).
+export function formatShortCount(n) {
+  if (n >= 1e6) return `${+(n / 1e6).toFixed(1)}M`;
+  if (n >= 1e3) return `${+(n / 1e3).toFixed(1)}k`;
+  return String(Math.round(n));
+}
+
+// 0.9876 → "98.8%" (digits after the point).
+export const formatPercent = (fraction, digits = 1) => `${(fraction * 100).toFixed(digits)}%`;
+
+// An integer in [lo, hi], or fallback when v is not a finite number.
+export function clampInt(v, lo, hi, fallback) {
+  return Number.isFinite(v) ? Math.max(lo, Math.min(hi, Math.floor(v))) : fallback;
+}
