@@ -1,4 +1,4 @@
-// The engine in headless Chromium: web/bench.html runs the same engine
+// The engine in headless Chromium: web/dev/bench.html runs the same engine
 // benchmark (web/bench-engine.js) in a module Web Worker, as the playground
 // runs the engine; this opens it with the browser tests' launcher
 // (tests/browser/browser.mjs: tools/serve.mjs + playwright-core + /usr/bin/chromium)
@@ -13,7 +13,7 @@ export async function run(protocol, { build }) {
   const session = await openSession();
   try {
     const query = new URLSearchParams({ build, protocol: JSON.stringify(protocol) });
-    const page = await session.open(`/bench.html?${query}`);
+    const page = await session.open(`/dev/bench.html?${query}`);
     // Generous: a full run takes ~20 s; a hung page must still end the run.
     const deadline = Date.now() + 600_000;
     let shown = 0;

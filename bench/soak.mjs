@@ -1,7 +1,7 @@
 // `npm run soak`: a memory soak of the engine module (wasm SIMD build).
 // Trains LeNet-5 on MNIST for 20,000 steps (Adam, batch 32, as the page does:
 // chunks of 10 steps with a prediction and activation maps in between), first
-// in Node, then in headless Chromium (web/soak.html), and every 1,000 steps
+// in Node, then in headless Chromium (web/dev/soak.html), and every 1,000 steps
 // records the wasm heap (the module's memory buffer) and the JS heap after a
 // garbage collection (Node: process.memoryUsage; Chromium: CDP
 // Runtime.getHeapUsage). Prints a table per run and a verdict line; exits
@@ -73,7 +73,7 @@ async function soakChromium({ steps, every }) {
   const session = await openSession();
   const rows = [];
   try {
-    const page = await session.open(`/soak.html?steps=${steps}&every=${every}`);
+    const page = await session.open(`/dev/soak.html?steps=${steps}&every=${every}`);
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('HeapProfiler.enable');
     for (;;) {
@@ -136,7 +136,7 @@ export async function soak({ steps = 20000, every = 1000, node = true, browser =
     results.push(verdict('node', await soakNode({ steps, every })));
   }
   if (browser) {
-    printHeader(`headless Chromium: the same run in web/soak.html`);
+    printHeader(`headless Chromium: the same run in web/dev/soak.html`);
     results.push(verdict('chromium', await soakChromium({ steps, every })));
   }
   const ok = results.every((r) => r.ok);

@@ -1,14 +1,25 @@
 // The settings that define a training run, as one typed table that
 // round-trips through the URL hash: a link reproduces a run. Pure parsing and
 // formatting (unit-testable) plus a tiny store that keeps the hash in sync.
+// The page edits them; the worker gets the whole table ('configure').
 //
-// Only the run's recipe lives here (network, optimiser, seed...). Transient
-// things (is it training, the drawn digit) are not state a link should carry.
+// Only the run's recipe lives here (data set, network, optimiser,
+// augmentation, seed...). Transient things (is it training, the drawn digit)
+// are not state a link should carry.
 
-// type: 'enum' (one of values), 'number', 'int'; min/max are inclusive.
+// The engine's augmentation options (src/augment_options.cpp) a link may carry.
+export const AUGMENT_KEYS = [
+  'rotation', 'shiftX', 'shiftY', 'scaleMin', 'scaleMax', 'shear', 'elasticAlpha', 'elasticSigma', 'crop',
+  'erase', 'eraseAreaMin', 'eraseAreaMax', 'noise', 'brightness', 'contrast', 'flipH', 'flipV',
+];
+
+// type: 'enum' (one of values), 'name', 'number', 'int', 'augment'; min/max are inclusive.
 export const SETTINGS = {
+  dataset: { type: 'enum', values: ['mnist', 'fashion'], default: 'mnist', label: 'Data set' },
   preset: { type: 'name', default: 'lenet5', label: 'Network' },
-  dropout: { type: 'number', default: 0, min: 0, max: 0.9, label: 'Dropout' },
+  // The probability of keeping a unit, as the spec language and the course
+  // say it (dropout keep=p); 1 keeps the preset as it is.
+  keep: { type: 'number', default: 1, min: 0.1, max: 1, label: 'Dropout keep p' },
   optimizer: { type: 'enum', values: ['sgd', 'rmsprop', 'adam'], default: 'adam', label: 'Optimiser' },
   lr: { type: 'number', default: 0.002, min: 1e-6, max: 1000, label: 'Learning rate' },
   // Cosine by default: Adam at 0.002 reaches 99 % test accuracy within a
@@ -19,6 +30,8 @@ export const SETTINGS = {
   decay: { type: 'number', default: 0, min: 0, max: 0.1, label: 'Weight decay' },
   epochs: { type: 'number', default: 3, min: 0.1, max: 100, label: 'Epochs' },
   seed: { type: 'int', default: 1, min: 0, max: 2147483647, label: 'Seed' },
+  // The live training's augmentation: engine options as "key=value,…"; '' = none.
+  augment: { type: 'augment', default: '', label: 'Augmentation' },
 };
 
 // The largest batch the engine's network is built for.
@@ -26,7 +39,7 @@ export const MAX_BATCH = SETTINGS.batch.max;
 
 // Settings that change the network's architecture or its starting weights:
 // they take effect when a fresh network is built (Reset / Train from scratch).
-export const ARCHITECTURE_KEYS = ['preset', 'dropout', 'seed'];
+export const ARCHITECTURE_KEYS = ['preset', 'keep', 'seed'];
 
 export function defaultSettings() {
   const out = {};
@@ -36,9 +49,17 @@ export function defaultSettings() {
 
 // One value from text; returns undefined when the text is not valid.
 export function parseValue(spec, text) {
+  if (spec.type === 'augment' && text === '') return '';
   if (typeof text !== 'string' || text === '') return undefined;
   if (spec.type === 'enum') return spec.values.includes(text) ? text : undefined;
   if (spec.type === 'name') return /^[a-z0-9][a-z0-9-]{0,40}$/.test(text) ? text : undefined;
+  if (spec.type === 'augment') {
+    try {
+      return formatAugment(parseAugment(text));
+    } catch {
+      return undefined;
+    }
+  }
   const n = Number(text);
   if (!Number.isFinite(n) || n < spec.min || n > spec.max) return undefined;
   if (spec.type === 'int' && !Number.isInteger(n)) return undefined;
@@ -50,19 +71,26 @@ export function formatValue(spec, value) {
   return typeof value === 'number' ? String(Number(value.toPrecision(6))) : String(value);
 }
 
+// Links made before a setting was renamed still open: name → (text) → { key, value }.
+const LEGACY = {
+  // The drop rate became the keep probability p = 1 − rate.
+  dropout: (text) => ({ key: 'keep', value: text === '' ? text : String(Number((1 - Number(text)).toPrecision(6))) }),
+};
+
 // "#preset=lenet5&lr=0.001" → { settings, errors }. Unknown keys and bad
 // values are reported, not silently dropped, and fall back to defaults.
 export function parseHash(hash) {
   const settings = defaultSettings();
   const errors = [];
   const params = new URLSearchParams(String(hash).replace(/^#/, ''));
-  for (const [key, text] of params) {
+  for (const [name, text] of params) {
+    const { key, value: legacyText } = LEGACY[name]?.(text) ?? { key: name, value: text };
     const spec = SETTINGS[key];
     if (!spec) {
       errors.push(`unknown setting '${key}'`);
       continue;
     }
-    const value = parseValue(spec, text);
+    const value = parseValue(spec, legacyText);
     if (value === undefined) errors.push(`${spec.label}: '${text}' is not valid`);
     else settings[key] = value;
   }
@@ -75,6 +103,29 @@ export function formatHash(settings) {
   const params = new URLSearchParams();
   for (const [key, spec] of Object.entries(SETTINGS)) params.set(key, formatValue(spec, settings[key] ?? spec.default));
   return '#' + params.toString();
+}
+
+// "rotation=15,shiftX=3" → { rotation: 15, shiftX: 3 }; throws on an unknown
+// key or a value that is not a finite number. The engine checks the ranges.
+export function parseAugment(text) {
+  const options = {};
+  for (const pair of String(text).split(',').filter(Boolean)) {
+    const [key, value, extra] = pair.split('=');
+    if (!AUGMENT_KEYS.includes(key)) throw new Error(`unknown augmentation option '${key}'`);
+    const n = Number(value);
+    if (extra !== undefined || value === undefined || value === '' || !Number.isFinite(n)) {
+      throw new Error(`augmentation option ${key}: '${value}' is not a number`);
+    }
+    options[key] = n;
+  }
+  return options;
+}
+
+// The inverse of parseAugment, keys in AUGMENT_KEYS order so a link is stable.
+export function formatAugment(options) {
+  return AUGMENT_KEYS.filter((k) => options[k] !== undefined)
+    .map((k) => `${k}=${Number(Number(options[k]).toPrecision(6))}`)
+    .join(',');
 }
 
 // The training options the engine's Training takes, from the settings.
@@ -91,12 +142,12 @@ export function trainingOptions(settings) {
   };
 }
 
-// A preset's spec with the chosen dropout: 0 keeps the preset as it is;
-// p > 0 replaces the preset's own dropout with 'dropout keep=1-p' before
+// A preset's spec with the chosen dropout: keep = 1 leaves the preset as it
+// is; keep < 1 replaces the preset's own dropout with 'dropout keep=p' before
 // every dense layer that has a layer before it (not on the raw pixels).
-export function specWithDropout(spec, dropout) {
-  if (!(dropout > 0)) return spec;
-  const keep = Number((1 - dropout).toPrecision(6));
+export function specWithDropout(spec, keepProbability) {
+  if (!(keepProbability < 1)) return spec;
+  const keep = Number(keepProbability.toPrecision(6));
   const lines = spec.split('\n').filter((line) => !/^\s*dropout\b/.test(line));
   const out = [];
   let layersSoFar = 0;

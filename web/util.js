@@ -31,3 +31,53 @@ export const formatPercent = (fraction, digits = 1) => `${(fraction * 100).toFix
 export function clampInt(v, lo, hi, fallback) {
   return Number.isFinite(v) ? Math.max(lo, Math.min(hi, Math.floor(v))) : fallback;
 }
+
+// Calls fn at most every `ms` milliseconds and never while its previous call
+// (a promise) still runs; a call that arrives meanwhile is kept as one
+// pending call, so the last change always gets drawn. A failure goes to
+// onError (the next call runs as usual).
+export function throttleAsync(fn, ms, onError = (error) => console.warn(error)) {
+  let running = false, queued = false, last = -Infinity, timer = 0;
+  const run = async () => {
+    timer = 0;
+    if (running) { queued = true; return; }
+    running = true;
+    queued = false;
+    last = performance.now();
+    try {
+      await fn();
+    } catch (error) {
+      onError(error);
+    } finally {
+      running = false;
+      if (queued) schedule();
+    }
+  };
+  const schedule = () => {
+    if (timer) return;
+    timer = setTimeout(run, Math.max(0, last + ms - performance.now()));
+  };
+  return schedule;
+}
+
+// Calls fn once, `ms` milliseconds after the last of a run of calls.
+export function debounce(fn, ms) {
+  let timer = 0;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+}
+
+// A tiny event emitter: on(name, fn) → unsubscribe, emit(name, payload).
+export function createEmitter() {
+  const listeners = new Map();
+  return {
+    on(name, fn) {
+      if (!listeners.has(name)) listeners.set(name, new Set());
+      listeners.get(name).add(fn);
+      return () => listeners.get(name).delete(fn);
+    },
+    emit: (name, payload) => listeners.get(name)?.forEach((fn) => fn(payload)),
+  };
+}

@@ -2,7 +2,7 @@
 // as the playground's worker) and runs the shared engine benchmark
 // (bench-engine.js), off the main thread as the playground trains.
 import { benchEngine } from './bench-engine.js';
-import { loadEngine } from './worker-engine.js';
+import { loadEngine } from '../worker/engine.js';
 
 // Registered before anything asynchronous (TOOLCHAIN.md: early messages are lost otherwise).
 self.onmessage = ({ data: { build, protocol } }) => {
@@ -10,7 +10,7 @@ self.onmessage = ({ data: { build, protocol } }) => {
 };
 
 async function run(build, protocol) {
-  const { module, build: name } = await loadEngine(build);
+  const { module, build: name } = await loadEngine(build, 'cnn-bench');
   const progress = (text) => self.postMessage({ type: 'progress', text });
   progress(`${name}: measuring (crossOriginIsolated: ${self.crossOriginIsolated})`);
   const result = benchEngine(module, protocol, progress);

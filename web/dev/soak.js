@@ -4,7 +4,7 @@
 // on this page's main thread so the driver can read the heap over CDP.
 // Every K steps it records the wasm heap and pauses until the driver has
 // measured the JS heap (after a GC) and calls window.soak.resume().
-import createEngine from './engine/cnn-simd.mjs';
+import createEngine from '../engine/cnn-simd.mjs';
 
 const query = new URLSearchParams(location.search);
 const steps = Number(query.get('steps') ?? 20000);
@@ -32,7 +32,7 @@ function pauseForDriver() {
 
 async function run() {
   const engine = await createEngine();
-  const [png, labels] = await Promise.all([bytes('data/mnist/train-images.png'), bytes('data/mnist/train-labels.idx')]);
+  const [png, labels] = await Promise.all([bytes('../data/mnist/train-images.png'), bytes('../data/mnist/train-labels.idx')]);
   const data = new engine.Data(png, labels);
   const model = new engine.Model('lenet5', 256); // the page's MAX_BATCH
   model.init(1, 'he');

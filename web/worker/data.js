@@ -1,6 +1,7 @@
 // Fetching the data sets the worker trains and tests on. Files are those
 // tools/prepare-data.mjs writes: <dir>/<split>-images.png (a sprite of 28×28
 // digits, 100 per row) and <dir>/<split>-labels.idx (IDX1 labels).
+import { MNIST_SHAPE } from '../util.js';
 
 async function fetchBytes(url, hint404 = '') {
   let response;
@@ -20,7 +21,7 @@ const PREPARE_HINT = ': run `npm run prepare-data` to create the data files';
 
 // Returns an engine Data (the caller deletes it).
 export async function loadDataset(engine, dir, split) {
-  const base = new URL(`./data/${dir}/`, import.meta.url);
+  const base = new URL(`../data/${dir}/`, import.meta.url);
   const [png, labels] = await Promise.all([
     fetchBytes(new URL(`${split}-images.png`, base), PREPARE_HINT),
     fetchBytes(new URL(`${split}-labels.idx`, base), PREPARE_HINT),
@@ -41,18 +42,10 @@ export async function fetchModelFile(path) {
 // Splits a Data into engine Data chunks of `size` images so a long
 // evaluation can yield between chunks. Returns [{data, offset}].
 export function splitIntoChunks(engine, data, size) {
-  const shape = { c: 1, h: 28, w: 28 };
-  const per = shape.c * shape.h * shape.w;
   const chunks = [];
   for (let offset = 0; offset < data.count(); offset += size) {
-    const n = Math.min(size, data.count() - offset);
-    const images = new Float32Array(n * per);
-    const labels = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      images.set(data.image(offset + i), i * per);
-      labels[i] = data.label(offset + i);
-    }
-    chunks.push({ data: engine.Data.fromArrays(images, labels, shape), offset });
+    const { images, labels } = data.slice(offset, Math.min(size, data.count() - offset));
+    chunks.push({ data: engine.Data.fromArrays(images, labels, MNIST_SHAPE), offset });
   }
   return chunks;
 }

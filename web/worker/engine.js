@@ -18,12 +18,13 @@ export function wasmSimdSupported() {
   }
 }
 
-// build: 'auto' | 'simd' | 'scalar' (the page's ?engine= lets tests force one).
-export async function loadEngine(build = 'auto') {
+// build: 'auto' | 'simd' | 'scalar' (the page's ?engine= lets tests force one);
+// family: 'cnn' (the page's engine) or 'cnn-bench' (the same plus the benchmark).
+export async function loadEngine(build = 'auto', family = 'cnn') {
   if (typeof WebAssembly !== 'object') throw new Error('this browser has no WebAssembly');
   const simd = build === 'simd' || (build === 'auto' && wasmSimdSupported());
-  const name = simd ? 'cnn-simd' : 'cnn-scalar';
-  const url = new URL(`./engine/${name}.mjs`, import.meta.url);
+  const name = `${family}-${simd ? 'simd' : 'scalar'}`;
+  const url = new URL(`../engine/${name}.mjs`, import.meta.url);
   let factory;
   try {
     ({ default: factory } = await import(url.href));

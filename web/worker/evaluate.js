@@ -35,28 +35,20 @@ export function* evaluateChunks(engine, model, chunks) {
   };
 }
 
-// The message the page's results panel renders, with the pixels of (up to
-// MAX_GALLERY) misclassified digits as bytes, ready to transfer.
-export function resultsMessage(evaluation, testData, extra) {
+// The 'results' event the page's results panel renders, with the pixels of
+// (up to MAX_GALLERY) misclassified digits as bytes.
+export function resultsPayload(evaluation, testData, extra) {
   const shown = Math.min(evaluation.wrong.length, MAX_GALLERY);
-  const pixels = new Uint8Array(shown * 784);
-  const labels = new Uint8Array(shown);
-  for (let k = 0; k < shown; k++) {
-    const index = evaluation.wrong[k];
-    const image = testData.image(index);
-    for (let p = 0; p < 784; p++) pixels[k * 784 + p] = Math.round(image[p] * 255);
-    labels[k] = testData.label(index);
-  }
-  const message = {
-    type: 'results',
+  const index = evaluation.wrong.slice(0, shown);
+  const { images, labels } = testData.pick(index);
+  const pixels = Uint8Array.from(images, (v) => Math.round(v * 255));
+  return {
     ...extra,
     accuracy: evaluation.accuracy,
     loss: evaluation.loss,
     count: evaluation.count,
     confusion: evaluation.confusion,
     wrongTotal: evaluation.wrong.length,
-    wrong: { index: evaluation.wrong.slice(0, shown), label: labels, predicted: evaluation.predicted.slice(0, shown), pixels },
+    wrong: { index, label: labels, predicted: evaluation.predicted.slice(0, shown), pixels },
   };
-  const transfer = [message.confusion.buffer, message.wrong.index.buffer, labels.buffer, message.wrong.predicted.buffer, pixels.buffer];
-  return { message, transfer };
 }

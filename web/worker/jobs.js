@@ -1,11 +1,16 @@
-// Long-running inspect jobs, run in slices inside the worker:
+// The long "see inside" commands, as jobs for the scheduler (generators
+// that yield between slices of work and report progress):
 //  - robustness: test accuracy of a copy of the current model as test digits
 //    are rotated and shifted (the engine's transformImages);
 //  - compare: two fresh networks from the same seed, one trained with
-//    augmentation and one without, interleaved, then both robustness curves.
-// Each job owns every engine handle it makes and deletes them when it ends.
-
-const SLICE_MS = 40;  // work per slice before yielding to other messages
+//    augmentation and one without, interleaved, then both robustness curves;
+//  - finetune: a few steps on the learner's own digits with chosen layers
+//    frozen, predictions before and after.
+// Each job owns every engine handle it makes and deletes them in `finally`,
+// which also runs when the page cancels it.
+import { argmax, clampInt } from '../util.js';
+import { world } from './world.js';
+import { checkedImages, liveModel, liveTest } from './inspect.js';
 
 // The default sweep: rotation −45°…45° and shifts −6…6 px.
 export const DEFAULT_ANGLES = range(-45, 45, 5);
@@ -17,40 +22,19 @@ export function range(from, to, step) {
   return out;
 }
 
-// The first `count` test digits as one Float32Array plus their labels,
-// cached per data set handle (copying 500 images costs ~10 ms).
-const subsets = new WeakMap();
-export function testSubset(test, shape, count) {
-  const n = Math.min(count, test.count());
-  const cached = subsets.get(test);
-  if (cached && cached.n === n) return cached;
-  const per = shape.c * shape.h * shape.w;
-  const images = new Float32Array(n * per);
-  const labels = new Uint8Array(n);
-  for (let i = 0; i < n; ++i) {
-    images.set(test.image(i), i * per);
-    labels[i] = test.label(i);
-  }
-  const subset = { n, images, labels };
-  subsets.set(test, subset);
-  return subset;
-}
+const clampCount = (count) => clampInt(count, 10, 10000, 500);
 
 // Fraction of images the model classifies as their label.
 export function accuracyOf(model, images, labels) {
   const classes = model.classes();
   const probs = model.predict(images);
   let correct = 0;
-  for (let i = 0; i < labels.length; ++i) {
-    let best = 0;
-    for (let k = 1; k < classes; ++k) if (probs[i * classes + k] > probs[i * classes + best]) best = k;
-    if (best === labels[i]) ++correct;
-  }
+  for (let i = 0; i < labels.length; ++i) if (argmax(probs, i * classes, classes) === labels[i]) ++correct;
   return correct / labels.length;
 }
 
-// The list of (curve, x, transform) points a robustness sweep evaluates.
-function sweepPoints(angles, shifts) {
+// The (curve, x, transform) points a robustness sweep evaluates.
+function sweepPoints(angles = DEFAULT_ANGLES, shifts = DEFAULT_SHIFTS) {
   return [
     ...angles.map((x) => ({ curve: 'rotation', x, transform: { rotation: x } })),
     ...shifts.map((x) => ({ curve: 'shiftX', x, transform: { shiftX: x } })),
@@ -58,31 +42,8 @@ function sweepPoints(angles, shifts) {
   ];
 }
 
-// Calls step() repeatedly, in slices of SLICE_MS with a yield between them,
-// until it returns true; cancel() stops it.
-function sliced(step, onError) {
-  let cancelled = false;
-  const run = () => {
-    if (cancelled) return;
-    try {
-      const end = performance.now() + SLICE_MS;
-      while (performance.now() < end) if (step()) return;
-      setTimeout(run, 0);
-    } catch (e) {
-      onError(e);
-    }
-  };
-  setTimeout(run, 0);
-  return { cancel: () => { cancelled = true; } };
-}
-
-function requireTransform(engine) {
-  if (typeof engine.transformImages !== 'function') throw new Error('this engine build has no transformImages');
-}
-
-// One model's robustness sweep as a slice-able iterator: next() evaluates one
-// point and returns it, or null when done.
-function sweep(engine, model, subset, shape, points) {
+// One model's sweep: next() evaluates one point and returns it, or null when done.
+function sweep(model, subset, shape, points) {
   let i = 0;
   const curves = { rotation: [], shiftX: [], shiftY: [] };
   return {
@@ -90,7 +51,7 @@ function sweep(engine, model, subset, shape, points) {
     next() {
       if (i >= points.length) return null;
       const p = points[i++];
-      const moved = engine.transformImages(subset.images, shape, { rotation: 0, shiftX: 0, shiftY: 0, scale: 1, ...p.transform });
+      const moved = world.engine.transformImages(subset.images, shape, { rotation: 0, shiftX: 0, shiftY: 0, scale: 1, ...p.transform });
       const accuracy = accuracyOf(model, moved, subset.labels);
       curves[p.curve].push([p.x, accuracy]);
       return { curve: p.curve, x: p.x, accuracy };
@@ -98,82 +59,56 @@ function sweep(engine, model, subset, shape, points) {
   };
 }
 
-export function startRobustness(msg, host, { reply, fail, progress }, done) {
-  const e = host.engine;
-  requireTransform(e);
-  if (!host.test) throw new Error('the test data is not loaded yet');
-  const shape = host.model.inputShape();
-  const subset = testSubset(host.test, shape, clampCount(msg.count));
+export function* robustness({ count, angles, shifts }, progress) {
+  const test = liveTest();
+  const shape = liveModel().inputShape();
+  const subset = test.slice(0, Math.min(clampCount(count), test.count()));
   // A copy, so training or a reset on the live model cannot disturb the sweep.
-  const model = e.Model.fromBytes(host.model.save(), 64);
-  const points = sweepPoints(msg.angles ?? DEFAULT_ANGLES, msg.shifts ?? DEFAULT_SHIFTS);
-  const s = sweep(e, model, subset, shape, points);
-  let finished = false;
-  const finish = () => {
-    if (finished) return;
-    finished = true;
-    model.delete();
-    done();
-  };
-  const job = sliced(() => {
-    const point = s.next();
-    if (point) {
-      progress({ ...point, done: s.curves.rotation.length + s.curves.shiftX.length + s.curves.shiftY.length, total: points.length });
-      return false;
+  const model = world.engine.Model.fromBytes(world.model.save(), 64);
+  try {
+    const points = sweepPoints(angles, shifts);
+    const s = sweep(model, subset, shape, points);
+    for (let done = 1; ; ++done) {
+      yield;
+      const point = s.next();
+      if (!point) break;
+      progress({ ...point, done, total: points.length });
     }
-    reply({ ...s.curves, count: subset.n, dataset: host.dataset ?? 'mnist' });
-    finish();
-    return true;
-  }, (err) => { fail(err); finish(); });
-  return { cancel() { job.cancel(); finish(); } };
+    return { ...s.curves, count: subset.labels.length, dataset: world.dataset };
+  } finally {
+    model.delete();
+  }
 }
 
-export function startCompare(msg, host, { reply, fail, progress, train }, done) {
-  const e = host.engine;
-  requireTransform(e);
-  if (!host.test) throw new Error('the test data is not loaded yet');
-  const presetName = msg.preset ?? 'lenet5';
-  const preset = e.presets().find((p) => p.name === presetName);
-  if (!preset) throw new Error(`unknown preset '${presetName}'`);
-  const steps = Math.max(10, Math.min(20000, Math.floor(msg.steps ?? 600)));
-  const evalEvery = Math.max(5, Math.floor(msg.evalEvery ?? 50));
-  const seed = Math.floor(msg.seed ?? 1);
-  const options = { batchSize: 32, learningRate: 0.01, momentum: 0.9, optimizer: 'sgd', epochs: 1, seed, ...(msg.training ?? {}) };
+const CHUNK = 5; // steps per model between switches: interleaved, so both see the same time
 
+export function* compare(payload, progress, trainData) {
+  const test = liveTest();
+  const e = world.engine;
+  const presetName = payload.preset ?? 'lenet5';
+  const preset = world.presets.find((p) => p.name === presetName);
+  if (!preset) throw new Error(`unknown preset '${presetName}'`);
+  const steps = clampInt(payload.steps, 10, 20000, 600);
+  const evalEvery = clampInt(payload.evalEvery, 5, 1e9, 50);
+  const seed = clampInt(payload.seed, 0, 2147483647, 1);
+  const augment = payload.augment ?? {};
+  const options = { batchSize: 32, learningRate: 0.01, momentum: 0.9, optimizer: 'sgd', epochs: 1, seed, ...payload.training };
   const handles = [];
   const keep = (h) => (handles.push(h), h);
-  let finished = false;
-  const finish = () => {
-    if (finished) return;
-    finished = true;
-    for (const h of handles.reverse()) h.delete();
-    done();
-  };
-  const runs = {};
   try {
+    const runs = {};
     for (const name of ['plain', 'augmented']) {
       const model = keep(new e.Model(preset.spec, 64));
-      model.init(seed, 'he');  // same seed: both start from identical weights
-      const training = keep(new e.Training(model, train, options));
-      if (name === 'augmented') {
-        training.setAugment(msg.augment ?? {});
-      }
+      model.init(seed, 'he'); // same seed: both start from identical weights
+      const training = keep(new e.Training(model, trainData, options));
+      if (name === 'augmented') training.setAugment(augment);
       runs[name] = { model, training, correct: 0, images: 0, history: [] };
     }
-  } catch (err) {
-    finish();
-    throw err;
-  }
-  const shape = runs.plain.model.inputShape();
-  const subset = testSubset(host.test, shape, clampCount(msg.count));
-  const points = sweepPoints(msg.angles ?? DEFAULT_ANGLES, msg.shifts ?? DEFAULT_SHIFTS);
-  const sweeps = { plain: sweep(e, runs.plain.model, subset, shape, points), augmented: sweep(e, runs.augmented.model, subset, shape, points) };
-  const CHUNK = 5;  // steps per model between switches: interleaved, so both see the same time
-  let step = 0;
-  const startedAt = performance.now();
-
-  const job = sliced(() => {
-    if (step < steps) {
+    const shape = runs.plain.model.inputShape();
+    const subset = test.slice(0, Math.min(clampCount(payload.count), test.count()));
+    const startedAt = performance.now();
+    for (let step = 0; step < steps; ) {
+      yield;
       const k = Math.min(CHUNK, steps - step, evalEvery - (step % evalEvery));
       for (const r of Object.values(runs)) {
         const stats = r.training.step(k);
@@ -190,26 +125,103 @@ export function startCompare(msg, host, { reply, fail, progress, train }, done) 
         }
         progress({ phase: 'train', total: steps, ...point });
       }
-      return false;
     }
-    // Then both robustness sweeps, one point per model per call.
-    const a = sweeps.plain.next(), b = sweeps.augmented.next();
-    if (a || b) {
-      progress({ phase: 'robustness', plain: a, augmented: b });
-      return false;
+    // Then both robustness sweeps, one point per model per slice.
+    const points = sweepPoints(payload.angles, payload.shifts);
+    const sweeps = { plain: sweep(runs.plain.model, subset, shape, points), augmented: sweep(runs.augmented.model, subset, shape, points) };
+    for (;;) {
+      yield;
+      const plain = sweeps.plain.next(), augmented = sweeps.augmented.next();
+      if (!plain && !augmented) break;
+      progress({ phase: 'robustness', plain, augmented });
     }
-    reply({
-      steps, evalEvery, count: subset.n, dataset: host.dataset ?? 'mnist', augment: msg.augment ?? {},
+    return {
+      steps, evalEvery, count: subset.labels.length, dataset: world.dataset, augment,
       seconds: (performance.now() - startedAt) / 1000,
       history: { plain: runs.plain.history, augmented: runs.augmented.history },
       robustness: { plain: sweeps.plain.curves, augmented: sweeps.augmented.curves },
-    });
-    finish();
-    return true;
-  }, (err) => { fail(err); finish(); });
-  return { cancel() { job.cancel(); finish(); } };
+    };
+  } finally {
+    for (const h of handles.reverse()) h.delete();
+  }
 }
 
-function clampCount(count) {
-  return Math.max(10, Math.min(10000, Math.floor(count ?? 500)));
+// Predicted classes and accuracy of model on images against labels.
+function predictions(model, images, labels) {
+  const classes = model.classes();
+  const probs = model.predict(images);
+  const predicted = Array.from(labels, (_, i) => argmax(probs, i * classes, classes));
+  return { predicted, accuracy: predicted.filter((p, i) => p === labels[i]).length / labels.length };
+}
+
+// The learner's digits plus `count` training digits spread over the data set:
+// replaying old examples keeps fine-tuning from erasing what the net knew.
+function withRehearsal(images, labels, train, count) {
+  if (!train || count === 0) return { images, labels };
+  const picked = train.pick(Int32Array.from({ length: count }, (_, j) => Math.floor(((j + 0.5) * train.count()) / count)));
+  const outImages = new Float32Array(images.length + picked.images.length);
+  outImages.set(images);
+  outImages.set(picked.images, images.length);
+  const outLabels = new Uint8Array(labels.length + count);
+  outLabels.set(labels);
+  outLabels.set(picked.labels, labels.length);
+  return { images: outImages, labels: outLabels };
+}
+
+const FINETUNE_SLICE = 10; // steps between yields
+
+// Fine-tunes the live model on the learner's digits with chosen layers frozen.
+export function* finetune(payload, progress, trainData) {
+  const e = world.engine;
+  const m = liveModel();
+  const shape = m.inputShape();
+  const images = checkedImages(payload.images, shape, true);
+  const labels = payload.labels instanceof Uint8Array ? payload.labels : new Uint8Array(payload.labels ?? []);
+  const n = labels.length;
+  if (n < 1 || images.length !== n * shape.c * shape.h * shape.w) {
+    throw new Error(`need N images of ${shape.c * shape.h * shape.w} values and N labels (got ${images.length} values, ${n} labels)`);
+  }
+  const classes = m.classes();
+  if (labels.some((l) => l >= classes)) throw new Error(`labels must be 0..${classes - 1}`);
+  const layers = m.layers();
+  const wasFrozen = layers.map((l) => l.frozen);
+  const freeze = Array.isArray(payload.frozen) ? payload.frozen : wasFrozen;
+  const steps = clampInt(payload.steps, 1, 2000, 60);
+  const batchSize = clampInt(payload.batchSize, 1, Math.min(m.maxBatch(), n), Math.min(8, n));
+  const learningRate = Number.isFinite(payload.learningRate) ? payload.learningRate : 0.01;
+  const rehearsal = clampInt(payload.rehearsal, 0, 1000, 0);
+
+  const before = predictions(m, images, labels);
+  const testBefore = world.test ? e.evaluate(m, world.test, 500).accuracy : null;
+  let data = null, training = null;
+  const total = { steps: 0, loss: 0, diverged: false };
+  try {
+    layers.forEach((l, i) => l.params > 0 && m.setFrozen(i, Boolean(freeze[i])));
+    const mixed = withRehearsal(images, labels, trainData, rehearsal);
+    data = e.Data.fromArrays(mixed.images, mixed.labels, shape);
+    training = new e.Training(m, data, {
+      batchSize, learningRate, momentum: 0.9, optimizer: 'sgd',
+      epochs: Math.max(0.001, (steps * batchSize) / mixed.labels.length), seed: clampInt(payload.seed, 0, 2147483647, 7),
+    });
+    while (total.steps < steps && !total.diverged) {
+      const stats = training.step(Math.min(FINETUNE_SLICE, steps - total.steps));
+      total.loss = stats.loss;
+      total.diverged = stats.diverged;
+      total.steps += stats.steps;
+      if (stats.steps === 0) break;
+      progress({ step: total.steps, total: steps });
+      yield;
+    }
+  } finally {
+    training?.delete();
+    data?.delete();
+    // Freezing is a fine-tuning choice: the main training learns every layer again.
+    layers.forEach((l, i) => l.params > 0 && m.setFrozen(i, wasFrozen[i]));
+  }
+  const after = predictions(m, images, labels);
+  const testAfter = world.test ? e.evaluate(m, world.test, 500).accuracy : null;
+  return {
+    before, after, testBefore, testAfter, steps: total.steps, rehearsal, loss: total.loss, diverged: total.diverged,
+    frozen: layers.map((l, i) => l.params > 0 && Boolean(freeze[i])),
+  };
 }

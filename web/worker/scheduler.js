@@ -1,65 +1,84 @@
-// Cooperative jobs for the worker: each job is a generator that does a slice
-// of work (a few tens of milliseconds) and yields. Between slices the worker
-// returns to its message loop, so a Pause or a prediction request from the
-// page is handled within one slice, never after a whole epoch.
+// The worker's one scheduler for long work (training, evaluation,
+// robustness sweeps, comparisons, fine-tuning). A job is a generator that
+// does a slice of work (a few tens of milliseconds) and yields; between
+// slices the worker returns to its message loop, so a Pause or a prediction
+// is handled within one slice, never after a whole epoch.
 //
-// Jobs run one at a time, in the order they were added. Yielding goes through
-// a MessageChannel rather than setTimeout(0), which browsers clamp to ≥ 4 ms
-// once calls nest.
+// Jobs sit in lanes. A lane runs its jobs one after another, in the order
+// they were added: jobs on the live model share the 'model' lane, so an
+// evaluation never sees weights that a training slice changes halfway
+// through it. Lanes take turns, one slice each, so a comparison that trains
+// its own networks goes on beside the live training.
+//
+// Yielding goes through a MessageChannel rather than setTimeout(0), which
+// browsers clamp to ≥ 4 ms once calls nest.
 
-export function createRunner({ onError }) {
-  const jobs = [];
+export function createScheduler({ onError }) {
+  const lanes = new Map(); // lane name -> [job, …], first runs
   const channel = new MessageChannel();
+  let turn = 0; // which lane goes next
   let scheduled = false;
 
   const schedule = () => {
-    if (scheduled || jobs.length === 0) return;
+    if (scheduled || lanes.size === 0) return;
     scheduled = true;
     channel.port2.postMessage(0);
   };
 
+  const finish = (laneName, job, value) => {
+    const lane = lanes.get(laneName);
+    lane.splice(lane.indexOf(job), 1);
+    if (lane.length === 0) lanes.delete(laneName);
+    job.resolve(value);
+  };
+
   channel.port1.onmessage = () => {
     scheduled = false;
-    const job = jobs[0];
-    if (!job) return;
+    const names = [...lanes.keys()];
+    if (names.length === 0) return;
+    const laneName = names[turn++ % names.length];
+    const job = lanes.get(laneName)[0];
     try {
       const step = job.generator.next();
-      if (step.done) {
-        jobs.shift();
-        job.resolve(step.value);
-      }
+      if (step.done) finish(laneName, job, step.value);
     } catch (error) {
-      // Reported once, through onError; whoever awaits the job just moves on.
-      jobs.shift();
-      job.resolve(undefined);
-      onError(error, job.name);
+      // Reported once: through the job's own onError, else the scheduler's.
+      finish(laneName, job, undefined);
+      (job.onError ?? onError)(error, job.name);
     }
     schedule();
   };
 
+  function find(predicate) {
+    const out = [];
+    for (const [laneName, lane] of lanes) for (const job of lane) if (predicate(job)) out.push([laneName, job]);
+    return out;
+  }
+
+  function cancelJobs(pairs) {
+    for (const [laneName, job] of pairs) {
+      job.generator.return?.(); // runs the generator's finally blocks: it frees what it made
+      job.cancelled = true;
+      finish(laneName, job, undefined);
+    }
+    return pairs.length;
+  }
+
   return {
-    // Returns a promise for the generator's return value (undefined if the
-    // job failed or was cancelled).
-    add(name, generator) {
+    // Adds a job; returns a promise of the generator's return value
+    // (undefined when the job failed or was cancelled).
+    //   options: { lane = name, id (for cancel), onError(error, name) }
+    add(name, generator, { lane = name, id, onError } = {}) {
       return new Promise((resolve) => {
-        jobs.push({ name, generator, resolve });
+        if (!lanes.has(lane)) lanes.set(lane, []);
+        lanes.get(lane).push({ name, id, generator, resolve, onError });
         schedule();
       });
     },
-    // Drops every queued job (after a Reset or a model load their results
-    // would describe a model that no longer exists). Their promises resolve
-    // with undefined so awaiting code moves on.
-    cancelAll() {
-      for (const job of jobs.splice(0)) {
-        job.generator.return?.();
-        job.resolve(undefined);
-      }
-    },
-    get busy() {
-      return jobs.length > 0;
-    },
-    has(name) {
-      return jobs.some((job) => job.name === name);
-    },
+    // Cancels the job the page started with this command id; true if there was one.
+    cancel: (id) => cancelJobs(find((job) => job.id === id)) > 0,
+    // Cancels every job of a lane (a new model makes their results meaningless).
+    cancelLane: (lane) => cancelJobs(find(() => true).filter(([laneName]) => laneName === lane)),
+    has: (name) => find((job) => job.name === name).length > 0,
   };
 }

@@ -14,14 +14,13 @@ const TEST_EVERY_MS = 1500;
 const PREDICT_EVERY_MS = 300;
 
 export class TrainingRun {
-  // hooks: { onStats(stats), onSubsetTest(), onEpochEnd(): generator, onPredict(), onStop(reason) }
+  // hooks: { onStats(stats), onSubsetTest(), onEpochEnd(): generator, onPredict() }
   constructor(engine, model, trainData, options, hooks) {
     this.engine = engine;
     this.training = new engine.Training(model, trainData, options);
     this.trainCount = trainData.count();
     this.options = { ...options };
     this.hooks = hooks;
-    this.running = false;
     this.imagesSeen = 0;
     this.epoch = 0;
     this.stepsPerSlice = 1;
@@ -39,7 +38,6 @@ export class TrainingRun {
   }
 
   delete() {
-    this.running = false;
     this.training.delete();
   }
 
@@ -77,81 +75,62 @@ export class TrainingRun {
     this.resetWindow();
   }
 
-  // One minibatch, for the Step button.
+  // One minibatch, for the Step button. Returns { kind: 'diverged' } or null.
   *singleStep() {
     const { result } = this.runSteps(1);
     this.flushStats();
-    if (result.diverged) this.hooks.onStop(divergedMessage(this.options));
     this.hooks.onPredict();
     this.hooks.onSubsetTest();
     yield;
+    return result.diverged ? { kind: 'diverged' } : null;
   }
 
-  // The training job: slices until paused, finished or diverged.
-  *run() {
-    this.running = true;
+  // The training job: slices while keepGoing() says so, until the epochs are
+  // done or the loss diverges. Returns { kind: 'done' | 'diverged' | 'paused' }.
+  *slices(keepGoing) {
     let lastStats = performance.now();
     let lastTest = lastStats;
     let lastPredict = lastStats;
-    while (this.running) {
-      if (this.epoch >= this.options.epochs) {
-        this.running = false;
-        this.hooks.onStop({ kind: 'done', message: `Finished ${formatEpochs(this.options.epochs)}. Raise Epochs to keep training, or Reset to start over.` });
-        break;
+    try {
+      while (keepGoing()) {
+        if (this.epoch >= this.options.epochs) return { kind: 'done' };
+        const epochBefore = Math.floor(this.epoch);
+        // A slice never runs past the end of an epoch or of the run, so the
+        // epoch-end test and the stopping point fall on the same step every
+        // time: a link with the same settings and seed reproduces the numbers.
+        const boundary = Math.min(epochBefore + 1, this.options.epochs) * this.trainCount;
+        const stepsLeft = Math.max(1, Math.ceil((boundary - this.imagesSeen) / this.options.batchSize));
+        const { result, ms } = this.runSteps(Math.min(this.stepsPerSlice, stepsLeft));
+        // Adapt the slice to this machine and batch size (smoothed, ≥ 1 step).
+        if (result.steps > 0) {
+          const perStep = ms / result.steps;
+          const ideal = Math.max(1, Math.floor(SLICE_MS / Math.max(perStep, 0.01)));
+          this.stepsPerSlice = Math.max(1, Math.round(0.5 * this.stepsPerSlice + 0.5 * ideal));
+        }
+        if (result.diverged) return { kind: 'diverged' };
+        const now = performance.now();
+        if (now - lastPredict >= PREDICT_EVERY_MS) {
+          this.hooks.onPredict();
+          lastPredict = now;
+        }
+        if (now - lastStats >= STATS_EVERY_MS) {
+          this.flushStats();
+          lastStats = now;
+        }
+        if (Math.floor(this.epoch) > epochBefore) {
+          // An epoch ended: the whole test set, on the weights as they are now.
+          this.flushStats();
+          yield* this.hooks.onEpochEnd();
+          lastTest = performance.now();
+        } else if (now - lastTest >= TEST_EVERY_MS) {
+          this.hooks.onSubsetTest();
+          lastTest = performance.now();
+        }
+        yield;
       }
-      const epochBefore = Math.floor(this.epoch);
-      // A slice never runs past the end of an epoch or of the run, so the
-      // epoch-end test and the stopping point fall on the same step every
-      // time: a link with the same settings and seed reproduces the numbers.
-      const boundary = Math.min(epochBefore + 1, this.options.epochs) * this.trainCount;
-      const stepsLeft = Math.max(1, Math.ceil((boundary - this.imagesSeen) / this.options.batchSize));
-      const { result, ms } = this.runSteps(Math.min(this.stepsPerSlice, stepsLeft));
-      // Adapt the slice to this machine and batch size (smoothed, ≥ 1 step).
-      if (result.steps > 0) {
-        const perStep = ms / result.steps;
-        const ideal = Math.max(1, Math.floor(SLICE_MS / Math.max(perStep, 0.01)));
-        this.stepsPerSlice = Math.max(1, Math.round(0.5 * this.stepsPerSlice + 0.5 * ideal));
-      }
-
-      if (result.diverged) {
-        this.running = false;
-        this.flushStats();
-        this.hooks.onStop(divergedMessage(this.options));
-        break;
-      }
-      const now = performance.now();
-      if (now - lastPredict >= PREDICT_EVERY_MS) {
-        this.hooks.onPredict();
-        lastPredict = now;
-      }
-      if (now - lastStats >= STATS_EVERY_MS) {
-        this.flushStats();
-        lastStats = now;
-      }
-      if (Math.floor(this.epoch) > epochBefore) {
-        // An epoch ended: the whole test set, on the weights as they are now.
-        this.flushStats();
-        yield* this.hooks.onEpochEnd();
-        lastTest = performance.now();
-      } else if (now - lastTest >= TEST_EVERY_MS) {
-        this.hooks.onSubsetTest();
-        lastTest = performance.now();
-      }
-      yield;
+      return { kind: 'paused' };
+    } finally {
+      this.flushStats();
     }
-    this.flushStats();
   }
-}
-
-function formatEpochs(epochs) {
-  return `${epochs} epoch${epochs === 1 ? '' : 's'}`;
-}
-
-function divergedMessage(options) {
-  return {
-    kind: 'diverged',
-    message:
-      `Training diverged: the loss became NaN or infinite, so the last good weights were restored. ` +
-      `Learning rate too high? ${options.learningRate} is a lot for ${options.optimizer}; try a smaller one.`,
-  };
 }

@@ -1,81 +1,88 @@
-// The "what the network thinks" panel: the 28×28 image the network is given,
-// and its ten class probabilities as bars with the winner highlighted. The
-// prediction element carries data-digit and data-probs so tests (and the
-// curious) can read the exact numbers.
-
-export function createPredictionPanel({ root, inputCanvas }) {
-  const verdictDigit = root.querySelector('[data-role="verdict-digit"]');
-  const verdictText = root.querySelector('[data-role="verdict-text"]');
-  const list = root.querySelector('[data-role="bars"]');
-  const bars = [];
-  for (let digit = 0; digit < 10; digit++) {
-    const item = document.createElement('li');
-    item.className = 'bar';
-    item.innerHTML =
-      `<span class="bar-label">${digit}</span>` +
-      `<span class="bar-track"><span class="bar-fill"></span></span>` +
-      `<span class="bar-value">–</span>`;
-    list.append(item);
-    bars.push({ item, fill: item.querySelector('.bar-fill'), value: item.querySelector('.bar-value') });
-  }
-
-  const inputCtx = inputCanvas.getContext('2d');
-  const inputPixels = inputCtx.createImageData(28, 28);
-
-  // image: Float32Array(784) in [0, 1], white ink on black; null clears.
-  function showInput(image) {
-    const px = inputPixels.data;
-    for (let i = 0; i < 784; i++) {
-      const v = image ? Math.round(Math.min(1, Math.max(0, image[i])) * 255) : 0;
-      px[4 * i] = px[4 * i + 1] = px[4 * i + 2] = v;
-      px[4 * i + 3] = 255;
-    }
-    inputCtx.putImageData(inputPixels, 0, 0);
-  }
-
-  // probs: 10 probabilities, or null for "no digit". strokes: how many
-  // strokes the digit had (data-strokes, so a reader knows which drawing
-  // the numbers belong to).
-  function showProbs(probs, strokes = 0) {
-    root.dataset.strokes = String(probs ? strokes : 0);
-    if (!probs) {
-      root.dataset.digit = '';
-      root.dataset.probs = '';
-      root.classList.add('is-empty');
-      verdictDigit.textContent = '?';
-      verdictText.textContent = 'Draw a digit and the network will guess it.';
-      bars.forEach(({ item, fill, value }) => {
-        item.classList.remove('is-winner');
-        fill.style.transform = 'scaleX(0)';
-        value.textContent = '–';
-      });
-      return;
-    }
-    let best = 0;
-    for (let i = 1; i < 10; i++) if (probs[i] > probs[best]) best = i;
-    root.dataset.digit = String(best);
-    root.dataset.probs = JSON.stringify(Array.from(probs, (p) => Number(p.toFixed(6))));
-    root.classList.remove('is-empty');
-    verdictDigit.textContent = String(best);
-    const confidence = probs[best];
-    verdictText.textContent =
-      confidence > 0.9 ? `It's a ${best} — ${percent(confidence)} sure.`
-        : confidence > 0.5 ? `Probably a ${best} (${percent(confidence)}).`
-          : `Unsure: maybe a ${best} (${percent(confidence)})?`;
-    bars.forEach(({ item, fill, value }, i) => {
-      item.classList.toggle('is-winner', i === best);
-      fill.style.transform = `scaleX(${Math.max(0, Math.min(1, probs[i]))})`;
-      value.textContent = percent(probs[i]);
-    });
-  }
-
-  showInput(null);
-  showProbs(null);
-  return { showInput, showProbs };
-}
+// "What the network thinks": its ten class probabilities as bars with the
+// winner highlighted, for the digit being drawn. The prediction element
+// carries data-digit, data-probs and data-strokes so tests (and the curious)
+// can read the exact numbers and know which drawing they belong to.
+import { argmax } from '../../util.js';
+import { el, html, roles } from '../dom.js';
 
 function percent(p) {
   if (p >= 0.995) return '>99%';
   if (p < 0.005) return p > 0 ? '<1%' : '0%';
   return `${Math.round(p * 100)}%`;
 }
+
+export const predictPanel = {
+  id: 'predict',
+  title: 'What the network thinks',
+  mount(section, app) {
+    section.append(html`
+      <p class="lead">The last layer gives one score per digit; softmax turns the scores into probabilities that add up
+        to 100%. The tallest bar is the answer.</p>
+      <div class="prediction is-empty" data-testid="prediction" data-digit="" data-probs="" aria-live="polite">
+        <div class="verdict">
+          <span class="verdict-digit" data-role="verdict-digit">?</span>
+          <span class="verdict-text" data-role="verdict-text">Draw a digit and the network will guess it.</span>
+        </div>
+        <ol class="bars" data-role="bars" aria-label="Probability of each digit"></ol>
+      </div>
+      <p class="model-line" data-role="model-line">Model: loading…</p>`);
+    const parts = roles(section);
+    const root = section.querySelector('[data-testid="prediction"]');
+    const bars = Array.from({ length: 10 }, (_, digit) => {
+      const fill = el('span', { className: 'bar-fill' });
+      const value = el('span', { className: 'bar-value', textContent: '–' });
+      const item = el('li', { className: 'bar' }, el('span', { className: 'bar-label', textContent: digit }),
+        el('span', { className: 'bar-track' }, fill), value);
+      parts.bars.append(item);
+      return { item, fill, value };
+    });
+    let latestSeq = 0; // the page's newest drawing; answers about older ones are ignored
+
+    function show(probs, strokes) {
+      root.dataset.strokes = String(probs ? strokes : 0);
+      root.classList.toggle('is-empty', !probs);
+      if (!probs) {
+        root.dataset.digit = '';
+        root.dataset.probs = '';
+        parts['verdict-digit'].textContent = '?';
+        parts['verdict-text'].textContent = 'Draw a digit and the network will guess it.';
+        for (const { item, fill, value } of bars) {
+          item.classList.remove('is-winner');
+          fill.style.transform = 'scaleX(0)';
+          value.textContent = '–';
+        }
+        return;
+      }
+      const best = argmax(probs);
+      root.dataset.digit = String(best);
+      root.dataset.probs = JSON.stringify(Array.from(probs, (p) => Number(p.toFixed(6))));
+      parts['verdict-digit'].textContent = String(best);
+      const confidence = probs[best];
+      parts['verdict-text'].textContent =
+        confidence > 0.9 ? `It's a ${best} — ${percent(confidence)} sure.`
+          : confidence > 0.5 ? `Probably a ${best} (${percent(confidence)}).`
+            : `Unsure: maybe a ${best} (${percent(confidence)})?`;
+      bars.forEach(({ item, fill, value }, i) => {
+        item.classList.toggle('is-winner', i === best);
+        fill.style.transform = `scaleX(${Math.max(0, Math.min(1, probs[i]))})`;
+        value.textContent = percent(probs[i]);
+      });
+    }
+
+    const off = [
+      app.events.on('digit', ({ seq, image }) => {
+        latestSeq = seq;
+        if (!image) show(null, 0);
+      }),
+      app.client.on('prediction', ({ probs, seq, strokes }) => {
+        if (seq === latestSeq) show(strokes ? probs : null, strokes);
+      }),
+      app.client.on('model', (info) => {
+        const weights = info.params.toLocaleString('en');
+        parts['model-line'].textContent = `Model: ${info.name} (${info.preset ?? 'custom network'}, ${weights} weights)`;
+      }),
+    ];
+    show(null, 0);
+    return { destroy: () => off.forEach((fn) => fn()) };
+  },
+};

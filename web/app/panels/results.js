@@ -1,16 +1,14 @@
-// The results panel: accuracy on the whole MNIST test set, the confusion
+// "How well does it do?": accuracy on the whole test set, the confusion
 // matrix (rows: the true digit, columns: what the network said) and a
 // gallery of the digits it got wrong. Clicking a cell of the matrix filters
 // the gallery to that mistake.
+import { MNIST_PIXELS, MNIST_SIDE, formatCount } from '../../util.js';
+import { el, html, roles } from '../dom.js';
 
 const GALLERY_PAGE = 48;
 
-export function createResultsPanel(root) {
-  const summary = root.querySelector('[data-role="summary"]');
-  const matrix = root.querySelector('[data-role="confusion"]');
-  const gallery = root.querySelector('[data-role="gallery"]');
-  const galleryTitle = root.querySelector('[data-role="gallery-title"]');
-  const more = root.querySelector('[data-role="more"]');
+function createResultsView(root) {
+  const { summary, confusion: matrix, gallery, 'gallery-title': galleryTitle, more } = roles(root);
   let current = null;
   let filter = null; // {label, predicted} or null
   let shown = GALLERY_PAGE;
@@ -25,15 +23,14 @@ export function createResultsPanel(root) {
         if (t !== p) maxOff = Math.max(maxOff, confusion[t * 10 + p]);
       }
     }
-    const table = document.createElement('table');
-    table.className = 'confusion';
+    const table = el('table', { className: 'confusion' });
     const head = table.createTHead().insertRow();
-    head.append(Object.assign(document.createElement('th'), { className: 'corner', innerHTML: '<span>true</span><span>said</span>' }));
-    for (let p = 0; p < 10; p++) head.append(Object.assign(document.createElement('th'), { scope: 'col', textContent: p }));
+    head.append(el('th', { className: 'corner' }, html`<span>true</span><span>said</span>`));
+    for (let p = 0; p < 10; p++) head.append(el('th', { scope: 'col', textContent: p }));
     const body = table.createTBody();
     for (let t = 0; t < 10; t++) {
       const tr = body.insertRow();
-      tr.append(Object.assign(document.createElement('th'), { scope: 'row', textContent: t }));
+      tr.append(el('th', { scope: 'row', textContent: t }));
       for (let p = 0; p < 10; p++) {
         const n = confusion[t * 10 + p];
         const td = tr.insertCell();
@@ -98,10 +95,10 @@ export function createResultsPanel(root) {
       filter = null;
       shown = GALLERY_PAGE;
       root.classList.remove('is-empty');
-      const where = results.imagesSeen ? ` after ${results.imagesSeen.toLocaleString('en')} training images` : '';
-      summary.innerHTML =
-        `<strong>${(results.accuracy * 100).toFixed(2)}%</strong> of the ${results.count.toLocaleString('en')} test digits ` +
-        `right (${results.wrongTotal.toLocaleString('en')} wrong) — ${escapeHtml(results.modelName)}${where}.`;
+      const where = results.imagesSeen ? ` after ${formatCount(results.imagesSeen)} training images` : '';
+      summary.replaceChildren(html`<strong>${(results.accuracy * 100).toFixed(2)}%</strong> of the
+        ${formatCount(results.count)} test digits right (${formatCount(results.wrongTotal)} wrong) —
+        ${results.modelName}${where}.`);
       renderMatrix();
       renderGallery();
     },
@@ -118,25 +115,49 @@ export function createResultsPanel(root) {
 }
 
 function galleryItem(wrong, k) {
-  const figure = document.createElement('figure');
-  figure.className = 'mistake';
-  const canvas = document.createElement('canvas');
-  canvas.width = canvas.height = 28;
+  const canvas = el('canvas', { width: MNIST_SIDE, height: MNIST_SIDE });
   const ctx = canvas.getContext('2d');
-  const image = ctx.createImageData(28, 28);
-  for (let p = 0; p < 784; p++) {
-    const v = wrong.pixels[k * 784 + p];
+  const image = ctx.createImageData(MNIST_SIDE, MNIST_SIDE);
+  for (let p = 0; p < MNIST_PIXELS; p++) {
+    const v = wrong.pixels[k * MNIST_PIXELS + p];
     image.data[4 * p] = image.data[4 * p + 1] = image.data[4 * p + 2] = v;
     image.data[4 * p + 3] = 255;
   }
   ctx.putImageData(image, 0, 0);
-  const caption = document.createElement('figcaption');
-  caption.innerHTML = `<span class="said">${wrong.predicted[k]}</span><span class="truth">was ${wrong.label[k]}</span>`;
-  figure.title = `Test digit #${wrong.index[k]}: a ${wrong.label[k]}, the network said ${wrong.predicted[k]}`;
-  figure.append(canvas, caption);
-  return figure;
+  const said = wrong.predicted[k], truth = wrong.label[k];
+  const caption = el('figcaption', {}, html`<span class="said">${said}</span><span class="truth">was ${truth}</span>`);
+  const title = `Test digit #${wrong.index[k]}: a ${wrong.label[k]}, the network said ${wrong.predicted[k]}`;
+  return el('figure', { className: 'mistake', title }, canvas, caption);
 }
 
-function escapeHtml(text) {
-  return String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
-}
+export const resultsPanel = {
+  id: 'results',
+  title: 'How well does it do?',
+  wide: true,
+  mount(section, app) {
+    section.append(html`
+      <p class="lead">The real test: 10,000 images the network never trained on. The confusion matrix counts, for each
+        true class (row), what the network said (column); everything off the diagonal is a mistake. Click a mistake
+        to see those images.</p>
+      <p class="summary" data-role="summary"></p>
+      <div class="results-grid">
+        <div class="confusion-wrap" data-role="confusion"></div>
+        <div class="gallery-wrap">
+          <h3 data-role="gallery-title"></h3>
+          <div class="gallery" data-role="gallery"></div>
+          <button type="button" class="button secondary" data-role="more" hidden>Show more</button>
+        </div>
+      </div>`);
+    const view = createResultsView(section);
+    view.clear('Testing the model on the 10,000 test images…');
+    const off = [
+      app.client.on('results', (r) => view.show(r)),
+      // Results describe the model they were measured on; a new one starts blank.
+      app.client.on('model', (info) => info.changed && view.clear(info.source === 'fresh'
+        ? 'Train the network: at the end of each epoch its results on all 10,000 test images appear here.'
+        : 'Testing the model on the 10,000 test images…')),
+      app.client.on('data', ({ stage, message }) => stage === 'test-error' && view.clear(message)),
+    ];
+    return { destroy: () => off.forEach((fn) => fn()) };
+  },
+};

@@ -3,15 +3,39 @@
 // as it was and says why), go back to the pretrained model, and copy a link
 // that reproduces the run's settings.
 
-export function createModelPanel({ root, engine }) {
-  const $ = (role) => root.querySelector(`[data-role="${role}"]`);
+import { html, roles } from '../dom.js';
+
+const markup = () => html`
+  <p class="lead">A model file holds the network's layout and every weight. The page's address holds the training
+    settings and seed, so a link lets someone else run the same experiment.</p>
+  <p class="current-model" data-role="model-name">Model: loading…</p>
+  <div class="buttons">
+    <button type="button" class="button" data-testid="save-model" disabled>Download model</button>
+    <label class="button file-button">Load model file…<input type="file" accept=".cnn,application/octet-stream"
+      data-testid="load-model" disabled></label>
+    <button type="button" class="button" data-testid="pretrained" hidden>Back to the pretrained model</button>
+    <button type="button" class="button" data-testid="share">Copy link to these settings</button>
+  </div>
+  <p class="io-status" data-role="status" aria-live="polite"></p>
+  <p class="io-error" data-testid="model-error" role="alert" hidden></p>`;
+
+export const sharePanel = {
+  id: 'share',
+  title: 'Save and share',
+  wide: true,
+  mount(root, { client }) {
+    root.append(markup());
+    const { status, 'model-name': modelName } = roles(root);
+    return bind(root, client, status, modelName);
+  },
+};
+
+function bind(root, client, status, modelName) {
   const saveButton = root.querySelector('[data-testid="save-model"]');
   const fileInput = root.querySelector('[data-testid="load-model"]');
   const pretrainedButton = root.querySelector('[data-testid="pretrained"]');
   const shareButton = root.querySelector('[data-testid="share"]');
   const error = root.querySelector('[data-testid="model-error"]');
-  const status = $('status');
-  const modelName = $('model-name');
 
   const say = (text) => {
     status.textContent = text;
@@ -26,7 +50,7 @@ export function createModelPanel({ root, engine }) {
 
   saveButton.addEventListener('click', async () => {
     try {
-      const { bytes, name, imagesSeen } = await engine.request('save');
+      const { bytes, name, imagesSeen } = await client.request('save');
       const blob = new Blob([bytes], { type: 'application/octet-stream' });
       const link = document.createElement('a');
       link.href = URL.createObjectURL(blob);
@@ -46,7 +70,7 @@ export function createModelPanel({ root, engine }) {
     if (!file) return;
     try {
       const bytes = new Uint8Array(await file.arrayBuffer());
-      const { name } = await engine.request('load', { bytes, fileName: file.name }, [bytes.buffer]);
+      const { name } = await client.request('load', { bytes, fileName: file.name });
       say(`Loaded ${name}. Testing it on the 10,000 test digits…`);
     } catch (e) {
       fail(`“${file.name}” was not loaded: ${e.message}. The current model is unchanged.`);
@@ -57,7 +81,7 @@ export function createModelPanel({ root, engine }) {
 
   pretrainedButton.addEventListener('click', async () => {
     try {
-      await engine.request('pretrained');
+      await client.request('pretrained');
       say('Back to the pretrained LeNet-5.');
     } catch (e) {
       fail(e.message);
@@ -75,18 +99,16 @@ export function createModelPanel({ root, engine }) {
     }
   });
 
-  return {
-    setModel(info) {
-      const params = info.params.toLocaleString('en');
-      modelName.textContent = `${info.name} · ${info.preset ?? 'custom network'} · ${params} weights`;
+  const off = [
+    client.on('model', (info) => {
+      modelName.textContent = `${info.name} · ${info.preset ?? 'custom network'} · ${info.params.toLocaleString('en')} weights`;
       pretrainedButton.hidden = info.source === 'pretrained';
-    },
-    setPretrainedAvailable(available) {
-      pretrainedButton.disabled = !available;
-    },
-    setReady() {
+    }),
+    client.on('ready', (info) => {
+      pretrainedButton.disabled = Boolean(info.warning);
       saveButton.disabled = false;
       fileInput.disabled = false;
-    },
-  };
+    }),
+  ];
+  return { destroy: () => off.forEach((fn) => fn()) };
 }

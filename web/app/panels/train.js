@@ -1,13 +1,17 @@
-// The training panel: the run's settings (bound to the settings store, hence
-// to the URL hash), the Train / Pause / Step / Reset buttons, and the live
-// numbers (test accuracy, loss, images per second, epoch progress). It sends
-// commands; what it shows comes back from the worker as events.
-import { SETTINGS, ARCHITECTURE_KEYS } from './state.js';
+// "Train it yourself": the run's settings (bound to the settings store,
+// hence to the URL hash), Train / Pause / Step / Reset, the live numbers
+// (test accuracy, loss, images per second, epoch progress) and the loss and
+// accuracy charts. The buttons follow the worker's run state ('state'
+// events); the numbers come from 'stats' and 'test' events.
+import { ARCHITECTURE_KEYS, SETTINGS } from '../../settings.js';
+import { formatCount } from '../../util.js';
+import { countTicks, createChart } from '../chart.js';
+import { html, roles } from '../dom.js';
 
 // Nice values for each select; a value from a link that is not in the list
 // is added to it rather than lost.
 const CHOICES = {
-  dropout: [[0, 'as preset'], [0.1, '10%'], [0.25, '25%'], [0.5, '50%']],
+  keep: [[1, 'none (as preset)'], [0.9, 'keep 90%'], [0.75, 'keep 75%'], [0.5, 'keep 50%']],
   optimizer: [['sgd', 'SGD + momentum'], ['rmsprop', 'RMSprop'], ['adam', 'Adam']],
   lr: [0.00001, 0.00003, 0.0001, 0.0003, 0.001, 0.002, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 100, 1000],
   schedule: [['constant', 'constant'], ['step', 'halved each epoch'], ['cosine', 'cosine']],
@@ -24,200 +28,313 @@ function fillSelect(select, choices, value) {
   select.replaceChildren(...list.map(([v, label]) => new Option(label, String(v), false, v === value)));
 }
 
-export function createTrainingPanel({ root, store, engine }) {
-  const $ = (role) => root.querySelector(`[data-role="${role}"]`);
-  const fields = Object.fromEntries([...root.querySelectorAll('[data-setting]')].map((el) => [el.dataset.setting, el]));
-  const buttons = {
-    train: root.querySelector('[data-testid="train"]'),
-    pause: root.querySelector('[data-testid="pause"]'),
-    step: root.querySelector('[data-testid="step"]'),
-    reset: root.querySelector('[data-testid="reset"]'),
+// After this many images a network still at chance is not learning.
+const STUCK_AFTER = 6000;
+
+const markup = () => html`
+  <p class="lead">Training shows the network batches of the 60,000 training images and nudges every weight to make
+    its answers a little less wrong. Watch the loss fall and the accuracy rise; try a huge learning rate to see
+    training blow up.</p>
+  <div class="train-grid">
+    <form class="settings">
+      <label>Network <select data-setting="preset"></select></label>
+      <label title="Dropout keeps each unit with probability p while training (dropout keep=p in the spec) and scales
+it by 1/p; at test time every unit is kept">Dropout <select data-setting="keep"></select></label>
+      <label>Optimiser <select data-setting="optimizer"></select></label>
+      <label>Learning rate <select data-setting="lr"></select></label>
+      <label title="How the learning rate changes over the run: kept constant, halved after every epoch, or lowered
+along a cosine to 1% of its starting value at the end of the run">LR schedule <select data-setting="schedule"></select></label>
+      <label>Batch size <select data-setting="batch"></select></label>
+      <label>Momentum <select data-setting="momentum"></select></label>
+      <label>Weight decay <select data-setting="decay"></select></label>
+      <label>Epochs <select data-setting="epochs"></select></label>
+      <label>Seed <input data-setting="seed" type="number" min="0" max="2147483647" step="1" inputmode="numeric"></label>
+    </form>
+    <div class="controls">
+      <div class="buttons">
+        <button type="button" class="button primary" data-testid="train" disabled>Train</button>
+        <button type="button" class="button" data-testid="pause" disabled>Pause</button>
+        <button type="button" class="button" data-testid="step" disabled title="Train on one batch">Step</button>
+        <button type="button" class="button" data-testid="reset" disabled title="Fresh random weights from the seed">Reset</button>
+      </div>
+      <p class="note" data-role="note" hidden></p>
+      <div class="stats">
+        <div class="stat accent">
+          <span class="stat-label">Test accuracy</span>
+          <span class="stat-value" data-testid="test-accuracy" data-value="">–</span>
+          <span class="stat-sub" data-role="test-scope">on test digits</span>
+        </div>
+        <div class="stat">
+          <span class="stat-label">Training loss</span>
+          <span class="stat-value" data-role="loss">–</span>
+          <span class="stat-sub">lower is better</span>
+        </div>
+        <div class="stat">
+          <span class="stat-label">Speed</span>
+          <span class="stat-value" data-testid="images-per-second" data-value="0">–</span>
+          <span class="stat-sub">images per second</span>
+        </div>
+        <div class="stat">
+          <span class="stat-label">Images seen</span>
+          <span class="stat-value" data-role="seen">0</span>
+          <span class="stat-sub">training images so far</span>
+        </div>
+      </div>
+      <div class="progress" data-role="progress" role="progressbar" aria-label="Training progress" aria-valuemin="0"
+        aria-valuemax="100" aria-valuenow="0"><span class="progress-fill"></span></div>
+      <p class="progress-text" data-role="progress-text">epoch 0</p>
+      <p class="message" data-role="message" data-tone="info" hidden></p>
+    </div>
+  </div>
+  <div class="charts">
+    <figure class="chart" data-role="loss-chart">
+      <figcaption>Training loss <span>— how wrong the network is on the batches it trains on</span></figcaption>
+    </figure>
+    <figure class="chart" data-role="accuracy-chart">
+      <figcaption>Accuracy <span>— training batches vs. test images it never trains on</span></figcaption>
+    </figure>
+  </div>`;
+
+// Live curves against images seen: one row per x, null where a series has no point.
+function createCurves(parts, onError) {
+  const rows = { x: [], loss: [], train: [], test: [] };
+  const css = (name, fallback) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
+  const common = { xLabel: 'images seen', xTicks: countTicks, height: 190, onError };
+  const loss = createChart(parts['loss-chart'], {
+    ...common, yLabel: 'loss', yTicks: (u, s) => s.map((v) => +v.toFixed(2)),
+    yRange: (u, min, max) => [0, Math.max(0.1, max * 1.05)],
+    series: [{ label: 'training loss', color: css('--series-loss', '#e4572e'), points: { show: false },
+      value: (v) => (v == null ? '–' : v.toFixed(3)) }],
+  });
+  const accuracy = createChart(parts['accuracy-chart'], {
+    ...common, yRange: (u, min) => [Math.max(0, Math.floor(((min ?? 0) - 0.02) * 10) / 10), 1],
+    series: [
+      { label: 'training', color: css('--series-train', '#4f7cff'), points: { show: false } },
+      { label: 'test', color: css('--series-test', '#17a673'), width: 2.5, points: { show: true, size: 5 } },
+    ],
+  });
+  loss.element.dataset.testid = 'chart-loss';
+  accuracy.element.dataset.testid = 'chart-accuracy';
+  const redraw = () => {
+    loss.setData([rows.x, rows.loss]);
+    accuracy.setData([rows.x, rows.train, rows.test]);
   };
-  const testAccuracy = root.querySelector('[data-testid="test-accuracy"]');
-  const speed = root.querySelector('[data-testid="images-per-second"]');
-  const lossOut = $('loss');
-  const seenOut = $('seen');
-  const progress = $('progress');
-  const progressText = $('progress-text');
-  const message = $('message');
-  const note = $('note');
-
-  let presets = [];
-  let model = null;     // the worker's description of the current model
-  let running = false;
-  let ready = false;
-  let trainFailed = false;
-  let lastStats = null;
-
-  function renderFields() {
-    const s = store.get();
-    if (presets.length) {
-      const names = presets.map((p) => [p.name, p.name]);
-      fillSelect(fields.preset, names, s.preset);
-      fields.preset.title = presets.find((p) => p.name === s.preset)?.description ?? '';
-    }
-    for (const key of Object.keys(CHOICES)) fillSelect(fields[key], CHOICES[key], s[key]);
-    fields.seed.value = String(s.seed);
-    // Momentum is SGD's; Adam and RMSprop keep their own running averages.
-    fields.momentum.disabled = s.optimizer !== 'sgd';
-    renderNote();
-  }
-
-  // Says when the next Train starts over, and with what.
-  function renderNote() {
-    const s = store.get();
-    let text = '';
-    if (model && model.source !== 'fresh') {
-      text = `Train starts a fresh ${s.preset} (seed ${s.seed}) from random weights; the ${model.name} stays one click away under “Save and share”.`;
-    } else if (model?.builtWith && ARCHITECTURE_KEYS.some((k) => model.builtWith[k] !== s[k])) {
-      text = 'Network, dropout and seed changes take effect when you press Reset.';
-    }
-    note.textContent = text;
-    note.hidden = !text;
-    buttons.reset.classList.toggle('is-pending', Boolean(text) && model?.source === 'fresh');
-  }
-
-  function renderButtons() {
-    const canTrain = ready && !trainFailed;
-    buttons.train.disabled = !canTrain || running;
-    buttons.pause.disabled = !running;
-    buttons.step.disabled = !canTrain || running;
-    buttons.reset.disabled = !ready;
-    const resumable = model?.source === 'fresh' && (lastStats?.imagesSeen ?? 0) > 0 && lastStats.epoch < store.get().epochs;
-    buttons.train.textContent = running ? 'Training…' : resumable ? 'Resume' : model?.source === 'fresh' ? 'Train' : 'Train from scratch';
-    root.classList.toggle('is-running', running);
-  }
-
-  function setMessage(text, tone = 'info') {
-    message.textContent = text ?? '';
-    message.dataset.tone = tone;
-    message.hidden = !text;
-  }
-
-  root.querySelector('form')?.addEventListener('submit', (event) => event.preventDefault());
-  for (const [key, el] of Object.entries(fields)) {
-    el.addEventListener('change', () => {
-      const spec = SETTINGS[key];
-      const raw = el.value;
-      const value = spec.type === 'enum' || spec.type === 'name' ? raw : Number(raw);
-      try {
-        store.set({ [key]: value });
-        el.setCustomValidity('');
-      } catch (error) {
-        el.setCustomValidity(error.message);
-        el.reportValidity();
-      }
-    });
-  }
-  store.subscribe(() => {
-    renderFields();
-    renderButtons();
-    engine.send('configure', { settings: store.get() });
-  });
-
-  buttons.train.addEventListener('click', () => {
-    setMessage('');
-    engine.send('train');
-  });
-  buttons.pause.addEventListener('click', () => engine.send('pause'));
-  buttons.step.addEventListener('click', () => {
-    setMessage('');
-    engine.send('step');
-  });
-  buttons.reset.addEventListener('click', () => {
-    setMessage('');
-    engine.send('reset');
-  });
-
-  // After this many images a network still at chance is not learning.
-  const STUCK_AFTER = 6000;
-  let warnedStuck = false;
-  let smoothSpeed = 0;
-  function showStats(stats) {
-    lastStats = stats;
-    if (!warnedStuck && stats.imagesSeen >= STUCK_AFTER && stats.accuracy < 0.2) {
-      warnedStuck = true;
-      const s = store.get();
-      setMessage(
-        `Not learning: after ${stats.imagesSeen.toLocaleString('en')} images the accuracy is still near chance (10%). ` +
-        (s.lr >= 0.1 ? `A learning rate of ${s.lr} is probably too high: the updates are so big that the ReLUs die. Try a smaller one.`
-          : `Try a larger learning rate, or another optimiser.`),
-        'warn',
-      );
-    }
-    lossOut.textContent = stats.loss < 1000 ? stats.loss.toFixed(3) : stats.loss.toExponential(1);
-    // Smoothed over a few points: one slow slice should not make the number jump.
-    smoothSpeed = smoothSpeed ? 0.7 * smoothSpeed + 0.3 * stats.imagesPerSecond : stats.imagesPerSecond;
-    speed.dataset.value = String(Math.round(smoothSpeed));
-    speed.textContent = Math.round(smoothSpeed).toLocaleString('en');
-    seenOut.textContent = stats.imagesSeen.toLocaleString('en');
-    const fraction = Math.min(1, stats.epoch / stats.epochs);
-    progress.style.setProperty('--fraction', fraction.toFixed(4));
-    progress.setAttribute('aria-valuenow', String(Math.round(fraction * 100)));
-    const epochNow = Math.min(stats.epoch, stats.epochs);
-    progressText.textContent = `epoch ${epochNow.toFixed(2)} of ${stats.epochs}`;
-    renderButtons();
-  }
-
-  function clearStats() {
-    lastStats = null;
-    smoothSpeed = 0;
-    warnedStuck = false;
-    lossOut.textContent = '–';
-    speed.textContent = '–';
-    speed.dataset.value = '0';
-    seenOut.textContent = '0';
-    progress.style.setProperty('--fraction', '0');
-    progress.setAttribute('aria-valuenow', '0');
-    progressText.textContent = `epoch 0 of ${store.get().epochs}`;
-  }
-
-  clearStats();
-  renderFields();
-  renderButtons();
-
+  // Keeps x increasing: a point at the same x as the last one merges into it.
+  const row = (x) => {
+    const n = rows.x.length;
+    if (n && rows.x[n - 1] === x) return n - 1;
+    for (const column of Object.values(rows)) column.push(null);
+    rows.x[n] = x;
+    return n;
+  };
   return {
-    setReady(info) {
-      ready = true;
-      presets = info.presets;
-      if (!presets.some((p) => p.name === store.get().preset)) {
-        setMessage(`Unknown network '${store.get().preset}' in the link; using lenet5.`, 'warn');
-        store.set({ preset: 'lenet5' });
-      }
-      renderFields();
-      renderButtons();
-      engine.send('configure', { settings: store.get() });
+    addStats({ imagesSeen, loss: l, accuracy: a }) {
+      const i = row(imagesSeen);
+      rows.loss[i] = l;
+      rows.train[i] = a;
+      redraw();
     },
-    setTrainData(ok) {
-      trainFailed = !ok;
-      renderButtons();
+    addTest({ imagesSeen, accuracy: a }) {
+      rows.test[row(imagesSeen)] = a;
+      redraw();
     },
-    setModel(info) {
-      model = info;
-      // A new model starts with no numbers: its run (if any) starts now.
-      if (info.changed) {
-        clearStats();
-        testAccuracy.dataset.value = '';
-        testAccuracy.textContent = '–';
-        $('test-scope').textContent = 'on test digits';
-      }
-      renderNote();
-      renderButtons();
+    clear() {
+      for (const column of Object.values(rows)) column.length = 0;
+      redraw();
     },
-    setRunning(state) {
-      running = state.running;
-      if (state.running) setMessage('');
-      else if (state.message) setMessage(state.message, state.kind === 'diverged' ? 'error' : 'info');
-      renderButtons();
-    },
-    showStats,
-    showTest({ accuracy, count, full }) {
-      testAccuracy.dataset.value = accuracy.toFixed(4);
-      testAccuracy.dataset.full = full ? '1' : '0';  // the whole test set, not the running sample
-      testAccuracy.textContent = `${(accuracy * 100).toFixed(1)}%`;
-      testAccuracy.title = full ? `all ${count.toLocaleString('en')} test digits` : `the first ${count.toLocaleString('en')} test digits`;
-      $('test-scope').textContent = full ? `all ${count.toLocaleString('en')} test digits` : `${count.toLocaleString('en')}-digit sample`;
-    },
-    setMessage,
   };
 }
+
+export const trainPanel = {
+  id: 'train',
+  title: 'Train it yourself',
+  wide: true,
+  mount(section, app) {
+    const { client, settings } = app;
+    section.append(markup());
+    const parts = roles(section);
+    const byTestid = (id) => section.querySelector(`[data-testid="${id}"]`);
+    const fields = Object.fromEntries([...section.querySelectorAll('[data-setting]')].map((e) => [e.dataset.setting, e]));
+    const buttons = { train: byTestid('train'), pause: byTestid('pause'), step: byTestid('step'), reset: byTestid('reset') };
+    const testAccuracy = byTestid('test-accuracy');
+    const speed = byTestid('images-per-second');
+    const curves = createCurves(parts, (text) => setMessage(text, 'warn'));
+
+    let presets = [];
+    let model = null; // the worker's description of the current model
+    let runState = 'loading';
+    let trainFailed = false;
+    let lastStats = null;
+    let warnedStuck = false;
+    let smoothSpeed = 0;
+
+    function setMessage(text, tone = 'info') {
+      parts.message.textContent = text ?? '';
+      parts.message.dataset.tone = tone;
+      parts.message.hidden = !text;
+    }
+
+    function renderFields() {
+      const s = settings.get();
+      if (presets.length) {
+        fillSelect(fields.preset, presets.map((p) => [p.name, p.name]), s.preset);
+        fields.preset.title = presets.find((p) => p.name === s.preset)?.description ?? '';
+      }
+      for (const key of Object.keys(CHOICES)) fillSelect(fields[key], CHOICES[key], s[key]);
+      fields.seed.value = String(s.seed);
+      // Momentum is SGD's; Adam and RMSprop keep their own running averages.
+      fields.momentum.disabled = s.optimizer !== 'sgd';
+      renderNote();
+    }
+
+    // Says when the next Train starts over, and with what.
+    function renderNote() {
+      const s = settings.get();
+      let text = '';
+      if (model && model.source !== 'fresh') {
+        text = `Train starts a fresh ${s.preset} (seed ${s.seed}) from random weights; ` +
+          `the ${model.name} stays one click away under “Save and share”.`;
+      } else if (model?.builtWith && ARCHITECTURE_KEYS.some((k) => model.builtWith[k] !== s[k])) {
+        text = 'Network, dropout and seed changes take effect when you press Reset.';
+      }
+      parts.note.textContent = text;
+      parts.note.hidden = !text;
+      buttons.reset.classList.toggle('is-pending', Boolean(text) && model?.source === 'fresh');
+    }
+
+    function renderButtons() {
+      const ready = runState !== 'loading';
+      const running = runState === 'training' || runState === 'starting';
+      const canTrain = ready && !trainFailed;
+      buttons.train.disabled = !canTrain || running;
+      buttons.pause.disabled = !running;
+      buttons.step.disabled = !canTrain || running;
+      buttons.reset.disabled = !ready;
+      const resumable = runState === 'paused' && model?.source === 'fresh' && (lastStats?.imagesSeen ?? 0) > 0;
+      buttons.train.textContent = running ? 'Training…' : resumable ? 'Resume'
+        : model?.source === 'fresh' ? 'Train' : 'Train from scratch';
+      section.classList.toggle('is-running', running);
+    }
+
+    function showStats(stats) {
+      lastStats = stats;
+      if (!warnedStuck && stats.imagesSeen >= STUCK_AFTER && stats.accuracy < 0.2) {
+        warnedStuck = true;
+        const s = settings.get();
+        setMessage(`Not learning: after ${formatCount(stats.imagesSeen)} images the accuracy is still near chance ` +
+          '(10%). ' + (s.lr >= 0.1 ? `A learning rate of ${s.lr} is probably too high: each update overshoots. ` +
+            'Try a smaller one.' : 'Try a larger learning rate, or another optimiser.'), 'warn');
+      }
+      parts.loss.textContent = stats.loss < 1000 ? stats.loss.toFixed(3) : stats.loss.toExponential(1);
+      // Smoothed over a few points: one slow slice should not make the number jump.
+      smoothSpeed = smoothSpeed ? 0.7 * smoothSpeed + 0.3 * stats.imagesPerSecond : stats.imagesPerSecond;
+      speed.dataset.value = String(Math.round(smoothSpeed));
+      speed.textContent = formatCount(smoothSpeed);
+      parts.seen.textContent = formatCount(stats.imagesSeen);
+      const fraction = Math.min(1, stats.epoch / stats.epochs);
+      parts.progress.style.setProperty('--fraction', fraction.toFixed(4));
+      parts.progress.setAttribute('aria-valuenow', String(Math.round(fraction * 100)));
+      parts['progress-text'].textContent = `epoch ${Math.min(stats.epoch, stats.epochs).toFixed(2)} of ${stats.epochs}`;
+      renderButtons();
+    }
+
+    function clearStats() {
+      lastStats = null;
+      smoothSpeed = 0;
+      warnedStuck = false;
+      parts.loss.textContent = '–';
+      speed.textContent = '–';
+      speed.dataset.value = '0';
+      parts.seen.textContent = '0';
+      parts.progress.style.setProperty('--fraction', '0');
+      parts.progress.setAttribute('aria-valuenow', '0');
+      parts['progress-text'].textContent = `epoch 0 of ${settings.get().epochs}`;
+      testAccuracy.dataset.value = '';
+      testAccuracy.textContent = '–';
+      parts['test-scope'].textContent = 'on test digits';
+    }
+
+    function showTest({ accuracy, count, full }) {
+      testAccuracy.dataset.value = accuracy.toFixed(4);
+      testAccuracy.dataset.full = full ? '1' : '0'; // the whole test set, not the running sample
+      testAccuracy.textContent = `${(accuracy * 100).toFixed(1)}%`;
+      const scope = full ? `all ${formatCount(count)} test digits` : `${formatCount(count)}-digit sample`;
+      testAccuracy.title = full ? scope : `the first ${formatCount(count)} test digits`;
+      parts['test-scope'].textContent = scope;
+    }
+
+    section.querySelector('form').addEventListener('submit', (event) => event.preventDefault());
+    for (const [key, field] of Object.entries(fields)) {
+      field.addEventListener('change', () => {
+        const spec = SETTINGS[key];
+        const value = spec.type === 'enum' || spec.type === 'name' ? field.value : Number(field.value);
+        try {
+          settings.set({ [key]: value });
+          field.setCustomValidity('');
+        } catch (error) {
+          field.setCustomValidity(error.message);
+          field.reportValidity();
+        }
+      });
+    }
+    for (const name of ['train', 'pause', 'step', 'reset']) {
+      buttons[name].addEventListener('click', () => {
+        if (name !== 'pause') setMessage('');
+        client.post(name);
+      });
+    }
+
+    const off = [
+      settings.subscribe(() => {
+        renderFields();
+        renderButtons();
+      }),
+      client.on('ready', (info) => {
+        presets = info.presets;
+        if (!presets.some((p) => p.name === settings.get().preset)) {
+          setMessage(`Unknown network '${settings.get().preset}' in the link; using lenet5.`, 'warn');
+          settings.set({ preset: 'lenet5' });
+        }
+        renderFields();
+      }),
+      client.on('boot', ({ message }) => runState !== 'loading' && setMessage(message)),
+      client.on('error', ({ message, context }) => {
+        if (runState !== 'loading') setMessage(`Something went wrong${context ? ` (${context})` : ''}: ${message}`, 'error');
+      }),
+      client.on('state', ({ state, message, kind }) => {
+        runState = state;
+        if (state === 'training') setMessage('');
+        else if (message) setMessage(message, kind === 'diverged' ? 'error' : 'info');
+        renderButtons();
+      }),
+      client.on('model', (info) => {
+        model = info;
+        // A new model starts with no numbers: its run (if any) starts now.
+        if (info.changed) {
+          clearStats();
+          curves.clear();
+        }
+        renderNote();
+        renderButtons();
+      }),
+      client.on('data', ({ stage, message }) => {
+        if (stage === 'train-ready') trainFailed = false;
+        if (stage === 'train-error' || stage === 'test-error') setMessage(message, 'error');
+        if (stage === 'train-error') trainFailed = true;
+        renderButtons();
+      }),
+      client.on('stats', (stats) => {
+        showStats(stats);
+        curves.addStats(stats);
+      }),
+      client.on('test', (test) => {
+        showTest(test);
+        if (model?.source === 'fresh') curves.addTest(test);
+      }),
+    ];
+    clearStats();
+    renderFields();
+    renderButtons();
+    return { destroy: () => off.forEach((fn) => fn()) };
+  },
+};

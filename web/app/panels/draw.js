@@ -1,0 +1,80 @@
+// "Draw a digit": the drawing pad (../draw-pad.js), the 28×28 image the
+// network is given (../preprocess.js, MNIST's recipe), and Clear (or Esc).
+// Each change of the drawing is a new digit with a number (seq): it goes to
+// the worker ('predict') and to the other panels (the 'digit' page event).
+import { MNIST_PIXELS, MNIST_SIDE } from '../../util.js';
+import { html, roles } from '../dom.js';
+import { createDrawingPad } from '../draw-pad.js';
+import { strokesToMnist } from '../preprocess.js';
+
+export const drawPanel = {
+  id: 'draw',
+  title: 'Draw a digit',
+  mount(section, app) {
+    section.append(html`
+      <p class="lead">Use a mouse, a finger or a pen. The network gets your digit the way it got its training digits:
+        cropped to the ink, scaled to about 20×20 pixels and centred in a 28×28 grid.</p>
+      <div class="draw-row">
+        <div class="pad-wrap">
+          <canvas class="pad" data-testid="draw" aria-label="Drawing area: draw a digit from 0 to 9"></canvas>
+          <div class="pad-hint" data-role="hint" aria-hidden="true">draw 0–9 here</div>
+        </div>
+        <div class="seen">
+          <canvas class="network-input" data-testid="network-input" width="${MNIST_SIDE}" height="${MNIST_SIDE}"
+            aria-label="The 28×28 image the network sees"></canvas>
+          <p class="caption">What the network sees: 28×28 pixels</p>
+          <button type="button" class="button secondary" data-testid="clear" title="Clear the drawing (Esc)">Clear</button>
+        </div>
+      </div>`);
+    const { hint } = roles(section);
+    const inputCanvas = section.querySelector('[data-testid="network-input"]');
+    const inputCtx = inputCanvas.getContext('2d');
+    const inputPixels = inputCtx.createImageData(MNIST_SIDE, MNIST_SIDE);
+    let seq = 0;
+
+    // image: Float32Array(784) in [0, 1], white ink on black; null clears.
+    function showInput(image) {
+      const px = inputPixels.data;
+      for (let i = 0; i < MNIST_PIXELS; i++) {
+        const v = image ? Math.round(Math.min(1, Math.max(0, image[i])) * 255) : 0;
+        px[4 * i] = px[4 * i + 1] = px[4 * i + 2] = v;
+        px[4 * i + 3] = 255;
+      }
+      inputCtx.putImageData(inputPixels, 0, 0);
+    }
+
+    function classify(strokes) {
+      const image = strokes.length ? strokesToMnist(strokes) : null;
+      showInput(image);
+      seq++;
+      hint.hidden = strokes.length > 0;
+      app.events.emit('digit', { seq, image, strokes: strokes.length });
+      // A copy goes to the worker (transferred); the page keeps its own.
+      app.client.post('predict', { image: image?.slice() ?? null, seq, strokes: strokes.length });
+    }
+
+    const pad = createDrawingPad(section.querySelector('[data-testid="draw"]'), {
+      onStrokeEnd: classify,
+      onChange: (strokes) => (hint.hidden = strokes.length > 0),
+    });
+    const clear = () => {
+      pad.clear();
+      classify([]);
+    };
+    section.querySelector('[data-testid="clear"]').addEventListener('click', clear);
+    // Escape clears the pad too (not while typing in a field or choosing an option).
+    const onKey = (event) => {
+      if (event.key === 'Escape' && !event.target.closest?.('input, select, textarea') && pad.strokes.length) clear();
+    };
+    document.addEventListener('keydown', onKey);
+    // A digit drawn while the engine loaded is classified once it is ready.
+    const offReady = app.client.on('ready', () => pad.strokes.length && classify(pad.strokes));
+    showInput(null);
+    return {
+      destroy() {
+        document.removeEventListener('keydown', onKey);
+        offReady();
+      },
+    };
+  },
+};

@@ -1,0 +1,93 @@
+// Train, Pause and Step: the live run on the current model, driven through
+// the run state machine (run-state.js) and the scheduler's 'model' lane.
+import { parseAugment, trainingOptions } from '../settings.js';
+import { emit } from './events.js';
+import { TrainingRun } from './training-run.js';
+import {
+  buildFreshModel, datasetTitle, evaluateSubset, fullEvaluation, predictDigit, queueFullEvaluation, world,
+} from './world.js';
+
+// The run on the current model, made when first needed. A model from a file
+// or the pretrained one is not trained further: Train starts a fresh network
+// from the settings, so a link reproduces a run. Resolves to null when the
+// run was given up while the training data loaded (a Pause, a Reset, another
+// data set).
+async function ensureRun() {
+  if (world.run) return world.run;
+  if (world.modelInfo.source !== 'fresh') buildFreshModel(world.settings);
+  const loading = world.train;
+  if (!loading) throw new Error('the engine is still starting; try again in a moment');
+  if (!world.trainLoaded) emit('boot', { message: `Loading the 60,000 ${datasetTitle(world.dataset)} training images…` });
+  const trainData = await loading;
+  if (world.train !== loading) return null; // the data set changed meanwhile
+  if (!trainData) throw new Error('the training data could not be loaded');
+  if (world.run) return world.run; // another command made one meanwhile
+  if (world.modelInfo.source !== 'fresh') buildFreshModel(world.settings); // a file loaded meanwhile
+  const run = new TrainingRun(world.engine, world.model, trainData, trainingOptions(world.settings), {
+    onStats: (stats) => emit('stats', stats),
+    onSubsetTest: evaluateSubset,
+    onEpochEnd: () => fullEvaluation('epoch'),
+    onPredict: predictDigit,
+  });
+  run.training.setAugment(parseAugment(world.settings.augment));
+  world.run = run;
+  world.modelInfo = { ...world.modelInfo, name: `${world.modelInfo.builtWith.preset}, trained here` };
+  emit('model', { changed: false, ...world.modelInfo });
+  return run;
+}
+
+const finishedMessage = (epochs) =>
+  `Finished ${epochs} epoch${epochs === 1 ? '' : 's'}. Raise Epochs to keep training, or Reset to start over.`;
+
+export async function train() {
+  if (world.runState.is('training', 'starting')) return;
+  world.runState.go('starting');
+  const run = await ensureRun().catch((error) => {
+    if (world.runState.is('starting')) world.runState.go(world.run ? 'paused' : 'idle');
+    throw error;
+  });
+  // A Pause, a Reset or another data set may have come while the data loaded.
+  if (!run || world.run !== run || !world.runState.is('starting')) return;
+  if (run.epoch >= run.options.epochs) {
+    world.runState.go('finished', { kind: 'done', message: finishedMessage(run.options.epochs) });
+    return;
+  }
+  world.runState.go('training');
+  const outcome = await world.scheduler.add('train', run.slices(() => world.runState.is('training')), { lane: 'model' });
+  if (world.run !== run) return; // dropped: the new model set the state
+  if (outcome?.kind === 'diverged') world.runState.go('paused', divergedMessage(run.options));
+  else if (outcome?.kind === 'done') {
+    world.runState.go('finished', { kind: 'done', message: finishedMessage(run.options.epochs) });
+    if (world.lastFullEvalAt !== run.imagesSeen) queueFullEvaluation('done');
+  }
+}
+
+export function pause() {
+  if (world.runState.is('training', 'starting')) world.runState.go(world.run ? 'paused' : 'idle', { kind: 'paused' });
+}
+
+export async function step() {
+  if (!world.runState.is('idle', 'paused', 'finished')) return;
+  const run = await ensureRun();
+  if (!run || world.run !== run || world.runState.is('training', 'starting') || world.scheduler.has('train')) return;
+  const outcome = await world.scheduler.add('step', run.singleStep(), { lane: 'model' });
+  if (world.run !== run) return;
+  world.runState.go('paused', outcome?.kind === 'diverged' ? divergedMessage(run.options) : {});
+}
+
+// New settings: the optimiser's and the augmentation apply at once, the
+// architecture's at the next Reset.
+export function applySettingsToRun() {
+  if (!world.run) return;
+  world.run.setOptions(trainingOptions(world.settings));
+  world.run.training.setAugment(parseAugment(world.settings.augment));
+}
+
+function divergedMessage(options) {
+  return {
+    kind: 'diverged',
+    message:
+      'Training diverged: the loss became NaN or infinite, so the last good weights were restored. ' +
+      `Learning rate too high? ${options.learningRate} is a lot for ${options.optimizer}; try a smaller one.`,
+  };
+}
