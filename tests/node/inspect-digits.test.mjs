@@ -1,8 +1,8 @@
-// The learner's digit store (web/panels/personal-digits.js): exports round-
+// The learner's digit store (web/app/panels/personal-digits.js): exports round-
 // trip exactly (8-bit pixels), and a bad file is refused with a reason.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createDigitStore, parseDigits, serialiseDigits, quantise } from '../../web/panels/personal-digits.js';
+import { createDigitStore, parseDigits, serialiseDigits, quantise } from '../../web/app/panels/personal-digits.js';
 
 function memoryStorage() {
   const m = new Map();
@@ -35,7 +35,8 @@ test('bad exports are refused with a reason', () => {
   assert.throws(() => parseDigits(bad({ format: 'x' })), /not a digits export/);
   assert.throws(() => parseDigits(bad({ version: 2 })), /version 2 is not supported/);
   assert.throws(() => parseDigits(bad({ shape: { c: 1, h: 32, w: 32 } })), /1×32×32/);
-  assert.throws(() => parseDigits(bad({ digits: [{ label: 10, pixels: good.digits[0].pixels }] })), /label must be 0..9/);
+  const pixels = good.digits[0].pixels;
+  assert.throws(() => parseDigits(bad({ digits: [{ label: 10, pixels }] })), /label must be 0..9/);
   assert.throws(() => parseDigits(bad({ digits: [{ label: 1, pixels: 'AAAA' }] })), /3 pixels, expected 784/);
   assert.equal(parseDigits(JSON.stringify(good)).digits.length, 1);
 });

@@ -1,11 +1,13 @@
-// The learner-facing arithmetic of web/panels/geometry.js against the engine:
+// The learner-facing arithmetic of web/app/panels/geometry.js against the engine:
 // the formulas' numbers must equal the engine's shapes and parameter counts,
 // and the receptive-field rectangle must be exactly the set of input pixels
 // that can move a unit (found by poking one pixel at a time).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { explainLayer, receptiveFieldRect, sourceConv, totalParams } from '../../web/panels/geometry.js';
+import {
+  explainLayer, receptiveFieldRect, residualShortcut, sourceConv, totalParams,
+} from '../../web/app/panels/geometry.js';
 
 const root = new URL('../../', import.meta.url);
 const { default: createEngine } = await import(new URL('web/engine/cnn-simd.mjs', root));
@@ -20,8 +22,11 @@ test('every preset: the written-out arithmetic gives the engine\'s shapes and pa
     layers.forEach((l, i) => {
       const e = explainLayer(layers, i);
       assert.equal(e.shape, `${l.output.c}×${l.output.h}×${l.output.w}`);
-      if (e.size) for (const part of e.size.numbers.split(', ')) assert.ok([l.output.h, l.output.w].includes(lastNumber(part)), `${preset.name} layer ${i}: ${part}`);
-      if (e.params.numbers) assert.equal(lastNumber(e.params.numbers), l.params, `${preset.name} layer ${i} ${l.spec}: ${e.params.numbers}`);
+      const where = `${preset.name} layer ${i} ${l.spec}`;
+      for (const part of e.size?.numbers.split(', ') ?? []) {
+        assert.ok([l.output.h, l.output.w].includes(lastNumber(part)), `${where}: ${part}`);
+      }
+      if (e.params.numbers) assert.equal(lastNumber(e.params.numbers), l.params, `${where}: ${e.params.numbers}`);
     });
     assert.equal(totalParams(layers), model.params().length, preset.name);
     model.delete();
@@ -42,6 +47,51 @@ test('LeNet-5 explanations carry the numbers a learner checks by hand', () => {
   assert.equal(sourceConv(layers, 1), 0);
   assert.equal(sourceConv(layers, 7), -1);
   model.delete();
+});
+
+test('maxout, L2 pooling and a projected residual block are described as the engine computes them', () => {
+  // maxout 2 on 6 channels: 3 maps, each the larger of a pair (src/layers/activation.cpp).
+  const spec = 'input 1x28x28; conv 6 k=3 p=1; maxout 2; l2pool 2; conv 4 k=3 p=1; '
+    + 'residual; conv 8 k=3 p=1; end; dense 10';
+  const model = new engine.Model(spec, 1);
+  const layers = model.layers();
+  assert.deepEqual(layers.map((l) => l.kind), ['conv', 'maxout', 'l2pool', 'conv', 'residual', 'dense']);
+  const maxout = explainLayer(layers, 1);
+  assert.equal(maxout.shape, '3×28×28');
+  assert.match(maxout.note, /largest of each group of 2 consecutive channels.*6 channels become 6\/2 = 3/);
+  assert.doesNotMatch(maxout.note, /each value on its own|shape stays/);
+
+  // l2pool: √Σx² over the window; a window of four 1s gives √4 = 2, not the RMS 1.
+  assert.match(explainLayer(layers, 2).note, /square root of the sum of squares/);
+  assert.doesNotMatch(explainLayer(layers, 2).note, /mean/);
+  const pool = new engine.Model('input 1x2x2; l2pool 2; dense 2', 1);
+  pool.predict(new Float32Array([1, 1, 1, 1]));
+  assert.equal(pool.activation(0, 0)[0], 2);
+  pool.delete();
+
+  // 4×14×14 in, 8×14×14 out: the shortcut is a 1×1 conv, (4 + 1)·8 = 40 parameters.
+  const residual = explainLayer(layers, 4);
+  assert.match(residual.note, /^y = F\(x\) \+ W·x/);
+  assert.match(residual.note, /\(4 \+ 1\)·8 = 40 parameters/);
+  assert.equal(residualShortcut(layers[4]).params, 40);
+  // The engine agrees: the block holds its conv's (3·3·4 + 1)·8 = 296 weights plus the projection's 40.
+  assert.equal(layers[4].params, 296 + 40);
+  model.delete();
+
+  // The same shape in and out: the identity shortcut.
+  const plain = new engine.Model('input 1x28x28; conv 4 k=3 p=1; residual; conv 4 k=3 p=1; end; dense 10', 1);
+  const identity = explainLayer(plain.layers(), 1);
+  assert.match(identity.note, /^y = F\(x\) \+ x:/);
+  assert.equal(residualShortcut(plain.layers()[1]).projection, false);
+  plain.delete();
+
+  // A block that halves the image: its 1×1 projection has stride 2.
+  const halving = new engine.Model('input 1x28x28; conv 4 k=3 p=1; residual; conv 8 k=2 s=2; end; dense 10', 1);
+  const down = halving.layers()[1];
+  assert.deepEqual(residualShortcut(down), { projection: true, params: 40, stride: 2 });
+  const note = explainLayer(halving.layers(), 1).note;
+  assert.match(note, /F\(x\) is 8×14×14 but x is 4×28×28.*1×1 convolution W with stride 2/);
+  halving.delete();
 });
 
 // Input pixels whose change moves unit (row, col, channel) of layer i; the
@@ -78,7 +128,8 @@ test('the receptive-field rectangle is exactly the pixels that influence the uni
     for (const [row, col] of [[0, 0], [out.h - 1, out.w - 1], [out.h >> 1, Math.max(0, (out.w >> 1) - 1)]]) {
       const want = influencedBy(model, i, 1, row, col);
       const got = receptiveFieldRect(layers, i, row, col, shape);
-      assert.deepEqual({ top: got.top, bottom: got.bottom, left: got.left, right: got.right }, want, `layer ${i} (${layers[i].spec}) unit ${row},${col}`);
+      const { top, bottom, left, right } = got;
+      assert.deepEqual({ top, bottom, left, right }, want, `layer ${i} (${layers[i].spec}) unit ${row},${col}`);
     }
   }
   model.delete();

@@ -6,6 +6,9 @@
 // sequential ramp from dark (0) to bright (max); maps with negative values
 // (conv outputs, filters) use a diverging ramp, blue < 0 < orange, with the
 // same scale on both sides so white-ish means "zero" everywhere.
+//
+// Shared by the "see inside" panels (app/panels/); no engine, no worker here.
+import { el } from './dom.js';
 
 // Ramps as 256-entry RGB lookup tables built from a few control points.
 function ramp(stops) {
@@ -21,7 +24,9 @@ function ramp(stops) {
   return lut;
 }
 // Close to viridis: dark blue-purple to yellow; readable for colour-blind eyes.
-const SEQUENTIAL = ramp([[0, [20, 18, 50]], [0.25, [59, 82, 139]], [0.5, [33, 145, 140]], [0.75, [94, 201, 98]], [1, [253, 231, 37]]]);
+const SEQUENTIAL = ramp([
+  [0, [20, 18, 50]], [0.25, [59, 82, 139]], [0.5, [33, 145, 140]], [0.75, [94, 201, 98]], [1, [253, 231, 37]],
+]);
 // Blue, near-white, orange (colour-blind safe pair).
 const DIVERGING = ramp([[0, [33, 102, 172]], [0.5, [247, 247, 247]], [1, [214, 96, 26]]]);
 // Digits: black background, white ink, as the network sees them.
@@ -44,15 +49,11 @@ export function scaleFor({ lo, hi }) {
   return { kind: 'sequential', max: Math.max(hi, 1e-12) };
 }
 
-// A canvas w×h in pixels shown at `scale` CSS pixels per value.
-export function mapCanvas(w, h, scale, className = 'map') {
-  const c = document.createElement('canvas');
-  c.width = w;
-  c.height = h;
-  c.className = className;
-  c.style.width = `${w * scale}px`;
-  c.style.height = `${h * scale}px`;
-  return c;
+// A canvas w×h in pixels shown at `scale` CSS pixels per value; props are
+// more element properties for el() (className, dataset, title…).
+export function mapCanvas(w, h, scale, props = {}) {
+  const style = { width: `${w * scale}px`, height: `${h * scale}px` };
+  return el('canvas', { className: 'map', ...props, width: w, height: h, style });
 }
 
 // Paints the w×h values at data[offset..] onto canvas with the given scale
@@ -94,14 +95,6 @@ export function unitAt(event, canvas, w, h) {
   return { row, col };
 }
 
-// Whether any pixel of a canvas differs from the first one (non-empty content).
-export function canvasHasContent(canvas) {
-  const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-  for (let i = 4; i < d.length; i += 4)
-    if (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2]) return true;
-  return false;
-}
-
 // A bar chart of values (dense layers), drawn at device resolution; bars go
 // up for positive and down for negative values from a zero line.
 export function paintBars(canvas, values, { labels = null, highlight = -1 } = {}) {
@@ -125,7 +118,8 @@ export function paintBars(canvas, values, { labels = null, highlight = -1 } = {}
     const y = 1 + ((top - Math.max(v, 0)) / span) * plotH;
     const hgt = (Math.abs(v) / span) * plotH;
     ctx.fillStyle = i === highlight ? '#d6601a' : v >= 0 ? '#3b528b' : '#2166ac99';
-    ctx.fillRect(i * bw + (bw > 3 ? 0.5 : 0), v >= 0 ? y : zeroY, Math.max(bw - (bw > 3 ? 1 : 0), 0.6), Math.max(hgt, 0.5));
+    const gap = bw > 3 ? 1 : 0; // a hairline between bars when they are wide enough
+    ctx.fillRect(i * bw + gap / 2, v >= 0 ? y : zeroY, Math.max(bw - gap, 0.6), Math.max(hgt, 0.5));
   }
   ctx.fillStyle = '#8888';
   ctx.fillRect(0, zeroY, cssW, 1);

@@ -1,0 +1,140 @@
+// Activation maps: what every layer computes for one digit. Each feature map
+// of a conv/pool/activation layer is a small canvas at native resolution
+// (CSS scales it up, pixelated), normalised per map or per layer; vector
+// layers (dense) are bar charts; the last row is the softmax output.
+// Under each layer: its arithmetic (layer-explain.js). Clicking a map unit
+// selects it (onSelect) so the inside panel can show where it looks.
+import { el, html } from '../dom.js';
+import { argmax } from '../../util.js';
+import { mapCanvas, paintBars, paintDigit, paintMap, scaleFor, unitAt, valueRange, wholeScale } from '../maps.js';
+import { isSpatial, shapeText } from './geometry.js';
+import { renderLayerExplain } from './layer-explain.js';
+
+const MAP_TARGET_PX = 56; // every map is shown at about this size, whatever its resolution
+
+// A layer row's heading: its name in code, then what it is.
+const head = (title, text) => html`<div class="act-head"><code>${title}</code><span>${text}</span></div>`;
+
+// Class labels under the bars: digits, or short Fashion names when they fit.
+function labelsFor(names, n, short) {
+  if (!names || names.length !== n) return Array.from({ length: n }, (_, i) => i);
+  return names.map((s) => (short || s.length > 7 ? s.split(/[ /-]/)[0].slice(0, 6) : s));
+}
+
+// onSelect({ layer, channel, row, col }): a map unit was clicked;
+// classNames(): the active data set's class names.
+export function createActivationsView(container, { onSelect = () => {}, classNames = () => null } = {}) {
+  const root = el('div', { className: 'activations', dataset: { testid: 'activations' } });
+  container.append(root);
+
+  let built = ''; // the layers signature the DOM was built for
+  let rows = []; // per layer: { canvases } or { bars }
+  let inputCanvas = null, probsCanvas = null;
+  let last = null; // the last result, to repaint on option changes
+  let perLayer = false;
+  let selected = null; // { layer, channel }
+
+  function mapsRow(l, i) {
+    const scale = wholeScale(l.output.w, MAP_TARGET_PX);
+    const canvases = Array.from({ length: l.output.c }, (_, k) => {
+      const c = mapCanvas(l.output.w, l.output.h, scale, {
+        dataset: { testid: 'map', layer: i, channel: k },
+        title: `${l.kind} layer ${i}, map ${k} — click a pixel to see where it looks`,
+      });
+      c.addEventListener('click', (event) => {
+        const { row, col } = unitAt(event, c, l.output.w, l.output.h);
+        select(i, k);
+        onSelect({ layer: i, channel: k, row, col });
+      });
+      return c;
+    });
+    return { canvases };
+  }
+
+  function barsRow(l, isLast) {
+    const width = `${Math.min(640, Math.max(160, l.output.c * 5))}px`;
+    const height = isLast ? '58px' : '44px';
+    const dataset = { testid: 'activation-bars' };
+    return { bars: el('canvas', { className: 'act-bars', dataset, style: { width, height } }) };
+  }
+
+  function build({ layers, input }) {
+    const side = Math.round(Math.sqrt(input.length));
+    inputCanvas = mapCanvas(side, side, wholeScale(side, 84), {
+      className: 'map digit', dataset: { testid: 'activation-input' },
+    });
+    const inputRow = el('div', { className: 'act-layer act-input' },
+      head('input', `${shapeText({ c: 1, h: side, w: side })} — the digit as the network sees it`), inputCanvas);
+
+    rows = layers.map((l, i) => (isSpatial(l) ? mapsRow(l, i) : barsRow(l, i === layers.length - 1)));
+    const layerRows = layers.map((l, i) => {
+      const dataset = { testid: 'activation-layer', layer: i, kind: l.kind, maps: isSpatial(l) ? l.output.c : 0 };
+      if (isSpatial(l)) dataset.mapSize = `${l.output.h}x${l.output.w}`;
+      return el('div', { className: `act-layer kind-${l.kind}`, dataset },
+        head(`${i}  ${l.spec}`, shapeText(l.output)),
+        renderLayerExplain(layers, i),
+        el('div', { className: 'act-maps' }, ...(rows[i].canvases ?? [rows[i].bars])));
+    });
+
+    probsCanvas = el('canvas', {
+      className: 'act-bars', dataset: { testid: 'activation-probs' }, style: { width: '320px', height: '58px' },
+    });
+    const probsRow = el('div', { className: 'act-layer act-probs' },
+      head('softmax', 'the last layer\'s outputs turned into probabilities'), probsCanvas);
+    root.replaceChildren(inputRow, ...layerRows, probsRow);
+  }
+
+  function select(layer, channel) {
+    selected = { layer, channel };
+    for (const c of root.querySelectorAll('canvas.map.selected')) c.classList.remove('selected');
+    rows[layer]?.canvases?.[channel]?.classList.add('selected');
+  }
+
+  function paint() {
+    const { layers, maps, probs, input } = last;
+    const side = Math.round(Math.sqrt(input.length));
+    paintDigit(inputCanvas, input, 0, side, side);
+    const names = classNames();
+    layers.forEach((l, i) => {
+      const data = maps[i];
+      const row = rows[i];
+      if (row.bars) {
+        const isLast = i === layers.length - 1;
+        const labels = isLast ? labelsFor(names, data.length, true) : null;
+        paintBars(row.bars, data, { labels, highlight: isLast ? argmax(data) : -1 });
+        return;
+      }
+      const per = l.output.h * l.output.w;
+      const layerScale = perLayer ? scaleFor(valueRange(data)) : null;
+      row.canvases.forEach((c, k) => {
+        const scale = layerScale ?? scaleFor(valueRange(data, k * per, per));
+        paintMap(c, data, k * per, l.output.w, l.output.h, scale);
+      });
+    });
+    paintBars(probsCanvas, probs, { labels: labelsFor(names, probs.length, false), highlight: argmax(probs) });
+    probsCanvas.dataset.digit = String(argmax(probs));
+  }
+
+  return {
+    element: root,
+    // result: the 'activations' reply ({ layers, maps, probs, input }).
+    update(result) {
+      const signature = result.layers.map((l) => `${l.spec}:${shapeText(l.output)}`).join('|');
+      if (signature !== built) {
+        build(result);
+        built = signature;
+        selected = null;
+      }
+      last = result;
+      paint();
+      if (selected) select(selected.layer, selected.channel);
+      root.dataset.layers = String(result.layers.length);
+    },
+    setPerLayer(on) {
+      perLayer = on;
+      if (last) paint();
+    },
+    select,
+    get last() { return last; },
+  };
+}
