@@ -8,6 +8,7 @@
 //   events    page-side news between panels; no panel calls another:
 //               'digit' { seq, image: Float32Array | null, strokes }  the drawing changed (draw panel)
 //               'inspect-digit' { image | null }  the digit the inside panel inspects (null: the drawing)
+//               'augment-options' { options, standard }  the augmentation panel's sliders (for the comparison)
 import { createSettingsStore } from '../settings.js';
 import { createEmitter } from '../util.js';
 import { createClient } from './client.js';

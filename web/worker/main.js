@@ -24,9 +24,16 @@ const post = (message) => self.postMessage(message, transferables(message));
 // command waits for the boot; none waits for a training job, so a Pause is
 // read while training runs.
 self.onmessage = ({ data: message }) => {
-  if (message?.kind === 'cancel') world.scheduler.cancel(message.id);
+  if (message?.kind === 'cancel') cancel(message.id);
   else if (message?.kind === 'command') run(message);
 };
+
+// A cancel can overtake its command (which may still wait for the boot or
+// the data): it is remembered until the job would start.
+const cancelledEarly = new Set();
+function cancel(id) {
+  if (!world.scheduler.cancel(id)) cancelledEarly.add(id);
+}
 
 // ---- boot -------------------------------------------------------------------
 
@@ -74,6 +81,7 @@ function job(generator, { lane, needsTrain = () => false } = {}) {
       if (world.train !== loading) throw new Error('the data set changed while its training data loaded; try again');
       if (!trainData) throw new Error('the training data is not loaded');
     }
+    if (cancelledEarly.delete(id)) throw new Error(CANCELLED);
     let failure = null;
     const result = await world.scheduler.add(generator.name, generator(payload, progress, trainData), {
       id, lane: lane ?? `job ${id}`, onError: (error) => (failure = error),
@@ -83,6 +91,8 @@ function job(generator, { lane, needsTrain = () => false } = {}) {
     return result;
   };
 }
+
+const fineTuneJob = job(finetune, { lane: 'model', needsTrain: (p) => p.rehearsal > 0 });
 
 const commands = {
   // settings: the whole settings table. Optimiser and augmentation settings
@@ -124,9 +134,12 @@ const commands = {
   robustness: job(robustness),
   compare: job(compare, { needsTrain: () => true }),
   // On the live model: the training pauses first, so the two never mix.
-  finetune: (payload, context) => {
+  async finetune(payload, context) {
     pause();
-    return job(finetune, { lane: 'model', needsTrain: (p) => p.rehearsal > 0 })(payload, context);
+    const result = await fineTuneJob(payload, context);
+    emit('model', { changed: false, ...world.modelInfo }); // new weights: maps and predictions follow
+    predictDigit();
+    return result;
   },
 };
 

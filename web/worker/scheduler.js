@@ -48,6 +48,7 @@ export function createScheduler({ onError }) {
     }
     schedule();
   };
+  channel.port1.unref?.(); // Node (tests run the worker in-process): an idle scheduler keeps nothing alive
 
   function find(predicate) {
     const out = [];

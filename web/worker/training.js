@@ -7,22 +7,19 @@ import {
   buildFreshModel, datasetTitle, evaluateSubset, fullEvaluation, predictDigit, queueFullEvaluation, world,
 } from './world.js';
 
-// The run on the current model, made when first needed. A model from a file
-// or the pretrained one is not trained further: Train starts a fresh network
-// from the settings, so a link reproduces a run. Resolves to null when the
-// run was given up while the training data loaded (a Pause, a Reset, another
-// data set).
+// The run on the current model, made when first needed. Resolves to null
+// when the run was given up while the training data loaded (another model
+// or data set came meanwhile).
 async function ensureRun() {
   if (world.run) return world.run;
-  if (world.modelInfo.source !== 'fresh') buildFreshModel(world.settings);
   const loading = world.train;
   if (!loading) throw new Error('the engine is still starting; try again in a moment');
   if (!world.trainLoaded) emit('boot', { message: `Loading the 60,000 ${datasetTitle(world.dataset)} training images…` });
+  const model = world.model;
   const trainData = await loading;
-  if (world.train !== loading) return null; // the data set changed meanwhile
+  if (world.train !== loading || world.model !== model) return null;
   if (!trainData) throw new Error('the training data could not be loaded');
   if (world.run) return world.run; // another command made one meanwhile
-  if (world.modelInfo.source !== 'fresh') buildFreshModel(world.settings); // a file loaded meanwhile
   const run = new TrainingRun(world.engine, world.model, trainData, trainingOptions(world.settings), {
     onStats: (stats) => emit('stats', stats),
     onSubsetTest: evaluateSubset,
@@ -39,8 +36,15 @@ async function ensureRun() {
 const finishedMessage = (epochs) =>
   `Finished ${epochs} epoch${epochs === 1 ? '' : 's'}. Raise Epochs to keep training, or Reset to start over.`;
 
+// A model from a file or the pretrained one is not trained further: Train
+// starts a fresh network from the settings, so a link reproduces a run.
+function freshUnlessTraining() {
+  if (world.modelInfo.source !== 'fresh') buildFreshModel(world.settings);
+}
+
 export async function train() {
   if (world.runState.is('training', 'starting')) return;
+  freshUnlessTraining();
   world.runState.go('starting');
   const run = await ensureRun().catch((error) => {
     if (world.runState.is('starting')) world.runState.go(world.run ? 'paused' : 'idle');
@@ -53,6 +57,10 @@ export async function train() {
     return;
   }
   world.runState.go('training');
+  followTraining(run); // the reply does not wait for the run: its states tell the page
+}
+
+async function followTraining(run) {
   const outcome = await world.scheduler.add('train', run.slices(() => world.runState.is('training')), { lane: 'model' });
   if (world.run !== run) return; // dropped: the new model set the state
   if (outcome?.kind === 'diverged') world.runState.go('paused', divergedMessage(run.options));
@@ -68,6 +76,7 @@ export function pause() {
 
 export async function step() {
   if (!world.runState.is('idle', 'paused', 'finished')) return;
+  freshUnlessTraining();
   const run = await ensureRun();
   if (!run || world.run !== run || world.runState.is('training', 'starting') || world.scheduler.has('train')) return;
   const outcome = await world.scheduler.add('step', run.singleStep(), { lane: 'model' });

@@ -5,8 +5,6 @@
 // default every conv layer: keep the learned feature detectors, adjust the
 // classifier), train the live model a little more on them in the worker,
 // and see the predictions before and after.
-//
-// Page events: emits 'finetuned' {} when the live model's weights changed.
 import { el, html, roles } from '../dom.js';
 import { mapCanvas, paintDigit } from '../maps.js';
 import { formatPercent, MNIST_SIDE } from '../../util.js';
@@ -184,7 +182,6 @@ function mount(section, { client, events }) {
       parts.status.textContent = r.diverged ? 'stopped early: the loss blew up (try a smaller learning rate)'
         : `done: ${r.steps} steps, loss ${r.loss.toFixed(3)}`;
       parts.run.disabled = store.digits.length === 0;
-      events.emit('finetuned', {});
     },
   });
 

@@ -10,7 +10,7 @@
 //
 // Page events: emits 'inspect-digit' { image: Float32Array | null } when the
 // digit to look at changes (null: the drawn one), so the augmentation panel
-// shows the same digit; redraws on 'finetuned' (the weights changed).
+// shows the same digit.
 import { el, html, roles } from '../dom.js';
 import { throttleAsync } from '../../util.js';
 import { CANCELLED } from '../../protocol.js';
@@ -152,7 +152,6 @@ function mount(section, app) {
 
   const offs = [
     ...REDRAW_EVENTS.map((name) => client.on(name, refresh)),
-    events.on('finetuned', refresh),
     // The layer list arrives once a model exists: the first maps can be drawn.
     watchModel(client, (info) => {
       const switched = dataset !== null && info.dataset !== dataset;

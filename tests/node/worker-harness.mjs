@@ -1,0 +1,62 @@
+// Runs the page's worker (web/worker/main.js) inside this Node process, as a
+// browser would, and speaks web/protocol.js to it: `self` is this global,
+// fetch() reads the repository's files, postMessage() lands here. Not a test
+// file itself; imported by tests/node/worker.test.mjs.
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+const WORKER_URL = new URL('../../web/worker/main.js', import.meta.url);
+const replies = new Map(); // id -> { resolve, reject, progress[] }
+const listeners = new Set();
+export const events = [];
+
+globalThis.self = globalThis;
+globalThis.location = { href: `${WORKER_URL.href}?engine=simd` };
+globalThis.fetch = async (url) => {
+  const path = fileURLToPath(new URL(url));
+  const type = path.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream';
+  try {
+    return new Response(await readFile(path), { headers: { 'content-type': type } });
+  } catch {
+    return new Response('not found', { status: 404 });
+  }
+};
+globalThis.postMessage = (message) => {
+  if (message.kind === 'event') {
+    events.push(message);
+    for (const fn of listeners) fn(message);
+    return;
+  }
+  const r = replies.get(message.id);
+  if (!r) return;
+  if (message.kind === 'progress') r.progress.push(message.progress);
+  else if (message.ok) r.resolve({ ...message.result, progress: r.progress });
+  else r.reject(new Error(message.error));
+};
+await import(WORKER_URL.href);
+
+let nextId = 1;
+// Sends a command; resolves with its result (plus the progress it reported).
+export function call(name, payload = {}) {
+  const id = nextId++;
+  const promise = new Promise((resolve, reject) => replies.set(id, { resolve, reject, progress: [] }));
+  self.onmessage({ data: { kind: 'command', id, name, payload } });
+  return { id, promise, cancel: () => self.onmessage({ data: { kind: 'cancel', id } }) };
+}
+
+export const request = (name, payload) => call(name, payload).promise;
+
+// Resolves with the first event named `name` (after `since` events) that satisfies test.
+export function waitForEvent(name, test = () => true, since = 0) {
+  const seen = events.slice(since).find((e) => e.name === name && test(e.payload));
+  if (seen) return Promise.resolve(seen.payload);
+  return new Promise((resolve) => {
+    const fn = (e) => {
+      if (e.name === name && test(e.payload)) {
+        listeners.delete(fn);
+        resolve(e.payload);
+      }
+    };
+    listeners.add(fn);
+  });
+}
