@@ -11,6 +11,8 @@
 //                                                   compares preprocessing choices (choose on
 //                                                   writers 1–15, confirm on 16–30: both printed)
 //   --model path/to.cnn (direct mode) another model file
+//   --data path/to.json[.gz]  other digits in the same format (default: the
+//                             repository's tests/data/pendigits/pendigits-train.json.gz)
 //
 // A benchmark of sorts, not a test: it prints figures and asserts nothing.
 import { readFile } from 'node:fs/promises';
@@ -91,8 +93,9 @@ async function replayOnPage(digits) {
 
 export async function replayPendigits(args = []) {
   const limit = Number(optionValue(args, '--limit', Infinity));
-  const digits = (await loadPendigits()).slice(0, limit);
-  console.log(`${digits.length} pen digits from ${PENDIGITS_PATH}`);
+  const dataPath = optionValue(args, '--data', PENDIGITS_PATH);
+  const digits = (await loadPendigits(dataPath)).slice(0, limit);
+  console.log(`${digits.length} pen digits from ${dataPath}`);
   if (args.includes('--direct')) {
     await replayDirect(digits, {
       modelPath: optionValue(args, '--model', repoPath('web', 'models', 'lenet5.cnn')),
