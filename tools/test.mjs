@@ -1,4 +1,4 @@
-// `npm test`: prepares the machine, builds, and runs every test suite — the
+// `npm test`: prepares the machine, lints, builds, and runs every test suite — the
 // native doctest suite, the same suite compiled to wasm, the Node tests of
 // the engine module, and the browser tests in headless Chromium. Prints a
 // summary table and, as its last line, "N passed, N failed". Exits non-zero
@@ -16,6 +16,8 @@ const node = process.execPath;
 
 export const STEPS = [
   { name: 'prepare', command: [node, 'tools/prepare.mjs'] },
+  // ESLint, and the C++ format check once tools/lint-cpp.mjs exists; seconds, so early.
+  { name: 'lint', command: [node, 'tools/lint.mjs'], after: ['prepare'] },
   { name: 'build native', command: [node, 'tools/build.mjs', '--native'], after: ['prepare'] },
   // The binary directly (not ctest) so its doctest summary is in our output;
   // it runs from the repository root, as its tests expect (web/data, web/models).

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import { REPO_ROOT, repoPath } from '../../tools/lib/common.mjs';
+import { linters } from '../../tools/lint.mjs';
 import { SCRIPTS, plan } from '../../tools/run.mjs';
 import { targetNames } from '../../tools/fuzz.mjs';
 
@@ -48,4 +49,12 @@ test('the script gets stdout to itself and its exit code is returned', () => {
   assert.equal(refused.status, 1);
   assert.match(refused.stderr, /unknown argument '--no-such-option'/);
   assert.equal(run('deploy').status, 2);
+});
+
+test('npm run lint runs eslint, and tools/lint-cpp.mjs once that file exists', () => {
+  assert.deepEqual(linters([], { cppLinter: repoPath('tools', 'no-such-linter.mjs') }).map(([name]) => name), ['eslint']);
+  const [eslint, cpp] = linters(['--fix'], { cppLinter: repoPath('tools', 'lint.mjs') }); // any file that exists
+  assert.deepEqual(eslint[1].slice(-2), [repoPath('node_modules', 'eslint', 'bin', 'eslint.js'), '--fix']);
+  assert.deepEqual(cpp, ['lint-cpp', [node, repoPath('tools', 'lint.mjs')]]);
+  assert.equal(linters()[0][1].at(-1), '.', 'the whole repository by default');
 });
