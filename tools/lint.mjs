@@ -13,7 +13,8 @@ const node = process.execPath;
 
 // The linters to run: [name, argv], the C++ one only where it exists.
 export function linters(args = [], { cppLinter = repoPath('tools', 'lint-cpp.mjs') } = {}) {
-  const list = [['eslint', [node, repoPath('node_modules', 'eslint', 'bin', 'eslint.js'), ...(args.length ? args : ['.'])]]];
+  const eslint = [node, repoPath('node_modules', 'eslint', 'bin', 'eslint.js'), ...(args.length ? args : ['.'])];
+  const list = [['eslint', eslint]];
   if (existsSync(cppLinter)) list.push(['lint-cpp', [node, cppLinter]]);
   return list;
 }

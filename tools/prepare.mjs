@@ -69,7 +69,8 @@ export async function ensureAptPackages({ log = console.log, packages = APT_PACK
   }
   log(`prepare: installing Debian packages: ${missing.join(' ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const apt = (args) => (prefix.length ? run(prefix[0], [...prefix.slice(1), 'apt-get', ...args], { env }) : run('apt-get', args, { env }));
+  const apt = (args) =>
+    prefix.length ? run(prefix[0], [...prefix.slice(1), 'apt-get', ...args], { env }) : run('apt-get', args, { env });
   await apt(['update']);
   await apt(install);
   const still = missingAptPackages(packages);
@@ -88,7 +89,10 @@ export async function ensureNodeModules({ log = console.log } = {}) {
 }
 
 // Files the page imports from npm packages, copied into web/vendor/ (not committed).
-export const VENDOR_FILES = [repoPath('node_modules', 'uplot', 'dist', 'uPlot.esm.js'), repoPath('node_modules', 'uplot', 'dist', 'uPlot.min.css')];
+export const VENDOR_FILES = [
+  repoPath('node_modules', 'uplot', 'dist', 'uPlot.esm.js'),
+  repoPath('node_modules', 'uplot', 'dist', 'uPlot.min.css'),
+];
 
 export async function ensureVendorFiles({ log = console.log } = {}) {
   const dir = repoPath('web', 'vendor');
@@ -128,7 +132,8 @@ export async function prepare({ log = console.log, forceData = false } = {}) {
 if (isMain(import.meta.url)) {
   runCli(async (args) => {
     const unknown = args.filter((a) => a !== '--force-data');
-    if (unknown.length) throw new Error(`unknown arguments: ${unknown.join(' ')} (usage: node tools/prepare.mjs [--force-data])`);
+    if (unknown.length)
+      throw new Error(`unknown arguments: ${unknown.join(' ')} (usage: node tools/prepare.mjs [--force-data])`);
     await prepare({ forceData: args.includes('--force-data') });
   });
 }
