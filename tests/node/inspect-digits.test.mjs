@@ -35,7 +35,8 @@ test('bad exports are refused with a reason', () => {
   assert.throws(() => parseDigits(bad({ format: 'x' })), /not a digits export/);
   assert.throws(() => parseDigits(bad({ version: 2 })), /version 2 is not supported/);
   assert.throws(() => parseDigits(bad({ shape: { c: 1, h: 32, w: 32 } })), /1×32×32/);
-  assert.throws(() => parseDigits(bad({ digits: [{ label: 10, pixels: good.digits[0].pixels }] })), /label must be 0..9/);
+  const { pixels } = good.digits[0];
+  assert.throws(() => parseDigits(bad({ digits: [{ label: 10, pixels }] })), /label must be 0..9/);
   assert.throws(() => parseDigits(bad({ digits: [{ label: 1, pixels: 'AAAA' }] })), /3 pixels, expected 784/);
   assert.equal(parseDigits(JSON.stringify(good)).digits.length, 1);
 });

@@ -20,8 +20,12 @@ test('every preset: the written-out arithmetic gives the engine\'s shapes and pa
     layers.forEach((l, i) => {
       const e = explainLayer(layers, i);
       assert.equal(e.shape, `${l.output.c}×${l.output.h}×${l.output.w}`);
-      if (e.size) for (const part of e.size.numbers.split(', ')) assert.ok([l.output.h, l.output.w].includes(lastNumber(part)), `${preset.name} layer ${i}: ${part}`);
-      if (e.params.numbers) assert.equal(lastNumber(e.params.numbers), l.params, `${preset.name} layer ${i} ${l.spec}: ${e.params.numbers}`);
+      const where = `${preset.name} layer ${i}`;
+      for (const part of e.size ? e.size.numbers.split(', ') : []) {
+        assert.ok([l.output.h, l.output.w].includes(lastNumber(part)), `${where}: ${part}`);
+      }
+      const { numbers } = e.params;
+      if (numbers) assert.equal(lastNumber(numbers), l.params, `${where} ${l.spec}: ${numbers}`);
     });
     assert.equal(totalParams(layers), model.params().length, preset.name);
     model.delete();
@@ -78,7 +82,8 @@ test('the receptive-field rectangle is exactly the pixels that influence the uni
     for (const [row, col] of [[0, 0], [out.h - 1, out.w - 1], [out.h >> 1, Math.max(0, (out.w >> 1) - 1)]]) {
       const want = influencedBy(model, i, 1, row, col);
       const got = receptiveFieldRect(layers, i, row, col, shape);
-      assert.deepEqual({ top: got.top, bottom: got.bottom, left: got.left, right: got.right }, want, `layer ${i} (${layers[i].spec}) unit ${row},${col}`);
+      assert.deepEqual({ top: got.top, bottom: got.bottom, left: got.left, right: got.right }, want,
+        `layer ${i} (${layers[i].spec}) unit ${row},${col}`);
     }
   }
   model.delete();

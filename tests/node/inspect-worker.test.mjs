@@ -15,7 +15,9 @@ const engine = await createEngine({ wasmBinary: await readFile(new URL('web/engi
 const bytes = async (path) => new Uint8Array(await readFile(new URL(path, root)));
 const haveData = existsSync(new URL('web/data/mnist/test-images.png', root));
 const test_ = haveData ? test : (name, fn) => test(name, { skip: 'no web/data/mnist: run npm run prepare-data' }, fn);
-const testData = haveData ? new engine.Data(await bytes('web/data/mnist/test-images.png'), await bytes('web/data/mnist/test-labels.idx')) : null;
+const testData = haveData
+  ? new engine.Data(await bytes('web/data/mnist/test-images.png'), await bytes('web/data/mnist/test-labels.idx'))
+  : null;
 const modelBytes = await bytes('web/models/lenet5.cnn');
 const pretrained = () => engine.Model.fromBytes(modelBytes, 64);
 
@@ -66,7 +68,9 @@ test('filters: weights (K, C, R, R) then K biases, as layerParams lays them out'
   model.delete();
 });
 
-test_('fine-tuning moves predictions to the learner\'s labels and leaves frozen layers exactly as they were', async () => {
+const finetuneName =
+  'fine-tuning moves predictions to the learner\'s labels and leaves frozen layers exactly as they were';
+test_(finetuneName, async () => {
   const model = pretrained();
   // Twenty test 7s, deliberately labelled 1.
   const per = 784, images = new Float32Array(20 * per), labels = new Uint8Array(20).fill(1);
@@ -91,16 +95,19 @@ test_('fine-tuning with rehearsal keeps more of the test accuracy', async () => 
   const results = [];
   for (const rehearsal of [0, 200]) {
     const model = pretrained();
-    results.push(await call({ engine, model, test: testData, train: Promise.resolve(train) }, 'finetune', { images, labels, steps: 40, rehearsal }));
+    const context = { engine, model, test: testData, train: Promise.resolve(train) };
+    results.push(await call(context, 'finetune', { images, labels, steps: 40, rehearsal }));
     model.delete();
   }
   assert.ok(results[1].testAfter > results[0].testAfter + 0.05, `${results[0].testAfter} vs ${results[1].testAfter}`);
 });
 
 const canTransform = typeof engine.transformImages === 'function';
-test('robustness: accuracy from the engine, highest upright, lower at 45°', { skip: !haveData || !canTransform ? 'needs data and transformImages' : false }, async () => {
+const robustnessSkip = !haveData || !canTransform ? 'needs data and transformImages' : false;
+test('robustness: accuracy from the engine, highest upright, lower at 45°', { skip: robustnessSkip }, async () => {
   const model = pretrained();
-  const r = await call({ engine, model, test: testData }, 'robustness', { count: 300, angles: [-45, -15, 0, 15, 45], shifts: [-6, 0, 6] });
+  const grid = { count: 300, angles: [-45, -15, 0, 15, 45], shifts: [-6, 0, 6] };
+  const r = await call({ engine, model, test: testData }, 'robustness', grid);
   const at = (list, x) => list.find((p) => p[0] === x)[1];
   assert.equal(r.rotation.length, 5);
   assert.equal(r.progress.length, 5 + 3 + 3);

@@ -25,7 +25,8 @@ test('each npm script goes through something that prepares', () => {
     assert.equal(command, own[name] ?? `node tools/run.mjs ${name}`, name);
     if (!own[name]) assert.ok(SCRIPTS[name], `tools/run.mjs knows '${name}'`);
   }
-  assert.deepEqual(Object.keys(SCRIPTS).filter((s) => !scripts[s]), [], 'no script in run.mjs is missing from package.json');
+  const missing = Object.keys(SCRIPTS).filter((s) => !scripts[s]);
+  assert.deepEqual(missing, [], 'no script in run.mjs is missing from package.json');
 });
 
 test('train prepares, builds the native CLI, then runs it with the given arguments', () => {
@@ -35,7 +36,8 @@ test('train prepares, builds the native CLI, then runs it with the given argumen
     ['build/native/cnn', 'train', '--epochs', '1', '--json'],
   ]);
   assert.deepEqual(plan('bench', ['--quick'])[1], [node, 'tools/build.mjs', '--native', '--wasm']);
-  assert.deepEqual(plan('fuzz'), [[node, 'tools/prepare.mjs'], [node, 'tools/fuzz.mjs']], 'fuzz builds its own targets');
+  const fuzz = [[node, 'tools/prepare.mjs'], [node, 'tools/fuzz.mjs']];
+  assert.deepEqual(plan('fuzz'), fuzz, 'fuzz builds its own targets');
   assert.throws(() => plan('deploy'), /unknown script 'deploy' \(known: train, /);
 });
 
@@ -52,7 +54,8 @@ test('the script gets stdout to itself and its exit code is returned', () => {
 });
 
 test('npm run lint runs eslint, and tools/lint-cpp.mjs once that file exists', () => {
-  assert.deepEqual(linters([], { cppLinter: repoPath('tools', 'no-such-linter.mjs') }).map(([name]) => name), ['eslint']);
+  const without = linters([], { cppLinter: repoPath('tools', 'no-such-linter.mjs') });
+  assert.deepEqual(without.map(([name]) => name), ['eslint']);
   const [eslint, cpp] = linters(['--fix'], { cppLinter: repoPath('tools', 'lint.mjs') }); // any file that exists
   assert.deepEqual(eslint[1].slice(-2), [repoPath('node_modules', 'eslint', 'bin', 'eslint.js'), '--fix']);
   assert.deepEqual(cpp, ['lint-cpp', [node, repoPath('tools', 'lint.mjs')]]);

@@ -65,8 +65,10 @@ describe('tools/serve.mjs', () => {
   });
 
   test('refuses paths outside the root, missing files and other methods', async () => {
-    for (const path of ['/../secret.txt', '/..%2fsecret.txt', '/%2e%2e/secret.txt', '/engine/..%2f..%2fsecret.txt', '/nope.js', '/%E0%A4%A', '/engine'])
+    const refused = ['/../secret.txt', '/..%2fsecret.txt', '/%2e%2e/secret.txt', '/engine/..%2f..%2fsecret.txt'];
+    for (const path of [...refused, '/nope.js', '/%E0%A4%A', '/engine']) {
       assert.equal((await get(path)).status, 404, path);
+    }
     assert.equal((await get('/', 'POST')).status, 405);
     assert.equal(resolveUrlPath('/srv/web', '/../etc/passwd'), null);
     assert.equal(resolveUrlPath('/srv/web', '/a/../../web2/x'), null);
@@ -88,7 +90,8 @@ function decodeGrayPng(png) {
     const length = png.readUInt32BE(offset);
     const type = png.toString('latin1', offset + 4, offset + 8);
     const data = png.subarray(offset + 8, offset + 8 + length);
-    assert.equal(png.readUInt32BE(offset + 8 + length), crc32(png.subarray(offset + 4, offset + 8 + length)), `${type} CRC`);
+    const crc = crc32(png.subarray(offset + 4, offset + 8 + length));
+    assert.equal(png.readUInt32BE(offset + 8 + length), crc, `${type} CRC`);
     chunks[type] = data;
     offset += 12 + length;
   }
@@ -165,14 +168,17 @@ describe('PNG encoder and IDX conversion', () => {
 
 describe('test output parsers', () => {
   test('doctest summary', () => {
-    const out = '...\n[doctest] test cases:  42 |  40 passed | 2 failed | 0 skipped\n[doctest] assertions: 9 | 9 passed\n[doctest] Status: FAILURE!\n';
+    const out = '...\n[doctest] test cases:  42 |  40 passed | 2 failed | 0 skipped\n' +
+      '[doctest] assertions: 9 | 9 passed\n[doctest] Status: FAILURE!\n';
     assert.deepEqual(parseDoctest(out), { passed: 40, failed: 2 });
-    assert.deepEqual(parseDoctest('\x1b[0m[doctest] test cases: 3 | 3 passed | 0 failed | 0 skipped'), { passed: 3, failed: 0 });
+    const coloured = '\x1b[0m[doctest] test cases: 3 | 3 passed | 0 failed | 0 skipped';
+    assert.deepEqual(parseDoctest(coloured), { passed: 3, failed: 0 });
     assert.equal(parseDoctest('Segmentation fault'), null);
   });
 
   test('node --test summary (TAP and spec reporters)', () => {
-    assert.deepEqual(parseNodeTest('ok 1 - x\n# tests 5\n# pass 4\n# fail 1\n# cancelled 0\n'), { passed: 4, failed: 1 });
+    const tap = 'ok 1 - x\n# tests 5\n# pass 4\n# fail 1\n# cancelled 0\n';
+    assert.deepEqual(parseNodeTest(tap), { passed: 4, failed: 1 });
     assert.deepEqual(parseNodeTest('# pass 3\n# fail 0\n# cancelled 2\n'), { passed: 3, failed: 2 });
     assert.deepEqual(parseNodeTest('ℹ tests 2\nℹ pass 2\nℹ fail 0\n'), { passed: 2, failed: 0 });
     assert.equal(parseNodeTest('# Subtest: x\n'), null);
