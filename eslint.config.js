@@ -22,7 +22,13 @@ export default defineConfig([
   { files: ['tools/**', 'bench/**', 'tests/**', 'eslint.config.js'], languageOptions: { globals: globals.node } },
   // Scripts that drive Chromium: the callbacks they give page.evaluate() run in the page.
   {
-    files: ['tests/browser/**', 'tools/screenshot*.mjs', 'bench/engine-chromium.mjs', 'bench/page-training.mjs', 'bench/soak.mjs'],
+    files: [
+      'tests/browser/**',
+      'tools/screenshot*.mjs',
+      'bench/engine-chromium.mjs',
+      'bench/page-training.mjs',
+      'bench/soak.mjs',
+    ],
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
 ]);

@@ -26,10 +26,15 @@ test('robustness curves come from the engine: best upright, worse turned or move
   await page.waitForSelector('[data-testid="robustness"][data-state="done"]', { timeout: 120000 });
   const points = JSON.parse(await page.getAttribute('[data-testid="robustness"]', 'data-points'));
   assert.equal(points.count, 500);
-  assert.deepEqual(points.rotation.map((p) => p[0]), [-45, -40, -35, -30, -25, -20, -15, -10, -5, 0, 5, 10, 15, 20, 25, 30, 35, 40, 45]);
+  const angles = [-45, -40, -35, -30, -25, -20, -15, -10, -5, 0, 5, 10, 15, 20, 25, 30, 35, 40, 45];
+  assert.deepEqual(points.rotation.map((p) => p[0]), angles);
   assert.deepEqual(points.shiftX.map((p) => p[0]), [-6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6]);
-  for (const list of [points.rotation, points.shiftX, points.shiftY]) for (const [, a] of list) assert.ok(a >= 0 && a <= 1);
-  console.log(`# robustness of the pretrained LeNet-5 (500 test digits): 0° ${at(points.rotation, 0)}, 45° ${at(points.rotation, 45)}, −45° ${at(points.rotation, -45)}, shift x ±6: ${at(points.shiftX, -6)}/${at(points.shiftX, 6)}`);
+  for (const list of [points.rotation, points.shiftX, points.shiftY]) {
+    for (const [, a] of list) assert.ok(a >= 0 && a <= 1);
+  }
+  const { rotation, shiftX } = points;
+  console.log(`# robustness of the pretrained LeNet-5 (500 test digits): 0° ${at(rotation, 0)}, ` +
+    `45° ${at(rotation, 45)}, −45° ${at(rotation, -45)}, shift x ±6: ${at(shiftX, -6)}/${at(shiftX, 6)}`);
   assert.ok(at(points.rotation, 0) > 0.97, 'the pretrained model is right upright');
   assert.ok(at(points.rotation, 0) > at(points.rotation, 45) + 0.1);
   assert.ok(at(points.rotation, 0) > at(points.rotation, -45) + 0.1);
@@ -63,5 +68,7 @@ test('two fresh networks, with and without augmentation, trained side by side an
   assert.ok(Object.keys(points.augment).length > 0, 'the augmented run used some augmentation');
   // Same seed, different data: the two runs really differ.
   assert.notDeepEqual(points.history.plain, points.history.augmented);
-  console.log(`# comparison after 100 steps: test ${points.history.plain.at(-1)[2]} vs ${points.history.augmented.at(-1)[2]}; at 30°: ${at(points.robustness.plain.rotation, 30)} vs ${at(points.robustness.augmented.rotation, 30)}`);
+  const { history, robustness } = points;
+  console.log(`# comparison after 100 steps: test ${history.plain.at(-1)[2]} vs ${history.augmented.at(-1)[2]}; ` +
+    `at 30°: ${at(robustness.plain.rotation, 30)} vs ${at(robustness.augmented.rotation, 30)}`);
 });

@@ -9,13 +9,13 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { serveWeb, launchBrowser, openPlayground, loadPendigits, classifyOnPage } from './pendigits-harness.mjs';
 
-let server, browser, digits, context, page;
+let server, browser, digits, page;
 
 before(async () => {
   server = await serveWeb();
   browser = await launchBrowser();
   digits = await loadPendigits();
-  ({ context, page } = await openPlayground(browser, server.url));
+  ({ page } = await openPlayground(browser, server.url));
 });
 after(async () => {
   await browser?.close();
@@ -32,6 +32,9 @@ function sevens(n) {
   return out;
 }
 const count = () => page.$eval('[data-testid="my-digits-count"]', (el) => Number(el.dataset.count));
+// Waits until the page shows n personal digits (after a reload the count is not drawn at once).
+const countBecomes = (n) => page.waitForFunction(
+  (k) => Number(document.querySelector('[data-testid="my-digits-count"]')?.dataset.count) === k, n);
 
 test('twenty 7s labelled 1: fine-tuning moves their predictions to 1, frozen conv layers and all', async () => {
   const [held, ...mine] = sevens(21);
@@ -42,25 +45,28 @@ test('twenty 7s labelled 1: fine-tuning moves their predictions to 1, frozen con
     firstPredictions.push(p.digit);
     const n = await count();
     await page.click('[data-testid="finetune-add-1"]');
-    await page.waitForFunction((k) => Number(document.querySelector('[data-testid="my-digits-count"]').dataset.count) === k, n + 1);
+    await countBecomes(n + 1);
   }
   const sevensBefore = firstPredictions.filter((d) => d === 7).length;
   console.log(`# the page read ${sevensBefore}/20 of the drawn 7s as 7 before fine-tuning`);
   assert.ok(sevensBefore >= 15, `the pretrained model reads real 7s as 7 (${firstPredictions})`);
-  assert.deepEqual(await page.$$eval('[data-testid="my-digit"]', (els) => [...new Set(els.map((e) => e.dataset.label))]), ['1']);
+  const labels = await page.$$eval('[data-testid="my-digit"]', (els) => [...new Set(els.map((e) => e.dataset.label))]);
+  assert.deepEqual(labels, ['1']);
 
   // Defaults: every conv layer frozen, the dense layers learn. The list is
   // drawn when the worker describes the model, which can come after the clicks.
   await page.locator('[data-testid="panel-finetune"]').scrollIntoViewIfNeeded();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="freeze"] input').length > 0);
-  const frozen = await page.$$eval('[data-testid="freeze"] input', (els) => els.map((e) => [e.dataset.layer, e.checked]));
+  const frozen = await page.$$eval('[data-testid="freeze"] input',
+    (els) => els.map((e) => [e.dataset.layer, e.checked]));
   assert.deepEqual(frozen, [['0', true], ['3', true], ['6', false], ['8', false], ['10', false]]);
 
   await page.click('[data-testid="finetune-run"]');
   await page.waitForSelector('[data-testid="finetune"][data-state="done"]', { timeout: 60000 });
   const r = await page.$eval('[data-testid="finetune-result"]', (el) => ({ ...el.dataset }));
   const before = JSON.parse(r.predictedBefore), after = JSON.parse(r.predictedAfter);
-  console.log(`# fine-tuning on 20 relabelled 7s: right ${r.before} → ${r.after}; test accuracy ${r.testBefore} → ${r.testAfter}`);
+  console.log(`# fine-tuning on 20 relabelled 7s: right ${r.before} → ${r.after}; ` +
+    `test accuracy ${r.testBefore} → ${r.testAfter}`);
   assert.ok(Number(r.before) <= 0.25, `before: ${before}`);
   assert.ok(Number(r.after) >= 0.9, `after: ${after}`);
   assert.ok(after.filter((d) => d === 1).length > before.filter((d) => d === 1).length + 10);
@@ -75,7 +81,7 @@ test('the personal digits survive a reload and export as versioned JSON', async 
   assert.equal(await count(), 20);
   await page.reload();
   await page.waitForSelector('body[data-ready="1"]', { state: 'attached', timeout: 60000 });
-  await page.waitForFunction(() => Number(document.querySelector('[data-testid="my-digits-count"]')?.dataset.count) === 20);
+  await countBecomes(20);
   await page.locator('[data-testid="panel-finetune"]').scrollIntoViewIfNeeded();
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="my-digits-export"]')]);
   const doc = JSON.parse(await readFile(await download.path(), 'utf8'));
@@ -88,10 +94,13 @@ test('the personal digits survive a reload and export as versioned JSON', async 
 
   // Remove one by clicking it, then import the export: 19 + 20.
   await page.click('[data-testid="my-digit"] >> nth=0');
-  await page.waitForFunction(() => Number(document.querySelector('[data-testid="my-digits-count"]').dataset.count) === 19);
+  await countBecomes(19);
   await page.setInputFiles('[data-testid="my-digits-import"]', await download.path());
-  await page.waitForFunction(() => Number(document.querySelector('[data-testid="my-digits-count"]').dataset.count) === 39);
-  await page.setInputFiles('[data-testid="my-digits-import"]', { name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"format":"something else"}') });
-  await page.waitForFunction(() => /import failed: not a digits export/.test(document.querySelector('[data-testid="finetune-status"]').textContent));
+  await countBecomes(39);
+  const buffer = Buffer.from('{"format":"something else"}');
+  const notDigits = { name: 'bad.json', mimeType: 'application/json', buffer };
+  await page.setInputFiles('[data-testid="my-digits-import"]', notDigits);
+  await page.waitForFunction(() =>
+    /import failed: not a digits export/.test(document.querySelector('[data-testid="finetune-status"]').textContent));
   assert.equal(await count(), 39);
 });

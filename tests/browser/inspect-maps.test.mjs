@@ -8,13 +8,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveWeb, launchBrowser, openPlayground, loadPendigits, classifyOnPage } from './pendigits-harness.mjs';
 
-let server, browser, digits, page, context;
+let server, browser, digits, page;
 
 before(async () => {
   server = await serveWeb();
   browser = await launchBrowser();
   digits = await loadPendigits();
-  ({ context, page } = await openPlayground(browser, server.url, { contextOptions: { viewport: { width: 1280, height: 1000 } } }));
+  const viewport = { width: 1280, height: 1000 };
+  ({ page } = await openPlayground(browser, server.url, { contextOptions: { viewport } }));
 });
 after(async () => {
   await browser?.close();
@@ -22,11 +23,15 @@ after(async () => {
 });
 
 const updates = () => page.$eval('.inspect', (el) => Number(el.dataset.updates) || 0);
+// Waits until the maps were redrawn more than n times.
+const updatesPast = (n, options) =>
+  page.waitForFunction((k) => Number(document.querySelector('.inspect').dataset.updates) > k, n, options);
+const augmentOptions = async () => JSON.parse(await page.getAttribute('[data-testid="augmentation"]', 'data-options'));
 async function drawAndInspect(digit) {
   const before = await updates();
   await classifyOnPage(page, digit.strokes);
   await page.locator('[data-testid="panel-inside"]').scrollIntoViewIfNeeded();
-  await page.waitForFunction((n) => Number(document.querySelector('.inspect').dataset.updates) > n, before, { timeout: 30000 });
+  await updatesPast(before, { timeout: 30000 });
 }
 
 // In the page: how many pixels of a canvas differ from its first pixel.
@@ -37,12 +42,17 @@ const CONTENT = (canvases) => canvases.map((c) => {
   return { w: c.width, h: c.height, varied: n };
 });
 
-test('a drawn digit gets every layer\'s maps at native size, non-empty, with the arithmetic under each layer', async () => {
+const mapsName =
+  "a drawn digit gets every layer's maps at native size, non-empty, with the arithmetic under each layer";
+test(mapsName, async () => {
   const three = digits.find((d) => d.label === 3 && d.writer === 5);
   await drawAndInspect(three);
-  const layers = await page.$$eval('[data-testid="activation-layer"]', (els) => els.map((e) => ({ kind: e.dataset.kind, maps: Number(e.dataset.maps), size: e.dataset.mapSize ?? null })));
-  assert.deepEqual(layers.map((l) => l.kind), ['conv', 'relu', 'maxpool', 'conv', 'relu', 'maxpool', 'dense', 'relu', 'dense', 'relu', 'dense']);
-  assert.deepEqual(layers.slice(0, 6).map((l) => `${l.maps}@${l.size}`), ['6@28x28', '6@28x28', '6@14x14', '16@10x10', '16@10x10', '16@5x5']);
+  const layers = await page.$$eval('[data-testid="activation-layer"]', (els) =>
+    els.map((e) => ({ kind: e.dataset.kind, maps: Number(e.dataset.maps), size: e.dataset.mapSize ?? null })));
+  assert.deepEqual(layers.map((l) => l.kind),
+    ['conv', 'relu', 'maxpool', 'conv', 'relu', 'maxpool', 'dense', 'relu', 'dense', 'relu', 'dense']);
+  assert.deepEqual(layers.slice(0, 6).map((l) => `${l.maps}@${l.size}`),
+    ['6@28x28', '6@28x28', '6@14x14', '16@10x10', '16@10x10', '16@5x5']);
 
   const conv1 = await page.$$eval('canvas[data-testid="map"][data-layer="0"]', CONTENT);
   assert.equal(conv1.length, 6);
@@ -52,7 +62,8 @@ test('a drawn digit gets every layer\'s maps at native size, non-empty, with the
   assert.equal(pool2.length, 16);
   assert.ok(pool2.filter((m) => m.varied > 0).length >= 8);
   // Scaled by CSS, pixelated, to a whole multiple.
-  const css = await page.$eval('canvas[data-testid="map"][data-layer="3"]', (c) => ({ w: c.getBoundingClientRect().width, rendering: getComputedStyle(c).imageRendering }));
+  const css = await page.$eval('canvas[data-testid="map"][data-layer="3"]',
+    (c) => ({ w: c.getBoundingClientRect().width, rendering: getComputedStyle(c).imageRendering }));
   assert.equal(css.w % 10, 0);
   assert.ok(css.w >= 40);
   assert.equal(css.rendering, 'pixelated');
@@ -74,7 +85,8 @@ test('a drawn digit gets every layer\'s maps at native size, non-empty, with the
 });
 
 test('filters are drawn, and a clicked unit shows its filter and the input patch it sees', async () => {
-  const filters = await page.$$eval('[data-testid="filter-layer"]', (els) => els.map((e) => [e.dataset.layer, e.dataset.count]));
+  const filters = await page.$$eval('[data-testid="filter-layer"]',
+    (els) => els.map((e) => [e.dataset.layer, e.dataset.count]));
   assert.deepEqual(filters, [['0', '6'], ['3', '16']]);
   const conv2Channels = await page.$$eval('[data-testid="filter"][data-layer="3"][data-filter="0"] canvas', CONTENT);
   assert.equal(conv2Channels.length, 6, 'a conv2 filter is 6 channels of 5×5');
@@ -87,30 +99,41 @@ test('filters are drawn, and a clicked unit shows its filter and the input patch
   const view = await page.waitForSelector('[data-testid="field-view"][data-unit="4,4"]');
   const rect = JSON.parse(await view.getAttribute('data-rect'));
   assert.deepEqual(rect, { top: 6, bottom: 19, left: 6, right: 19, size: 14 });
-  assert.equal(await page.getAttribute('[data-testid="filter"][data-layer="3"][data-filter="5"]', 'class'), 'filter selected');
+  const selected = '[data-testid="filter"][data-layer="3"][data-filter="5"]';
+  assert.equal(await page.getAttribute(selected, 'class'), 'filter selected');
   assert.match(await page.textContent('[data-testid="field-text"]'), /14×14 patch/);
   // The outline covers 14/28 of the input picture.
-  const [rf, input] = await Promise.all([page.locator('[data-testid="rf-box"]').boundingBox(), page.locator('[data-testid="field-view"] canvas').first().boundingBox()]);
+  const [rf, input] = await Promise.all([
+    page.locator('[data-testid="rf-box"]').boundingBox(),
+    page.locator('[data-testid="field-view"] canvas').first().boundingBox(),
+  ]);
   assert.ok(Math.abs(rf.width / input.width - 0.5) < 0.02, `${rf.width} / ${input.width}`);
 
   // A unit in the corner of a relu map: its field is cut at the border.
   const corner = page.locator('canvas[data-testid="map"][data-layer="1"][data-channel="0"]');
   await corner.click({ position: { x: 1, y: 1 } });
   await page.waitForSelector('[data-testid="field-view"][data-unit="0,0"][data-layer="1"]');
-  assert.deepEqual(JSON.parse(await page.getAttribute('[data-testid="field-view"]', 'data-rect')), { top: 0, bottom: 2, left: 0, right: 2, size: 5 });
+  const cornerRect = JSON.parse(await page.getAttribute('[data-testid="field-view"]', 'data-rect'));
+  assert.deepEqual(cornerRect, { top: 0, bottom: 2, left: 0, right: 2, size: 5 });
 });
 
-test('the augmentation grid is drawn by the engine: 16 varied copies, the digit itself when every transform is off', async () => {
+const gridName =
+  'the augmentation grid is drawn by the engine: 16 varied copies, the digit itself when every transform is off';
+test(gridName, async () => {
   await page.locator('[data-testid="panel-augmentation"]').scrollIntoViewIfNeeded();
   const rendered = () => page.$eval('[data-testid="augmentation"]', (el) => Number(el.dataset.rendered) || 0);
   const redraw = async (action) => {
     const n = await rendered();
     await action();
-    await page.waitForFunction((k) => Number(document.querySelector('[data-testid="augmentation"]').dataset.rendered) > k, n, { timeout: 20000 });
+    await page.waitForFunction(
+      (k) => Number(document.querySelector('[data-testid="augmentation"]').dataset.rendered) > k, n,
+      { timeout: 20000 });
   };
   await page.waitForSelector('[data-testid="augment-preset-heavy"]', { timeout: 20000 });
   await redraw(() => page.click('[data-testid="augment-preset-heavy"]'));
-  const pixels = () => page.$$eval('[data-testid="augment-source"], [data-testid="augment-cell"]', (cs) => cs.map((c) => Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 === 0))));
+  // The red channel of the source digit and of each cell.
+  const pixels = () => page.$$eval('[data-testid="augment-source"], [data-testid="augment-cell"]', (cs) =>
+    cs.map((c) => Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 === 0))));
   const heavy = await pixels();
   assert.equal(heavy.length, 17);
   const source = heavy[0];
@@ -119,17 +142,17 @@ test('the augmentation grid is drawn by the engine: 16 varied copies, the digit 
   assert.ok(heavy.slice(1).every((cell) => !same(cell, source)), 'every heavy copy differs from the digit');
   assert.ok(new Set(heavy.slice(1).map((c) => c.join())).size === 16, 'and from each other');
   assert.ok(heavy.slice(1).every((cell) => cell.some((v) => v > 0)));
-  const options = JSON.parse(await page.getAttribute('[data-testid="augmentation"]', 'data-options'));
+  const options = await augmentOptions();
   assert.equal(options.rotation, 25);
 
   await redraw(() => page.click('[data-testid="augment-preset-none"]'));
   const none = await pixels();
-  assert.deepEqual(JSON.parse(await page.getAttribute('[data-testid="augmentation"]', 'data-options')), {});
+  assert.deepEqual(await augmentOptions(), {});
   assert.ok(none.slice(1).every((cell) => same(cell, none[0])), 'with nothing on, every copy is the digit');
 
   // One slider: rotation only.
   await redraw(() => page.locator('[data-testid="augment-rotation"]').fill('30'));
-  assert.deepEqual(JSON.parse(await page.getAttribute('[data-testid="augmentation"]', 'data-options')), { rotation: 30 });
+  assert.deepEqual(await augmentOptions(), { rotation: 30 });
   const rotated = await pixels();
   assert.ok(rotated.slice(1).some((cell) => !same(cell, rotated[0])));
 });
@@ -137,12 +160,15 @@ test('the augmentation grid is drawn by the engine: 16 varied copies, the digit 
 test('the maps redraw live while the network trains', async () => {
   await page.locator('[data-testid="panel-inside"]').scrollIntoViewIfNeeded();
   const startUpdates = await updates();
-  const conv1Before = await page.$eval('canvas[data-testid="map"][data-layer="0"][data-channel="0"]', (c) => c.toDataURL());
+  const firstMap = () =>
+    page.$eval('canvas[data-testid="map"][data-layer="0"][data-channel="0"]', (c) => c.toDataURL());
+  const conv1Before = await firstMap();
   await page.click('[data-testid="train"]');
   await page.locator('[data-testid="panel-inside"]').scrollIntoViewIfNeeded();  // off screen, it would not redraw
-  await page.waitForFunction((n) => Number(document.querySelector('.inspect').dataset.updates) >= n + 4, startUpdates, { timeout: 90000 });
+  await page.waitForFunction((n) => Number(document.querySelector('.inspect').dataset.updates) >= n + 4, startUpdates,
+    { timeout: 90000 });
   await page.click('[data-testid="pause"]');
-  const conv1After = await page.$eval('canvas[data-testid="map"][data-layer="0"][data-channel="0"]', (c) => c.toDataURL());
+  const conv1After = await firstMap();
   assert.notEqual(conv1After, conv1Before, 'a fresh network trains: its first maps change');
   assert.ok(Number(await page.getAttribute('[data-testid="activation-layer"][data-layer="0"]', 'data-maps')) === 6);
 });
@@ -171,7 +197,9 @@ test('switching to Fashion-MNIST starts a fresh network on it and names its clas
   await page.fill('[data-testid="inspect-test-index"]', '0');
   await page.check('[data-testid="inspect-source-test"]');
   // Fashion-MNIST test image 0 is an ankle boot (class 9).
-  await page.waitForFunction(() => /labelled Ankle boot/.test(document.querySelector('[data-testid="inspect-status"]').textContent), null, { timeout: 30000 });
+  await page.waitForFunction(
+    () => /labelled Ankle boot/.test(document.querySelector('[data-testid="inspect-status"]').textContent), null,
+    { timeout: 30000 });
   const conv1 = await page.$$eval('canvas[data-testid="map"][data-layer="0"]', CONTENT);
   assert.ok(conv1.filter((m) => m.varied > 50).length >= 3);
   // Fine-tuning labels follow the data set.

@@ -29,7 +29,9 @@ export async function serveWeb() {
 // Opens the playground in a new context and waits for body[data-ready="1"].
 // Console errors and page errors are collected in page.errors. beforeGoto
 // (page) runs before the page loads, e.g. to page.route() a file away.
-export async function openPlayground(browser, baseUrl, { contextOptions = {}, hash = '', query = '', timeout = 60000, beforeGoto } = {}) {
+export async function openPlayground(
+  browser, baseUrl, { contextOptions = {}, hash = '', query = '', timeout = 60000, beforeGoto } = {},
+) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...contextOptions });
   const page = await context.newPage();
   await beforeGoto?.(page);
@@ -46,7 +48,8 @@ export async function openPlayground(browser, baseUrl, { contextOptions = {}, ha
   } catch (error) {
     // Say what the page said: a silent timeout is useless in CI.
     const status = await page.textContent('[data-testid="status"]').catch(() => '?');
-    throw new Error(`the page did not become ready (${error.message.split('\n')[0]}); status: "${status}"; errors: ${JSON.stringify(page.errors)}`);
+    const said = `status: "${status}"; errors: ${JSON.stringify(page.errors)}`;
+    throw new Error(`the page did not become ready (${error.message.split('\n')[0]}); ${said}`, { cause: error });
   }
   return { context, page };
 }
