@@ -7,7 +7,7 @@
 // To add a step (a sanitizer build, a fuzz smoke run), add one entry to
 // STEPS: a name, a command, a parser for its counts if it runs tests, and
 // the steps it needs.
-//   node tools/test.mjs [--only substring[,substring…]] [--list]
+//   node tools/test.mjs [--only substring[,substring…]] [--list]     (--only adds the steps those need)
 import { isMain, runCli } from './lib/common.mjs';
 import { parseDoctest, parseNodeTest, runSteps, testFiles } from './lib/steps.mjs';
 import { parseFuzzSummary } from './fuzz.mjs';
@@ -52,6 +52,19 @@ export const STEPS = [
   },
 ];
 
+// The chosen steps and every step they need (`after`, transitively), in STEPS
+// order: `--only "browser tests"` builds the wasm first, so it works in a fresh clone.
+export function withPrerequisites(chosen, all = STEPS) {
+  const names = new Set();
+  const add = (step) => {
+    if (names.has(step.name)) return;
+    names.add(step.name);
+    for (const name of step.after ?? []) add(all.find((s) => s.name === name));
+  };
+  chosen.forEach(add);
+  return all.filter((s) => names.has(s.name));
+}
+
 export async function test(args = []) {
   let steps = STEPS;
   const only = args.indexOf('--only');
@@ -64,6 +77,7 @@ export async function test(args = []) {
     if (!wanted.length) throw new Error('--only needs step names (see --list)');
     steps = STEPS.filter((s) => wanted.some((w) => s.name.includes(w)));
     if (!steps.length) throw new Error(`no step matches ${wanted.join(', ')} (see --list)`);
+    steps = withPrerequisites(steps);
   } else if (args.length) {
     throw new Error(`unknown arguments: ${args.join(' ')} (usage: node tools/test.mjs [--only step,…] [--list])`);
   }

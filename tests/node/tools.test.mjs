@@ -12,6 +12,7 @@ import { makeSprite, parseIdxImages, parseIdxLabels } from '../../tools/prepare-
 import { crc32, encodeGrayPng } from '../../tools/lib/png.mjs';
 import { parseDoctest, parseNodeTest } from '../../tools/lib/steps.mjs';
 import { resolveUrlPath, startServer } from '../../tools/serve.mjs';
+import { STEPS, withPrerequisites } from '../../tools/test.mjs';
 
 describe('tools/serve.mjs', () => {
   let dir, server, url;
@@ -182,5 +183,14 @@ describe('test output parsers', () => {
     assert.deepEqual(parseNodeTest('# pass 3\n# fail 0\n# cancelled 2\n'), { passed: 3, failed: 2 });
     assert.deepEqual(parseNodeTest('ℹ tests 2\nℹ pass 2\nℹ fail 0\n'), { passed: 2, failed: 0 });
     assert.equal(parseNodeTest('# Subtest: x\n'), null);
+  });
+});
+
+describe('tools/test.mjs', () => {
+  test('--only brings the steps a chosen step needs, in order', () => {
+    const names = (chosen) => withPrerequisites(STEPS.filter((s) => chosen.includes(s.name))).map((s) => s.name);
+    assert.deepEqual(names(['browser tests']), ['prepare', 'build wasm', 'browser tests']);
+    assert.deepEqual(names(['sanitizers', 'lint']), ['prepare', 'lint', 'build sanitize', 'sanitizers']);
+    assert.deepEqual(names(['prepare']), ['prepare']);
   });
 });
