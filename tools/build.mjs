@@ -26,14 +26,17 @@ export async function findSanitizerCompiler(candidates = ['clang++-14', 'g++']) 
     await writeFile(join(dir, 'probe.cpp'), '#include <vector>\nint main() { std::vector<int> v(3); return v[1]; }\n');
     for (const cxx of candidates) {
       const exe = join(dir, `probe-${cxx}`);
-      const compiled = spawnSync(cxx, ['-std=c++20', ...SANITIZE_FLAGS, join(dir, 'probe.cpp'), '-o', exe], { stdio: 'ignore' });
+      const args = ['-std=c++20', ...SANITIZE_FLAGS, join(dir, 'probe.cpp'), '-o', exe];
+      const compiled = spawnSync(cxx, args, { stdio: 'ignore' });
       if (compiled.error || compiled.status !== 0) continue;
       if (spawnSync(exe, [], { stdio: 'ignore' }).status === 0) return (sanitizerCompiler = cxx);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  throw new Error(`no compiler among ${candidates.join(', ')} builds with ${SANITIZE_FLAGS[0]}: run \`node tools/prepare.mjs\``);
+  throw new Error(
+    `no compiler among ${candidates.join(', ')} builds with ${SANITIZE_FLAGS[0]}: run \`node tools/prepare.mjs\``,
+  );
 }
 
 // Each flavour: its directory and how to configure it.
@@ -42,10 +45,10 @@ export const FLAVOURS = {
   wasm: { dir: 'build/wasm', configure: async (dir) => ['emcmake', ['cmake', '-S', '.', '-B', dir, '-G', 'Ninja']] },
   sanitize: {
     dir: 'build/sanitize',
-    configure: async (dir) => [
-      'cmake',
-      ['-S', '.', '-B', dir, '-G', 'Ninja', '-DCNN_SANITIZE=ON', `-DCMAKE_CXX_COMPILER=${await findSanitizerCompiler()}`],
-    ],
+    configure: async (dir) => {
+      const cxx = await findSanitizerCompiler();
+      return ['cmake', ['-S', '.', '-B', dir, '-G', 'Ninja', '-DCNN_SANITIZE=ON', `-DCMAKE_CXX_COMPILER=${cxx}`]];
+    },
   },
 };
 
@@ -62,7 +65,9 @@ export async function build(flavour, { log = console.log } = {}) {
     }
     await run('ninja', ['-C', spec.dir]);
   } catch (e) {
-    throw new Error(`${flavour} build failed: ${e.message}\n(missing tools? run \`node tools/prepare.mjs\`)`);
+    throw new Error(`${flavour} build failed: ${e.message}\n(missing tools? run \`node tools/prepare.mjs\`)`, {
+      cause: e,
+    });
   }
   log(`build: ${flavour} ok (${((performance.now() - started) / 1000).toFixed(1)} s)`);
 }
@@ -75,7 +80,8 @@ if (isMain(import.meta.url)) {
   runCli(async (args) => {
     const known = Object.keys(FLAVOURS).map((f) => `--${f}`);
     const unknown = args.filter((a) => !known.includes(a));
-    if (unknown.length) throw new Error(`unknown arguments: ${unknown.join(' ')} (usage: node tools/build.mjs [${known.join('] [')}])`);
+    if (unknown.length)
+      throw new Error(`unknown arguments: ${unknown.join(' ')} (usage: node tools/build.mjs [${known.join('] [')}])`);
     const flavours = args.length ? args.map((a) => a.slice(2)) : ['native', 'wasm'];
     for (const f of flavours) await build(f);
   });

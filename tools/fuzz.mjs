@@ -83,10 +83,12 @@ export async function fuzz({ seconds = 60, only = [] } = {}) {
   const targets = only.length ? all.filter((t) => only.some((o) => t.includes(o))) : all;
   if (!targets.length) throw new Error(`no fuzz target matches ${only.join(', ')} (known: ${all.join(', ')})`);
   await buildFuzzers(targets);
-  for (const dir of ['artifacts', ...targets.map((t) => `corpus/${t}`)]) await mkdir(repoPath(BUILD_DIR, dir), { recursive: true });
+  for (const dir of ['artifacts', ...targets.map((t) => `corpus/${t}`)])
+    await mkdir(repoPath(BUILD_DIR, dir), { recursive: true });
 
   console.log(`\nfuzz: ${targets.length} targets, ${seconds} s each`);
-  console.log(`${'target'.padEnd(16)} ${'executions'.padStart(12)} ${'exec/s'.padStart(9)} ${'crashes'.padStart(8)} ${'corpus'.padStart(7)}`);
+  const header = ['target'.padEnd(16), 'executions'.padStart(12), 'exec/s'.padStart(9), 'crashes'.padStart(8)];
+  console.log(`${header.join(' ')} ${'corpus'.padStart(7)}`);
   let executions = 0;
   let crashed = 0;
   for (const name of targets) {
@@ -103,7 +105,8 @@ export async function fuzz({ seconds = 60, only = [] } = {}) {
     if (crash) {
       // The report's head: what broke and where the reproducer is.
       console.log(`  ${name} stopped (exit ${r.code}): ${p.reason ?? 'no sanitizer report'}`);
-      for (const a of p.artifacts) console.log(`  reproduce: ${BUILD_DIR}/${a.split(`${BUILD_DIR}/`).pop()} → ${repoPath(BUILD_DIR, name)} ${a}`);
+      for (const a of p.artifacts)
+        console.log(`  reproduce: ${BUILD_DIR}/${a.split(`${BUILD_DIR}/`).pop()} → ${repoPath(BUILD_DIR, name)} ${a}`);
       const report = r.output.split('\n').filter((l) => /^\s+#\d+ /.test(l)).slice(0, 8);
       for (const l of report) console.log(`  ${l.trim()}`);
     }
@@ -119,6 +122,8 @@ export function parseFuzzSummary(output) {
   return m ? { passed: Number(m[1]), failed: Number(m[2]) } : null;
 }
 
+const USAGE = 'node tools/fuzz.mjs [--seconds N] [--only a,b] [--list]';
+
 if (isMain(import.meta.url)) {
   runCli(async (args) => {
     const options = { seconds: 60, only: [] };
@@ -126,9 +131,10 @@ if (isMain(import.meta.url)) {
       if (args[i] === '--seconds') options.seconds = Number(args[++i]);
       else if (args[i] === '--only') options.only = (args[++i] ?? '').split(',').filter(Boolean);
       else if (args[i] === '--list') return console.log(targetNames().join('\n'));
-      else throw new Error(`unknown argument '${args[i]}' (usage: node tools/fuzz.mjs [--seconds N] [--only a,b] [--list])`);
+      else throw new Error(`unknown argument '${args[i]}' (usage: ${USAGE})`);
     }
-    if (!(Number.isInteger(options.seconds) && options.seconds > 0)) throw new Error('--seconds needs a whole number > 0');
+    if (!(Number.isInteger(options.seconds) && options.seconds > 0))
+      throw new Error('--seconds needs a whole number > 0');
     if (!(await fuzz(options))) process.exitCode = 1;
   });
 }

@@ -45,8 +45,14 @@ export function dataSets() {
       required: false,
       present: existsSync(FASHION_DIR),
       splits: {
-        train: { images: `${FASHION_DIR}/train-images-idx3-ubyte.gz`, labels: `${FASHION_DIR}/train-labels-idx1-ubyte.gz` },
-        test: { images: `${FASHION_DIR}/t10k-images-idx3-ubyte.gz`, labels: `${FASHION_DIR}/t10k-labels-idx1-ubyte.gz` },
+        train: {
+          images: `${FASHION_DIR}/train-images-idx3-ubyte.gz`,
+          labels: `${FASHION_DIR}/train-labels-idx1-ubyte.gz`,
+        },
+        test: {
+          images: `${FASHION_DIR}/t10k-images-idx3-ubyte.gz`,
+          labels: `${FASHION_DIR}/t10k-labels-idx1-ubyte.gz`,
+        },
       },
     },
   ];
@@ -72,14 +78,14 @@ async function readIdx(path, hint) {
   try {
     bytes = await readFile(path);
   } catch (e) {
-    if (e.code === 'ENOENT') throw new Error(`${path} not found: ${hint}`);
+    if (e.code === 'ENOENT') throw new Error(`${path} not found: ${hint}`, { cause: e });
     throw e;
   }
   if (path.endsWith('.gz')) {
     try {
       bytes = await gunzipAsync(bytes);
     } catch (e) {
-      throw new Error(`${path}: not a valid gzip file (${e.message}); reinstall it: ${hint}`);
+      throw new Error(`${path}: not a valid gzip file (${e.message}); reinstall it: ${hint}`, { cause: e });
     }
   }
   return bytes;
@@ -90,7 +96,9 @@ export function parseIdxImages(bytes, name) {
   if (bytes.length < 16) throw new Error(`${name}: ${bytes.length} bytes is too short for an IDX3 header (16)`);
   const magic = bytes.readUInt32BE(0);
   if (magic !== IDX3_UBYTE)
-    throw new Error(`${name}: magic 0x${magic.toString(16).padStart(8, '0')}, expected 0x00000803 (IDX3 unsigned bytes)`);
+    throw new Error(
+      `${name}: magic 0x${magic.toString(16).padStart(8, '0')}, expected 0x00000803 (IDX3 unsigned bytes)`,
+    );
   const count = bytes.readUInt32BE(4);
   const rows = bytes.readUInt32BE(8);
   const cols = bytes.readUInt32BE(12);
@@ -106,7 +114,9 @@ export function parseIdxLabels(bytes, name) {
   if (bytes.length < 8) throw new Error(`${name}: ${bytes.length} bytes is too short for an IDX1 header (8)`);
   const magic = bytes.readUInt32BE(0);
   if (magic !== IDX1_UBYTE)
-    throw new Error(`${name}: magic 0x${magic.toString(16).padStart(8, '0')}, expected 0x00000801 (IDX1 unsigned bytes)`);
+    throw new Error(
+      `${name}: magic 0x${magic.toString(16).padStart(8, '0')}, expected 0x00000801 (IDX1 unsigned bytes)`,
+    );
   const count = bytes.readUInt32BE(4);
   if (bytes.length !== 8 + count)
     throw new Error(`${name}: header says ${count} labels (${8 + count} bytes), the file has ${bytes.length} bytes`);
@@ -141,7 +151,10 @@ function labelFile(labels) {
 }
 
 async function convertSplit(set, split, source) {
-  const [imageBytes, labelBytes] = await Promise.all([readIdx(source.images, set.hint), readIdx(source.labels, set.hint)]);
+  const [imageBytes, labelBytes] = await Promise.all([
+    readIdx(source.images, set.hint),
+    readIdx(source.labels, set.hint),
+  ]);
   const images = parseIdxImages(imageBytes, source.images);
   const labels = parseIdxLabels(labelBytes, source.labels);
   if (images.count !== labels.count)
@@ -170,8 +183,10 @@ export async function prepareData({ log = console.log } = {}) {
   }
   // All splits at once: the deflates run on zlib's thread pool, in parallel.
   const written = (await Promise.all(jobs)).flat();
-  for (const w of written)
-    log(`prepare-data: wrote ${relative(REPO_ROOT, w.path).padEnd(32)} ${formatBytes(w.bytes.length).padStart(9)}  (${w.what})`);
+  for (const w of written) {
+    const size = formatBytes(w.bytes.length).padStart(9);
+    log(`prepare-data: wrote ${relative(REPO_ROOT, w.path).padEnd(32)} ${size}  (${w.what})`);
+  }
   log(`prepare-data: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return written.map(({ path, bytes }) => ({ path, size: bytes.length }));
 }

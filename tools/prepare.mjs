@@ -4,6 +4,8 @@
 // done, so `npm start` / `npm test` can call it every time (~0.1 s).
 //
 //   node tools/prepare.mjs        or   import { prepare } from './prepare.mjs'
+//   node tools/prepare.mjs --force-data   converts the data sets even when they
+//                                         are up to date (`npm run prepare-data`)
 import { spawnSync } from 'node:child_process';
 import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -67,7 +69,8 @@ export async function ensureAptPackages({ log = console.log, packages = APT_PACK
   }
   log(`prepare: installing Debian packages: ${missing.join(' ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const apt = (args) => (prefix.length ? run(prefix[0], [...prefix.slice(1), 'apt-get', ...args], { env }) : run('apt-get', args, { env }));
+  const apt = (args) =>
+    prefix.length ? run(prefix[0], [...prefix.slice(1), 'apt-get', ...args], { env }) : run('apt-get', args, { env });
   await apt(['update']);
   await apt(install);
   const still = missingAptPackages(packages);
@@ -86,7 +89,10 @@ export async function ensureNodeModules({ log = console.log } = {}) {
 }
 
 // Files the page imports from npm packages, copied into web/vendor/ (not committed).
-export const VENDOR_FILES = [repoPath('node_modules', 'uplot', 'dist', 'uPlot.esm.js'), repoPath('node_modules', 'uplot', 'dist', 'uPlot.min.css')];
+export const VENDOR_FILES = [
+  repoPath('node_modules', 'uplot', 'dist', 'uPlot.esm.js'),
+  repoPath('node_modules', 'uplot', 'dist', 'uPlot.min.css'),
+];
 
 export async function ensureVendorFiles({ log = console.log } = {}) {
   const dir = repoPath('web', 'vendor');
@@ -107,20 +113,27 @@ export async function ensureVendorFiles({ log = console.log } = {}) {
 }
 
 // Data sets are rebuilt when missing or older than the converter.
-export async function ensureData({ log = console.log } = {}) {
+export async function ensureData({ log = console.log, force = false } = {}) {
   const converter = [repoPath('tools', 'prepare-data.mjs'), repoPath('tools', 'lib', 'png.mjs')];
-  if (!(await isStale(dataOutputs(), converter))) return;
+  if (!force && !(await isStale(dataOutputs(), converter))) return;
   log('prepare: preparing data sets in web/data/');
   await prepareData({ log });
 }
 
-export async function prepare({ log = console.log } = {}) {
+export async function prepare({ log = console.log, forceData = false } = {}) {
   const started = performance.now();
   await ensureAptPackages({ log });
   await ensureNodeModules({ log });
   await ensureVendorFiles({ log });
-  await ensureData({ log });
+  await ensureData({ log, force: forceData });
   log(`prepare: ready (${((performance.now() - started) / 1000).toFixed(1)} s)`);
 }
 
-if (isMain(import.meta.url)) runCli(() => prepare());
+if (isMain(import.meta.url)) {
+  runCli(async (args) => {
+    const unknown = args.filter((a) => a !== '--force-data');
+    if (unknown.length)
+      throw new Error(`unknown arguments: ${unknown.join(' ')} (usage: node tools/prepare.mjs [--force-data])`);
+    await prepare({ forceData: args.includes('--force-data') });
+  });
+}

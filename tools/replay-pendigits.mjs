@@ -11,6 +11,8 @@
 //                                                   compares preprocessing choices (choose on
 //                                                   writers 1–15, confirm on 16–30: both printed)
 //   --model path/to.cnn (direct mode) another model file
+//   --data path/to.json[.gz]  other digits in the same format (default: the
+//                             repository's tests/data/pendigits/pendigits-train.json.gz)
 //
 // A benchmark of sorts, not a test: it prints figures and asserts nothing.
 import { readFile } from 'node:fs/promises';
@@ -25,18 +27,23 @@ const numbers = (text) => String(text).split(',').map(Number);
 // Tallies results: {label, writer, said}[] → printed summary; returns accuracy.
 function report(title, results) {
   const correct = results.filter((r) => r.said === r.label).length;
-  const pct = (list, digits = 1) => (list.length ? (100 * list.filter((r) => r.said === r.label).length) / list.length : 0).toFixed(digits);
+  const pct = (list, digits = 1) =>
+    (list.length ? (100 * list.filter((r) => r.said === r.label).length) / list.length : 0).toFixed(digits);
   const byLabel = Array.from({ length: 10 }, (_, d) => results.filter((r) => r.label === d));
   const writers = [...new Set(results.map((r) => r.writer))].sort((a, b) => a - b);
   const mistakes = new Map();
-  for (const r of results) if (r.said !== r.label) mistakes.set(`${r.label}→${r.said}`, (mistakes.get(`${r.label}→${r.said}`) ?? 0) + 1);
+  for (const r of results) {
+    const key = `${r.label}→${r.said}`;
+    if (r.said !== r.label) mistakes.set(key, (mistakes.get(key) ?? 0) + 1);
+  }
   const half = (first) => results.filter((r) => (r.writer <= 15) === first);
   console.log(`${title}: ${correct}/${results.length} = ${((100 * correct) / results.length).toFixed(2)}%` +
     `  (writers 1–15: ${pct(half(true), 2)}%, 16–30: ${pct(half(false), 2)}%)`);
   console.log(`  per digit:  ${byLabel.map((l, d) => `${d}: ${pct(l)}%`).join('  ')}`);
   const perWriter = writers.map((w) => [w, pct(results.filter((r) => r.writer === w))]).sort((a, b) => a[1] - b[1]);
   console.log(`  hardest writers: ${perWriter.slice(0, 5).map(([w, p]) => `#${w} ${p}%`).join(', ')}`);
-  console.log(`  most common mistakes (true→said): ${[...mistakes].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, n]) => `${k} ×${n}`).join(', ')}`);
+  const common = [...mistakes].sort((a, b) => b[1] - a[1]).slice(0, 8);
+  console.log(`  most common mistakes (true→said): ${common.map(([k, n]) => `${k} ×${n}`).join(', ')}`);
   return correct / results.length;
 }
 
@@ -60,7 +67,8 @@ async function replayDirect(digits, { modelPath, boxes, pens, softs }) {
           results.push({ label: d.label, writer: d.writer, said });
         });
       }
-      report(`direct, box ${box}, pen ${penFraction}, soft ${softness} (${((performance.now() - start) / 1000).toFixed(1)} s)`, results);
+      const seconds = ((performance.now() - start) / 1000).toFixed(1);
+      report(`direct, box ${box}, pen ${penFraction}, soft ${softness} (${seconds} s)`, results);
     }
   }
   model.delete();
@@ -78,7 +86,9 @@ async function replayOnPage(digits) {
       results.push({ label: d.label, writer: d.writer, said });
       if ((i + 1) % 500 === 0) {
         const ok = results.filter((r) => r.said === r.label).length;
-        console.log(`  ${i + 1}/${digits.length}: ${((100 * ok) / results.length).toFixed(2)}% so far, ${((performance.now() - start) / (i + 1)).toFixed(0)} ms per digit`);
+        const perDigit = ((performance.now() - start) / (i + 1)).toFixed(0);
+        const sofar = ((100 * ok) / results.length).toFixed(2);
+        console.log(`  ${i + 1}/${digits.length}: ${sofar}% so far, ${perDigit} ms per digit`);
       }
     }
     if (page.errors.length) console.log(`page errors: ${page.errors.join('; ')}`);
@@ -91,8 +101,9 @@ async function replayOnPage(digits) {
 
 export async function replayPendigits(args = []) {
   const limit = Number(optionValue(args, '--limit', Infinity));
-  const digits = (await loadPendigits()).slice(0, limit);
-  console.log(`${digits.length} pen digits from ${PENDIGITS_PATH}`);
+  const dataPath = optionValue(args, '--data', PENDIGITS_PATH);
+  const digits = (await loadPendigits(dataPath)).slice(0, limit);
+  console.log(`${digits.length} pen digits from ${dataPath}`);
   if (args.includes('--direct')) {
     await replayDirect(digits, {
       modelPath: optionValue(args, '--model', repoPath('web', 'models', 'lenet5.cnn')),

@@ -6,7 +6,9 @@
 //   node tools/screenshot-inspect.mjs [--out docs]
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { classifyOnPage, launchBrowser, loadPendigits, openPlayground, serveWeb } from '../tests/browser/pendigits-harness.mjs';
+import {
+  classifyOnPage, launchBrowser, loadPendigits, openPlayground, serveWeb,
+} from '../tests/browser/pendigits-harness.mjs';
 import { isMain, repoPath } from './lib/common.mjs';
 
 export async function screenshotInspect({ outDir = repoPath('docs') } = {}) {
@@ -14,12 +16,16 @@ export async function screenshotInspect({ outDir = repoPath('docs') } = {}) {
   const server = await serveWeb();
   const browser = await launchBrowser();
   try {
-    const { page } = await openPlayground(browser, server.url, { contextOptions: { deviceScaleFactor: 1, viewport: { width: 1280, height: 1800 } } });
+    const { page } = await openPlayground(browser, server.url, {
+      contextOptions: { deviceScaleFactor: 1, viewport: { width: 1280, height: 1800 } },
+    });
     // A real handwritten 5 (pendigits writer 3), replayed with the mouse.
     const digit = (await loadPendigits()).find((d) => d.label === 5 && d.writer === 3);
     await classifyOnPage(page, digit.strokes);
     await page.locator('[data-testid="panel-inside"]').scrollIntoViewIfNeeded();
-    await page.waitForFunction(() => Number(document.querySelector('.inspect')?.dataset.updates) > 0, null, { timeout: 30000 });
+    await page.waitForFunction(() => Number(document.querySelector('.inspect')?.dataset.updates) > 0, null, {
+      timeout: 30000,
+    });
     // Select unit (4, 4) of conv2's map 5: its 14×14 receptive field.
     const map = page.locator('canvas[data-testid="map"][data-layer="3"][data-channel="5"]');
     const box = await map.boundingBox();
@@ -30,7 +36,8 @@ export async function screenshotInspect({ outDir = repoPath('docs') } = {}) {
     const measure = () => page.evaluate(() => {
       const panel = document.querySelector('[data-testid="panel-inside"]').getBoundingClientRect();
       const last = document.querySelector('[data-testid="activation-layer"][data-layer="5"]').getBoundingClientRect();
-      return { x: panel.left + scrollX, y: panel.top + scrollY, width: panel.width, height: last.bottom + 16 - panel.top };
+      const height = last.bottom + 16 - panel.top;
+      return { x: panel.left + scrollX, y: panel.top + scrollY, width: panel.width, height };
     });
     let clip = await measure();
     for (let tries = 0; tries < 40; ++tries) {
@@ -41,7 +48,11 @@ export async function screenshotInspect({ outDir = repoPath('docs') } = {}) {
     }
     await page.screenshot({ path: join(outDir, 'activations.png'), fullPage: true, clip });
     await page.locator('[data-testid="panel-augmentation"]').scrollIntoViewIfNeeded();
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="augmentation"]')?.dataset.rendered) > 0, null, { timeout: 30000 });
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid="augmentation"]')?.dataset.rendered) > 0,
+      null,
+      { timeout: 30000 },
+    );
     await page.locator('[data-testid="panel-augmentation"]').screenshot({ path: join(outDir, 'augmentation.png') });
     return [join(outDir, 'activations.png'), join(outDir, 'augmentation.png')];
   } finally {

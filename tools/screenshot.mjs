@@ -5,7 +5,9 @@
 //   node tools/screenshot.mjs [--out docs/screenshot.png] [--width 1280] [--full]
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { classifyOnPage, launchBrowser, loadPendigits, openPlayground, serveWeb } from '../tests/browser/pendigits-harness.mjs';
+import {
+  classifyOnPage, launchBrowser, loadPendigits, openPlayground, serveWeb,
+} from '../tests/browser/pendigits-harness.mjs';
 import { isMain, optionValue, repoPath } from './lib/common.mjs';
 
 export async function screenshot({ out = repoPath('docs', 'screenshot.png'), width = 1280, full = false } = {}) {

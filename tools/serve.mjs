@@ -78,7 +78,8 @@ export async function startServer({ root = 'web', host = '127.0.0.1', port = 0 }
   const rootDir = isAbsolute(root) ? resolve(root) : resolve(REPO_ROOT, root);
   const server = createServer(async (req, res) => {
     try {
-      if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return sendText(res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
       const path = new URL(req.url, 'http://localhost').pathname;
       const found = await fileToServe(rootDir, path);
       if (!found) return sendText(res, 404, `not found: ${path}`);
@@ -98,7 +99,9 @@ export async function startServer({ root = 'web', host = '127.0.0.1', port = 0 }
   });
   await new Promise((resolveListen, reject) => {
     server.once('error', (e) =>
-      reject(e.code === 'EADDRINUSE' ? new Error(`port ${port} on ${host} is already in use: choose another, e.g. PORT=${Number(port) + 1}`) : e),
+      reject(e.code === 'EADDRINUSE'
+        ? new Error(`port ${port} on ${host} is already in use: choose another, e.g. PORT=${Number(port) + 1}`)
+        : e),
     );
     server.listen(port, host, resolveListen);
   });
@@ -114,10 +117,12 @@ if (isMain(import.meta.url)) {
       if (args[i] === '--port') options.port = Number(args[++i]);
       else if (args[i] === '--root') options.root = args[++i];
       else if (args[i] === '--host') options.host = args[++i];
-      else throw new Error(`unknown argument ${args[i]} (usage: node tools/serve.mjs [--port N] [--root DIR] [--host H])`);
+      else
+        throw new Error(`unknown argument ${args[i]} (usage: node tools/serve.mjs [--port N] [--root DIR] [--host H])`);
     }
     if (options.port === undefined) options.port = Number(process.env.PORT ?? 8080);
-    if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) throw new Error('--port must be 0..65535');
+    if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)
+      throw new Error('--port must be 0..65535');
     const { url } = await startServer(options);
     console.log(`serving ${options.root ?? 'web'}/ at ${url}  (Ctrl-C to stop)`);
   });

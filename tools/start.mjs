@@ -7,7 +7,8 @@ import { prepare } from './prepare.mjs';
 import { startServer } from './serve.mjs';
 
 export async function start({ port = Number(process.env.PORT ?? 8080), host = process.env.HOST ?? '127.0.0.1' } = {}) {
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a whole number 0..65535, got ${process.env.PORT}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT must be a whole number 0..65535, got ${process.env.PORT}`);
   await prepare();
   await build('wasm');
   await build('native');

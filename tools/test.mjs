@@ -1,4 +1,4 @@
-// `npm test`: prepares the machine, builds, and runs every test suite — the
+// `npm test`: prepares the machine, lints, builds, and runs every test suite — the
 // native doctest suite, the same suite compiled to wasm, the Node tests of
 // the engine module, and the browser tests in headless Chromium. Prints a
 // summary table and, as its last line, "N passed, N failed". Exits non-zero
@@ -7,7 +7,7 @@
 // To add a step (a sanitizer build, a fuzz smoke run), add one entry to
 // STEPS: a name, a command, a parser for its counts if it runs tests, and
 // the steps it needs.
-//   node tools/test.mjs [--only substring[,substring…]] [--list]
+//   node tools/test.mjs [--only substring[,substring…]] [--list]     (--only adds the steps those need)
 import { isMain, runCli } from './lib/common.mjs';
 import { parseDoctest, parseNodeTest, runSteps, testFiles } from './lib/steps.mjs';
 import { parseFuzzSummary } from './fuzz.mjs';
@@ -16,6 +16,8 @@ const node = process.execPath;
 
 export const STEPS = [
   { name: 'prepare', command: [node, 'tools/prepare.mjs'] },
+  // ESLint, and the C++ format check once tools/lint-cpp.mjs exists; seconds, so early.
+  { name: 'lint', command: [node, 'tools/lint.mjs'], after: ['prepare'] },
   { name: 'build native', command: [node, 'tools/build.mjs', '--native'], after: ['prepare'] },
   // The binary directly (not ctest) so its doctest summary is in our output;
   // it runs from the repository root, as its tests expect (web/data, web/models).
@@ -50,6 +52,19 @@ export const STEPS = [
   },
 ];
 
+// The chosen steps and every step they need (`after`, transitively), in STEPS
+// order: `--only "browser tests"` builds the wasm first, so it works in a fresh clone.
+export function withPrerequisites(chosen, all = STEPS) {
+  const names = new Set();
+  const add = (step) => {
+    if (names.has(step.name)) return;
+    names.add(step.name);
+    for (const name of step.after ?? []) add(all.find((s) => s.name === name));
+  };
+  chosen.forEach(add);
+  return all.filter((s) => names.has(s.name));
+}
+
 export async function test(args = []) {
   let steps = STEPS;
   const only = args.indexOf('--only');
@@ -62,6 +77,7 @@ export async function test(args = []) {
     if (!wanted.length) throw new Error('--only needs step names (see --list)');
     steps = STEPS.filter((s) => wanted.some((w) => s.name.includes(w)));
     if (!steps.length) throw new Error(`no step matches ${wanted.join(', ')} (see --list)`);
+    steps = withPrerequisites(steps);
   } else if (args.length) {
     throw new Error(`unknown arguments: ${args.join(' ')} (usage: node tools/test.mjs [--only step,…] [--list])`);
   }

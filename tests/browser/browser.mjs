@@ -36,7 +36,7 @@ export async function openSession({ root = 'web' } = {}) {
     browser = await launchBrowser();
   } catch (e) {
     server.close();
-    throw new Error(`could not start Chromium at ${CHROMIUM_PATH}: ${e.message}`);
+    throw new Error(`could not start Chromium at ${CHROMIUM_PATH}: ${e.message}`, { cause: e });
   }
   const context = await browser.newContext();
   return {
@@ -46,10 +46,12 @@ export async function openSession({ root = 'web' } = {}) {
       const page = await context.newPage();
       page.problems = [];
       page.on('console', (msg) => {
-        if (msg.type() === 'error' || msg.type() === 'warning') page.problems.push(`console.${msg.type()}: ${msg.text()}`);
+        const type = msg.type();
+        if (type === 'error' || type === 'warning') page.problems.push(`console.${type}: ${msg.text()}`);
       });
       page.on('pageerror', (e) => page.problems.push(`uncaught: ${e.message}`));
-      page.on('requestfailed', (req) => page.problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`));
+      page.on('requestfailed',
+        (req) => page.problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`));
       page.on('response', (res) => {
         if (res.status() >= 400) page.problems.push(`HTTP ${res.status()}: ${res.url()}`);
       });

@@ -75,8 +75,11 @@ const read = (page, withPixels = false) => page.evaluate((withPixels) => {
   };
 }, withPixels);
 
-test(`training for ${TRAIN_SECONDS} s raises test accuracy, updates the plots and the prediction, without long main-thread tasks`, async () => {
-  const { context, page } = await openPlayground(browser, server.url, { hash: '#optimizer=adam&lr=0.001&batch=32&seed=1&epochs=20' });
+const trainingName = `training for ${TRAIN_SECONDS} s raises test accuracy, updates the plots and the prediction, ` +
+  'without long main-thread tasks';
+test(trainingName, async () => {
+  const hash = '#optimizer=adam&lr=0.001&batch=32&seed=1&epochs=20';
+  const { context, page } = await openPlayground(browser, server.url, { hash });
   await page.evaluate(INSTRUMENT);
   await classifyOnPage(page, digits.find((d) => d.label === 3).strokes);
 
@@ -113,12 +116,14 @@ test(`training for ${TRAIN_SECONDS} s raises test accuracy, updates the plots an
   const maxCpu = tasks.reduce((m, t) => Math.max(m, t.cpu), 0);
   const maxWall = tasks.reduce((m, t) => Math.max(m, t.wall), 0);
   const cpuTotal = tasks.reduce((sum, t) => sum + t.cpu, 0);
-  console.log(`# trained ${TRAIN_SECONDS} s: test accuracy ${initial.accuracy} -> ${early.accuracy} (3 s) -> ${late.accuracy}; ` +
-    `${late.imagesPerSecond} images/s; ${late.seen} images seen; ${late.points} chart points`);
-  console.log(`# main thread while training: ${timing.longTasks.length} long tasks (longest ${longest.toFixed(1)} ms); ` +
-    `a 10 ms timer was at most ${timing.maxTimerLate.toFixed(1)} ms late`);
-  console.log(`# trace: ${tasks.length} main-thread tasks, longest ${maxCpu.toFixed(1)} ms of CPU (${maxWall.toFixed(1)} ms wall); ` +
-    `main thread busy ${(cpuTotal / ((end - start) / 1000) / 10).toFixed(1)}% of the time; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
+  console.log(`# trained ${TRAIN_SECONDS} s: test accuracy ${initial.accuracy} -> ${early.accuracy} (3 s) -> ` +
+    `${late.accuracy}; ${late.imagesPerSecond} images/s; ${late.seen} images seen; ${late.points} chart points`);
+  console.log(`# main thread while training: ${timing.longTasks.length} long tasks ` +
+    `(longest ${longest.toFixed(1)} ms); a 10 ms timer was at most ${timing.maxTimerLate.toFixed(1)} ms late`);
+  const busy = (cpuTotal / ((end - start) / 1000) / 10).toFixed(1);
+  const load = `load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`;
+  console.log(`# trace: ${tasks.length} main-thread tasks, longest ${maxCpu.toFixed(1)} ms of CPU ` +
+    `(${maxWall.toFixed(1)} ms wall); main thread busy ${busy}% of the time; ${load}`);
 
   assert.ok(initial.accuracy < 0.3, `a fresh network starts near chance (${initial.accuracy})`);
   assert.ok(late.accuracy >= 0.8, `after ${TRAIN_SECONDS} s test accuracy is ${late.accuracy}`);
@@ -136,8 +141,10 @@ test(`training for ${TRAIN_SECONDS} s raises test accuracy, updates the plots an
   // threads and this test runner, a 25 ms task can be descheduled past 50 ms
   // (CI saw 63 ms wall for 27.6 ms of CPU). The page's own cost is the CPU
   // bound asserted above; the wall-clock figures are printed for the record.
-  if (timing.longTasks.length)
-    console.log(`# wall-clock long tasks (load ${loadAtStart.toFixed(1)} on ${os.cpus().length} cores at start): ${JSON.stringify(timing.longTasks)}`);
+  if (timing.longTasks.length) {
+    console.log(`# wall-clock long tasks (load ${loadAtStart.toFixed(1)} on ${os.cpus().length} cores at start): ` +
+      JSON.stringify(timing.longTasks));
+  }
   assert.deepEqual(page.errors, []);
   await context.close();
 });
@@ -160,7 +167,8 @@ test('a diverging run stops itself and says the learning rate is too high', asyn
   const { context, page } = await openPlayground(browser, server.url, { hash: '#optimizer=sgd&lr=1000&momentum=0.9' });
   await page.click('[data-testid="train"]');
   const message = page.locator('#train [data-role="message"]');
-  await page.waitForFunction(() => /diverged/i.test(document.querySelector('#train [data-role="message"]').textContent), null, { timeout: 30000 });
+  await page.waitForFunction(() => /diverged/i.test(document.querySelector('#train [data-role="message"]').textContent),
+    null, { timeout: 30000 });
   assert.match(await message.textContent(), /learning rate too high/i);
   assert.equal(await message.getAttribute('data-tone'), 'error');
   // It paused itself: Train is available again, Pause is not.
@@ -183,7 +191,8 @@ test('Train clicked while the data still loads waits for it, then trains', async
   await page.click('[data-testid="train"]');
   release();
   // Either it trains or it says why not (stop at the first).
-  await page.waitForFunction(() => Number(document.querySelector('[data-role="seen"]').textContent.replace(/,/g, '')) > 0 ||
+  await page.waitForFunction(() =>
+    Number(document.querySelector('[data-role="seen"]').textContent.replace(/,/g, '')) > 0 ||
     document.querySelector('#train [data-role="message"]').dataset.tone === 'error', null, { timeout: 60000 });
   assert.notEqual(await page.locator('#train [data-role="message"]').getAttribute('data-tone'), 'error',
     await page.textContent('#train [data-role="message"]'));
@@ -198,7 +207,8 @@ test('a link reproduces a run: same settings and seed, same weights, same test r
   const finish = async () => {
     const { context, page } = await openPlayground(browser, server.url, { hash });
     await page.click('[data-testid="train"]');
-    await page.waitForFunction(() => /Finished/.test(document.querySelector('#train [data-role="message"]').textContent) &&
+    await page.waitForFunction(() =>
+      /Finished/.test(document.querySelector('#train [data-role="message"]').textContent) &&
       !document.querySelector('#results').classList.contains('is-empty'), null, { timeout: 120000 });
     const result = {
       seen: await page.textContent('[data-role="seen"]'),

@@ -66,7 +66,8 @@ test('a drawn vertical bar becomes an MNIST-like "1": box-tall, centred, values 
   const strokes = [[[0.5, 0.1], [0.5, 0.9]]];
   const x = strokesToMnist(strokes);
   assert.equal(x.length, 784);
-  assert.equal(cropToInk({ width: 28, height: 28, data: strokesToMnist(strokes, { box: 20 }) }).height, 20, 'MNIST\'s own 20-pixel box on request');
+  const boxed = { width: 28, height: 28, data: strokesToMnist(strokes, { box: 20 }) };
+  assert.equal(cropToInk(boxed).height, 20, 'MNIST\'s own 20-pixel box on request');
   assert.ok(x.every((v) => v >= 0 && v <= 1));
   const image = { width: 28, height: 28, data: x };
   const ink = cropToInk(image, 0.02);
@@ -104,7 +105,9 @@ test('the result does not depend on where or how big the digit was drawn', () =>
 });
 
 test('mean ink of a drawn digit is in MNIST range (≈ 0.1–0.15 per pixel)', () => {
-  const eight = [[[0.5, 0.05], [0.2, 0.25], [0.5, 0.5], [0.8, 0.75], [0.5, 0.95], [0.2, 0.75], [0.5, 0.5], [0.8, 0.25], [0.5, 0.05]]];
+  const eight = [[
+    [0.5, 0.05], [0.2, 0.25], [0.5, 0.5], [0.8, 0.75], [0.5, 0.95], [0.2, 0.75], [0.5, 0.5], [0.8, 0.25], [0.5, 0.05],
+  ]];
   const mean = sum(strokesToMnist(eight)) / 784;
   assert.ok(mean > 0.08 && mean < 0.2, `mean ink ${mean}`);
 });
@@ -135,7 +138,11 @@ test('canvas pixels (dark ink on white) go through the same pipeline', () => {
 });
 
 test('settings round-trip through the hash, typed', () => {
-  const s = { ...defaultSettings(), preset: 'mlp', lr: 0.03, batch: 64, optimizer: 'sgd', momentum: 0.95, seed: 42, epochs: 0.5, dropout: 0.25, decay: 0.0005 };
+  const s = {
+    ...defaultSettings(),
+    preset: 'mlp', lr: 0.03, batch: 64, optimizer: 'sgd', momentum: 0.95, seed: 42, epochs: 0.5, dropout: 0.25,
+    decay: 0.0005,
+  };
   const { settings, errors } = parseHash(formatHash(s));
   assert.deepEqual(errors, []);
   assert.deepEqual(settings, s);
@@ -154,8 +161,13 @@ test('bad values in a link are reported and fall back to defaults', () => {
 });
 
 test('training options carry every optimiser setting to the engine', () => {
-  const o = trainingOptions({ ...defaultSettings(), lr: 0.1, batch: 8, optimizer: 'rmsprop', momentum: 0.5, decay: 0.001, seed: 9, epochs: 2 });
-  assert.deepEqual(o, { optimizer: 'rmsprop', learningRate: 0.1, schedule: 'cosine', batchSize: 8, momentum: 0.5, weightDecay: 0.001, epochs: 2, seed: 9 });
+  const o = trainingOptions({
+    ...defaultSettings(), lr: 0.1, batch: 8, optimizer: 'rmsprop', momentum: 0.5, decay: 0.001, seed: 9, epochs: 2,
+  });
+  assert.deepEqual(o, {
+    optimizer: 'rmsprop', learningRate: 0.1, schedule: 'cosine', batchSize: 8, momentum: 0.5, weightDecay: 0.001,
+    epochs: 2, seed: 9,
+  });
 });
 
 test('dropout is inserted before every dense layer after the first layer', () => {

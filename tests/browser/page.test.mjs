@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  WEB_ROOT, serveWeb, launchBrowser, openPlayground, loadPendigits, drawDigit, readPrediction, classifyOnPage,
+  WEB_ROOT, serveWeb, launchBrowser, openPlayground, loadPendigits, readPrediction, classifyOnPage,
 } from './pendigits-harness.mjs';
 
 let server, browser, digits;
@@ -93,7 +93,9 @@ async function touchDraw(page, cdp, strokes) {
   const at = ([x, y]) => ({ x: box.x + m + x * (box.width - 2 * m), y: box.y + m + y * (box.height - 2 * m) });
   for (const stroke of strokes) {
     await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [at(stroke[0])] });
-    for (const p of stroke.slice(1)) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [at(p)] });
+    for (const p of stroke.slice(1)) {
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [at(p)] });
+    }
     await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
   }
 }
@@ -109,7 +111,8 @@ test('touch: a finger draws on a phone-sized page without scrolling it, and the 
   const scrollBefore = await page.evaluate(() => window.scrollY);
   await page.evaluate(() => {
     window.__pointerTypes = new Set();
-    document.querySelector('canvas[data-testid="draw"]').addEventListener('pointerdown', (e) => window.__pointerTypes.add(e.pointerType));
+    const pad = document.querySelector('canvas[data-testid="draw"]');
+    pad.addEventListener('pointerdown', (e) => window.__pointerTypes.add(e.pointerType));
   });
   const cdp = await context.newCDPSession(page);
   // A 6 is mostly a vertical drag: what would scroll a page without touch-action: none.
@@ -123,6 +126,9 @@ test('touch: a finger draws on a phone-sized page without scrolling it, and the 
   await context.close();
 });
 
+// A model file as the page's file input receives it.
+const modelFile = (name, buffer) => ({ name, mimeType: 'application/octet-stream', buffer });
+
 test('a damaged model file is refused with the engine\'s reason; the current model keeps working', async () => {
   const { context, page } = await openPlayground(browser, server.url);
   const good = await readFile(join(WEB_ROOT, 'models', 'lenet5.cnn'));
@@ -130,7 +136,7 @@ test('a damaged model file is refused with the engine\'s reason; the current mod
   damaged[Math.floor(damaged.length / 2)] ^= 0xff; // one flipped byte in the weights
   const before = await page.textContent('[data-role="model-name"]');
 
-  await page.setInputFiles('[data-testid="load-model"]', { name: 'damaged.cnn', mimeType: 'application/octet-stream', buffer: damaged });
+  await page.setInputFiles('[data-testid="load-model"]', modelFile('damaged.cnn', damaged));
   const error = page.locator('[data-testid="model-error"]');
   await error.waitFor({ state: 'visible' });
   const text = await error.textContent();
@@ -138,8 +144,10 @@ test('a damaged model file is refused with the engine\'s reason; the current mod
   assert.match(text, /checksum|CRC|corrupt/i, `the engine's reason: ${text}`);
   assert.match(text, /unchanged/);
 
-  await page.setInputFiles('[data-testid="load-model"]', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a model at all') });
-  await page.waitForFunction(() => /notes\.txt/.test(document.querySelector('[data-testid="model-error"]').textContent));
+  const notes = { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a model at all') };
+  await page.setInputFiles('[data-testid="load-model"]', notes);
+  await page.waitForFunction(() =>
+    /notes\.txt/.test(document.querySelector('[data-testid="model-error"]').textContent));
 
   assert.equal(await page.textContent('[data-role="model-name"]'), before, 'the model did not change');
   const p = await classifyOnPage(page, first(4).strokes);
@@ -155,7 +163,7 @@ test('a downloaded model loads back and predicts the same', async () => {
   assert.match(download.suggestedFilename(), /\.cnn$/);
   const bytes = await readFile(await download.path());
   assert.deepEqual(bytes.subarray(0, 7), Buffer.from('CNNPLAY'));
-  await page.setInputFiles('[data-testid="load-model"]', { name: 'mine.cnn', mimeType: 'application/octet-stream', buffer: bytes });
+  await page.setInputFiles('[data-testid="load-model"]', modelFile('mine.cnn', bytes));
   await page.waitForFunction(() => /mine\.cnn/.test(document.querySelector('[data-role="model-name"]').textContent));
   assert.equal(await page.locator('[data-testid="model-error"]').isVisible(), false);
   const p2 = await classifyOnPage(page, digit.strokes);
@@ -167,10 +175,13 @@ test('a downloaded model loads back and predicts the same', async () => {
 test('settings come from the link and go back into it', async () => {
   const hash = '#preset=mlp&optimizer=sgd&lr=0.03&batch=64&momentum=0.95&seed=7&epochs=2&dropout=0.25';
   const { context, page } = await openPlayground(browser, server.url, { hash });
-  const values = await page.$$eval('[data-setting]', (els) => Object.fromEntries(els.map((el) => [el.dataset.setting, el.value])));
+  const values = await page.$$eval('[data-setting]',
+    (els) => Object.fromEntries(els.map((el) => [el.dataset.setting, el.value])));
+  const { preset, optimizer, lr, batch, momentum, seed, epochs, dropout } = values;
   assert.deepEqual(
-    { preset: values.preset, optimizer: values.optimizer, lr: values.lr, batch: values.batch, momentum: values.momentum, seed: values.seed, epochs: values.epochs, dropout: values.dropout },
-    { preset: 'mlp', optimizer: 'sgd', lr: '0.03', batch: '64', momentum: '0.95', seed: '7', epochs: '2', dropout: '0.25' },
+    { preset, optimizer, lr, batch, momentum, seed, epochs, dropout },
+    { preset: 'mlp', optimizer: 'sgd', lr: '0.03', batch: '64', momentum: '0.95', seed: '7', epochs: '2',
+      dropout: '0.25' },
   );
   await page.selectOption('[data-setting="lr"]', '0.1');
   await page.selectOption('[data-setting="optimizer"]', 'adam');

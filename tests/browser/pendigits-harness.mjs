@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 
 import { startServer } from '../../tools/serve.mjs';
 import { launchBrowser } from './browser.mjs';
@@ -16,8 +17,8 @@ export { launchBrowser };
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const WEB_ROOT = join(REPO, 'web');
 
-// The shared folder sits beside the clone (in CI too): ../shared/data/pendigits.
-export const PENDIGITS_PATH = join(REPO, '..', 'shared', 'data', 'pendigits', 'pendigits-train.json');
+// In the repository, so the tests pass in any clone (tests/data/pendigits/README.md).
+export const PENDIGITS_PATH = join(REPO, 'tests', 'data', 'pendigits', 'pendigits-train.json.gz');
 
 // Serves web/ on 127.0.0.1 at a free port: {url, close()}.
 export async function serveWeb() {
@@ -28,7 +29,9 @@ export async function serveWeb() {
 // Opens the playground in a new context and waits for body[data-ready="1"].
 // Console errors and page errors are collected in page.errors. beforeGoto
 // (page) runs before the page loads, e.g. to page.route() a file away.
-export async function openPlayground(browser, baseUrl, { contextOptions = {}, hash = '', query = '', timeout = 60000, beforeGoto } = {}) {
+export async function openPlayground(
+  browser, baseUrl, { contextOptions = {}, hash = '', query = '', timeout = 60000, beforeGoto } = {},
+) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...contextOptions });
   const page = await context.newPage();
   await beforeGoto?.(page);
@@ -45,15 +48,22 @@ export async function openPlayground(browser, baseUrl, { contextOptions = {}, ha
   } catch (error) {
     // Say what the page said: a silent timeout is useless in CI.
     const status = await page.textContent('[data-testid="status"]').catch(() => '?');
-    throw new Error(`the page did not become ready (${error.message.split('\n')[0]}); status: "${status}"; errors: ${JSON.stringify(page.errors)}`);
+    const said = `status: "${status}"; errors: ${JSON.stringify(page.errors)}`;
+    throw new Error(`the page did not become ready (${error.message.split('\n')[0]}); ${said}`, { cause: error });
   }
   return { context, page };
 }
 
-let pendigitsCache = null;
-export async function loadPendigits() {
-  pendigitsCache ??= JSON.parse(await readFile(PENDIGITS_PATH, 'utf8'));
-  return pendigitsCache;
+// The digits of a pendigits JSON file, gzipped or not (told by gzip's magic
+// bytes, not the name); each file is read once per process.
+const pendigitsCache = new Map();
+export async function loadPendigits(path = PENDIGITS_PATH) {
+  if (!pendigitsCache.has(path)) {
+    const bytes = await readFile(path);
+    const gzipped = bytes[0] === 0x1f && bytes[1] === 0x8b;
+    pendigitsCache.set(path, JSON.parse((gzipped ? gunzipSync(bytes) : bytes).toString('utf8')));
+  }
+  return pendigitsCache.get(path);
 }
 
 // `perWriter` digits from every writer, spread over the classes: writer w

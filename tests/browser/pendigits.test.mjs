@@ -43,12 +43,16 @@ after(async () => {
   await server?.close();
 });
 
-test(`pendigits: ${PER_WRITER} digits from each of the 30 writers, drawn with the mouse, are read correctly`, async () => {
+const testName =
+  `pendigits: ${PER_WRITER} digits from each of the 30 writers, drawn with the mouse, are read correctly`;
+test(testName, async () => {
   const sample = sampleAcrossWriters(await loadPendigits(), PER_WRITER);
   const writers = new Set(sample.map((d) => d.writer));
   assert.equal(writers.size, 30, 'every writer is in the sample');
   assert.equal(sample.length, 30 * PER_WRITER);
-  for (let label = 0; label < 10; label++) assert.ok(sample.some((d) => d.label === label), `digit ${label} is in the sample`);
+  for (let label = 0; label < 10; label++) {
+    assert.ok(sample.some((d) => d.label === label), `digit ${label} is in the sample`);
+  }
 
   const reference = await referencePredictions(sample);
   const { context, page } = await openPlayground(browser, server.url);
@@ -71,7 +75,8 @@ test(`pendigits: ${PER_WRITER} digits from each of the 30 writers, drawn with th
   const worst = [...perWriter].sort((a, b) => a[1].correct / a[1].count - b[1].correct / b[1].count).slice(0, 3);
   console.log(`# pendigits on the page: ${correct}/${sample.length} = ${(accuracy * 100).toFixed(1)}% ` +
     `(${writers.size} writers; floor ${FLOOR * 100}%)`);
-  console.log(`# most common mistakes (true→said): ${[...confusions].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, n]) => `${k} ×${n}`).join(', ') || 'none'}`);
+  const common = [...confusions].sort((a, b) => b[1] - a[1]).slice(0, 6);
+  console.log(`# most common mistakes (true→said): ${common.map(([k, n]) => `${k} ×${n}`).join(', ') || 'none'}`);
   console.log(`# page vs. the same pipeline in Node: ${disagreements} of ${sample.length} digits read differently`);
   console.log(`# hardest writers: ${worst.map(([w, r]) => `#${w} ${r.correct}/${r.count}`).join(', ')}`);
   assert.deepEqual(page.errors, []);

@@ -26,7 +26,8 @@ test('the page becomes ready (body[data-ready="1"])', async () => {
       timeout: READY_TIMEOUT_MS,
     });
   } catch (e) {
-    assert.fail(`page not ready after ${READY_TIMEOUT_MS / 1000} s: ${e.message.split('\n')[0]}${describeProblems(page)}`);
+    const why = e.message.split('\n')[0];
+    assert.fail(`page not ready after ${READY_TIMEOUT_MS / 1000} s: ${why}${describeProblems(page)}`);
   }
   const state = await page.evaluate(() => document.body.dataset.ready);
   assert.equal(state, '1', `page reports data-ready="${state}"${describeProblems(page)}`);
@@ -40,7 +41,8 @@ test('the engine info shows a SIMD build and the engine version', async () => {
   // The version the page shows is the one the engine module itself reports.
   const moduleUrl = new URL('../../web/engine/cnn-simd.mjs', import.meta.url);
   const { default: createEngine } = await import(moduleUrl);
-  const engine = await createEngine({ wasmBinary: await readFile(new URL('../../web/engine/cnn-simd.wasm', import.meta.url)) });
+  const wasmBinary = await readFile(new URL('../../web/engine/cnn-simd.wasm', import.meta.url));
+  const engine = await createEngine({ wasmBinary });
   assert.match(engine.version(), /^\d+\.\d+\.\d+/);
   assert.equal(await info.getAttribute('data-version'), engine.version());
 });

@@ -23,10 +23,8 @@ describe('npm run bench --quick', () => {
   let table;
 
   test('runs and ends with one JSON object', { timeout: 120_000 }, async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [repo('bench/run.mjs'), '--quick', '--json', '--only', SYSTEMS.join(',')], {
-      cwd: repo(''),
-      maxBuffer: 16 << 20,
-    });
+    const args = [repo('bench/run.mjs'), '--quick', '--json', '--only', SYSTEMS.join(',')];
+    const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: repo(''), maxBuffer: 16 << 20 });
     const lines = stdout.trim().split('\n');
     summary = JSON.parse(lines.at(-1));
     table = lines.slice(0, -1).join('\n');
@@ -58,13 +56,17 @@ describe('npm run bench --quick', () => {
 
   test('the engine reports a per-layer split, conv GFLOP/s and its peak', () => {
     const train = summary.layers.engine_wasm_simd['train.b32'];
-    assert.deepEqual(train.slice(0, 4).map((l) => l.layer), ['conv 6 k=5 s=1 p=2', 'relu', 'maxpool 2 s=2', 'conv 16 k=5 s=1 p=0']);
+    assert.deepEqual(train.slice(0, 4).map((l) => l.layer),
+      ['conv 6 k=5 s=1 p=2', 'relu', 'maxpool 2 s=2', 'conv 16 k=5 s=1 p=0']);
     assert.deepEqual(train.slice(-2).map((l) => l.layer), ['loss', 'zero grads + sgd']);
     const shares = train.reduce((a, l) => a + l.share, 0);
     // 1e-4: the engine prints each time to 6 significant digits.
     assert.ok(Math.abs(shares - 1) < 1e-4, `shares add up to ${shares}`);
-    assert.equal(summary.layers.engine_wasm_simd['infer.b64'].length, 11, 'inference: the 11 layers, no loss or update');
-    for (const { mode, batch } of CONFIGS) assert.ok(positive(summary.conv_gflops.engine_wasm_simd[`${mode}.b${batch}`]));
+    const inference = summary.layers.engine_wasm_simd['infer.b64'];
+    assert.equal(inference.length, 11, 'inference: the 11 layers, no loss or update');
+    for (const { mode, batch } of CONFIGS) {
+      assert.ok(positive(summary.conv_gflops.engine_wasm_simd[`${mode}.b${batch}`]));
+    }
     assert.ok(positive(summary.peak_gflops.engine_wasm_simd));
     assert.equal(summary.layers.tfjs_wasm, undefined, 'peers have no split');
   });

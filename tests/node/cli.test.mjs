@@ -26,7 +26,9 @@ test('help lists the commands, and each command its options', () => {
   for (const name of ['train', 'eval', 'info', 'bench']) assert.match(help.stdout, new RegExp(`^  ${name} `, 'm'));
   const train = cnn('train', '--help');
   assert.equal(train.status, 0);
-  for (const option of ['--optimizer', '--augment', '--seed', '--json']) assert.ok(train.stdout.includes(option), option);
+  for (const option of ['--optimizer', '--augment', '--seed', '--json']) {
+    assert.ok(train.stdout.includes(option), option);
+  }
 });
 
 test('a short training run writes a model that eval reads back with the same accuracy', () => {
@@ -37,7 +39,8 @@ test('a short training run writes a model that eval reads back with the same acc
   const trained = lastJson(r.stdout);
   assert.equal(trained.model, model);
   assert.equal(trained.epochs, 1);
-  assert.ok(trained.test_accuracy > 0.5 && trained.test_accuracy <= 1, `512 images teach something: ${trained.test_accuracy}`);
+  const accuracy = trained.test_accuracy;
+  assert.ok(accuracy > 0.5 && accuracy <= 1, `512 images teach something: ${accuracy}`);
   assert.ok(trained.images_per_second > 0);
   assert.ok(statSync(model).size > 61706 * 4, 'the weights are in the file');
   const evaluated = cnn('eval', '--model', model, '--json');

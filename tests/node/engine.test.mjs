@@ -104,7 +104,9 @@ for (const flavour of ['simd', 'scalar']) {
         ],
       );
       assert.deepEqual(shape(layers[0].input), '1x28x28');
-      for (let i = 1; i < layers.length; i++) assert.deepEqual(layers[i].input, layers[i - 1].output, `layer ${i} input`);
+      for (let i = 1; i < layers.length; i++) {
+        assert.deepEqual(layers[i].input, layers[i - 1].output, `layer ${i} input`);
+      }
       // (25+1)·6, (150+1)·16, (400+1)·120, (120+1)·84, (84+1)·10
       assert.deepEqual(layers.filter((l) => l.params > 0).map((l) => l.params), [156, 2416, 48120, 10164, 850]);
       assert.equal(model.params().length, 61706);
@@ -171,8 +173,10 @@ for (const flavour of ['simd', 'scalar']) {
         ['Float64Array input', () => model.predict(new Float64Array(784)), /Float32Array/],
         ['plain array input', () => model.predict([0, 1, 2]), /Float32Array/],
         ['string input', () => model.predict('pixels'), /Float32Array/],
-        ['kernel larger than the image', withCleanup(() => new m.Model('input 1x28x28\nconv 6 k=29', 8)), /layer 1 .*kernel is larger/],
-        ['unknown layer', withCleanup(() => new m.Model('input 1x28x28\nwobble 3', 8)), /line 2 'wobble': unknown layer/],
+        ['kernel larger than the image',
+          withCleanup(() => new m.Model('input 1x28x28\nconv 6 k=29', 8)), /layer 1 .*kernel is larger/],
+        ['unknown layer',
+          withCleanup(() => new m.Model('input 1x28x28\nwobble 3', 8)), /line 2 'wobble': unknown layer/],
         ['spec without input', withCleanup(() => new m.Model('dense 10', 8)), /input/],
         ['non-string spec', withCleanup(() => new m.Model(42, 8)), /string/],
         ['max batch 0', withCleanup(() => new m.Model('lenet5', 0)), /max batch/],
@@ -187,16 +191,21 @@ for (const flavour of ['simd', 'scalar']) {
         ['unknown initialisation', () => model.init(1, 'magic'), /unknown initialisation/],
         ['layer index out of range', () => model.activation(11, 0), /layer index 11 is out of range 0\.\.10/],
         ['sample index out of range', () => model.activation(0, 8), /sample index/],
-        ['negative learning rate', withCleanup(() => new m.Training(model, data, { learningRate: -1 })), /learningRate/],
-        ['batch larger than maxBatch', withCleanup(() => new m.Training(model, data, { batchSize: 9 })), /batchSize .*1\.\.8/],
-        ['unknown optimiser', withCleanup(() => new m.Training(model, data, { optimizer: 'sgdd' })), /unknown optimiser/],
+        ['negative learning rate',
+          withCleanup(() => new m.Training(model, data, { learningRate: -1 })), /learningRate/],
+        ['batch larger than maxBatch',
+          withCleanup(() => new m.Training(model, data, { batchSize: 9 })), /batchSize .*1\.\.8/],
+        ['unknown optimiser',
+          withCleanup(() => new m.Training(model, data, { optimizer: 'sgdd' })), /unknown optimiser/],
         ['options not an object', withCleanup(() => new m.Training(model, data, 'fast')), /must be an object/],
         ['zero steps', () => keep(new m.Training(model, data, { batchSize: 4 })).step(0), /steps must be/],
         ['not a PNG', withCleanup(() => new m.Data(new Uint8Array(64), oneLabel)), /cannot decode the image sprite/],
-        ['truncated PNG', withCleanup(() => new m.Data(png.subarray(0, 5000), oneLabel)), /cannot decode the image sprite/],
+        ['truncated PNG',
+          withCleanup(() => new m.Data(png.subarray(0, 5000), oneLabel)), /cannot decode the image sprite/],
         ['sprite and labels disagree', withCleanup(() => new m.Data(png, oneLabel)), /2800x2800 but 1 images/],
         ['not a label file', withCleanup(() => new m.Data(png, new Uint8Array(8))), /not an IDX1 label file/],
-        ['label out of range', withCleanup(() => m.Data.fromArrays(randomImages(1), new Uint8Array([10]), { c: 1, h: 28, w: 28 })), /label/],
+        ['label out of range',
+          withCleanup(() => m.Data.fromArrays(randomImages(1), new Uint8Array([10]), { c: 1, h: 28, w: 28 })), /label/],
         ['image index out of range', () => data.image(4), /out of range/],
       ];
       for (const [what, call, message] of cases) {
@@ -234,7 +243,9 @@ for (const flavour of ['simd', 'scalar']) {
             assert.equal(image.length, 784);
             for (let k = 0; k < 784; k++) {
               const want = idx[16 + i * 784 + k] / 255;
-              if (Math.abs(image[k] - want) > 1e-6) assert.fail(`${split} image ${i} pixel ${k}: ${image[k]}, expected ${want}`);
+              if (Math.abs(image[k] - want) > 1e-6) {
+                assert.fail(`${split} image ${i} pixel ${k}: ${image[k]}, expected ${want}`);
+              }
             }
           }
         }
@@ -262,7 +273,8 @@ for (const flavour of ['simd', 'scalar']) {
     });
 
     test('setAugment changes what the network is shown; {} turns it off; bad options change nothing', () => {
-      const data = keep(m.Data.fromArrays(randomImages(64, 3), new Uint8Array(64).map((_, i) => i % 10), { c: 1, h: 28, w: 28 }));
+      const labels = new Uint8Array(64).map((_, i) => i % 10);
+      const data = keep(m.Data.fromArrays(randomImages(64, 3), labels, { c: 1, h: 28, w: 28 }));
       // Three identical networks and runs; only the augmentation differs.
       const run = (augment, { tryBad = false } = {}) => {
         const model = keep(new m.Model('lenet5', 16));
@@ -282,7 +294,8 @@ for (const flavour of ['simd', 'scalar']) {
       assert.deepEqual(run({ rotation: 30, shift: 2 }), rotated, 'augmentation draws come from the seed');
       assert.deepEqual(run({}), plain, 'an empty options object is no augmentation');
       assert.deepEqual(run(null, { tryBad: true }), plain, 'refused options leave augmentation off');
-      assert.deepEqual(run({ rotation: 30, shift: 2 }, { tryBad: true }), rotated, 'refused options keep the current augmentation');
+      assert.deepEqual(run({ rotation: 30, shift: 2 }, { tryBad: true }), rotated,
+        'refused options keep the current augmentation');
     });
   });
 }

@@ -12,6 +12,7 @@ import { makeSprite, parseIdxImages, parseIdxLabels } from '../../tools/prepare-
 import { crc32, encodeGrayPng } from '../../tools/lib/png.mjs';
 import { parseDoctest, parseNodeTest } from '../../tools/lib/steps.mjs';
 import { resolveUrlPath, startServer } from '../../tools/serve.mjs';
+import { STEPS, withPrerequisites } from '../../tools/test.mjs';
 
 describe('tools/serve.mjs', () => {
   let dir, server, url;
@@ -65,8 +66,10 @@ describe('tools/serve.mjs', () => {
   });
 
   test('refuses paths outside the root, missing files and other methods', async () => {
-    for (const path of ['/../secret.txt', '/..%2fsecret.txt', '/%2e%2e/secret.txt', '/engine/..%2f..%2fsecret.txt', '/nope.js', '/%E0%A4%A', '/engine'])
+    const refused = ['/../secret.txt', '/..%2fsecret.txt', '/%2e%2e/secret.txt', '/engine/..%2f..%2fsecret.txt'];
+    for (const path of [...refused, '/nope.js', '/%E0%A4%A', '/engine']) {
       assert.equal((await get(path)).status, 404, path);
+    }
     assert.equal((await get('/', 'POST')).status, 405);
     assert.equal(resolveUrlPath('/srv/web', '/../etc/passwd'), null);
     assert.equal(resolveUrlPath('/srv/web', '/a/../../web2/x'), null);
@@ -88,7 +91,8 @@ function decodeGrayPng(png) {
     const length = png.readUInt32BE(offset);
     const type = png.toString('latin1', offset + 4, offset + 8);
     const data = png.subarray(offset + 8, offset + 8 + length);
-    assert.equal(png.readUInt32BE(offset + 8 + length), crc32(png.subarray(offset + 4, offset + 8 + length)), `${type} CRC`);
+    const crc = crc32(png.subarray(offset + 4, offset + 8 + length));
+    assert.equal(png.readUInt32BE(offset + 8 + length), crc, `${type} CRC`);
     chunks[type] = data;
     offset += 12 + length;
   }
@@ -165,16 +169,28 @@ describe('PNG encoder and IDX conversion', () => {
 
 describe('test output parsers', () => {
   test('doctest summary', () => {
-    const out = '...\n[doctest] test cases:  42 |  40 passed | 2 failed | 0 skipped\n[doctest] assertions: 9 | 9 passed\n[doctest] Status: FAILURE!\n';
+    const out = '...\n[doctest] test cases:  42 |  40 passed | 2 failed | 0 skipped\n' +
+      '[doctest] assertions: 9 | 9 passed\n[doctest] Status: FAILURE!\n';
     assert.deepEqual(parseDoctest(out), { passed: 40, failed: 2 });
-    assert.deepEqual(parseDoctest('\x1b[0m[doctest] test cases: 3 | 3 passed | 0 failed | 0 skipped'), { passed: 3, failed: 0 });
+    const coloured = '\x1b[0m[doctest] test cases: 3 | 3 passed | 0 failed | 0 skipped';
+    assert.deepEqual(parseDoctest(coloured), { passed: 3, failed: 0 });
     assert.equal(parseDoctest('Segmentation fault'), null);
   });
 
   test('node --test summary (TAP and spec reporters)', () => {
-    assert.deepEqual(parseNodeTest('ok 1 - x\n# tests 5\n# pass 4\n# fail 1\n# cancelled 0\n'), { passed: 4, failed: 1 });
+    const tap = 'ok 1 - x\n# tests 5\n# pass 4\n# fail 1\n# cancelled 0\n';
+    assert.deepEqual(parseNodeTest(tap), { passed: 4, failed: 1 });
     assert.deepEqual(parseNodeTest('# pass 3\n# fail 0\n# cancelled 2\n'), { passed: 3, failed: 2 });
     assert.deepEqual(parseNodeTest('ℹ tests 2\nℹ pass 2\nℹ fail 0\n'), { passed: 2, failed: 0 });
     assert.equal(parseNodeTest('# Subtest: x\n'), null);
+  });
+});
+
+describe('tools/test.mjs', () => {
+  test('--only brings the steps a chosen step needs, in order', () => {
+    const names = (chosen) => withPrerequisites(STEPS.filter((s) => chosen.includes(s.name))).map((s) => s.name);
+    assert.deepEqual(names(['browser tests']), ['prepare', 'build wasm', 'browser tests']);
+    assert.deepEqual(names(['sanitizers', 'lint']), ['prepare', 'lint', 'build sanitize', 'sanitizers']);
+    assert.deepEqual(names(['prepare']), ['prepare']);
   });
 });

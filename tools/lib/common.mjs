@@ -78,9 +78,10 @@ export function run(cmd, args = [], { cwd = REPO_ROOT, env = process.env, stdin 
   console.log(`$ ${shown}`);
   return new Promise((resolvePromise, reject) => {
     const child = spawn(cmd, args, { cwd, env, stdio: [stdin, 'inherit', 'inherit'] });
-    child.on('error', (e) =>
-      reject(new Error(e.code === 'ENOENT' ? `${cmd}: command not found (running: ${shown})` : `${shown}: ${e.message}`)),
-    );
+    child.on('error', (e) => {
+      const why = e.code === 'ENOENT' ? `${cmd}: command not found (running: ${shown})` : `${shown}: ${e.message}`;
+      reject(new Error(why, { cause: e }));
+    });
     child.on('close', (code, signal) => {
       if (code === 0) resolvePromise();
       else reject(new Error(`command failed (${signal ? `signal ${signal}` : `exit ${code}`}): ${shown}`));

@@ -10,14 +10,14 @@
 //   after    names of steps that must have succeeded; otherwise it is skipped
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { stripVTControlCharacters } from 'node:util';
 
 import { REPO_ROOT, repoPath, showCommand } from './common.mjs';
 
-const stripAnsi = (text) => text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
-
 // doctest: "[doctest] test cases: 12 | 11 passed | 1 failed | 0 skipped"
+const DOCTEST_SUMMARY = /\[doctest\] test cases:\s*(\d+)\s*\|\s*(\d+) passed\s*\|\s*(\d+) failed/g;
 export function parseDoctest(output) {
-  const matches = [...stripAnsi(output).matchAll(/\[doctest\] test cases:\s*(\d+)\s*\|\s*(\d+) passed\s*\|\s*(\d+) failed/g)];
+  const matches = [...stripVTControlCharacters(output).matchAll(DOCTEST_SUMMARY)];
   if (!matches.length) return null;
   const [, , passed, failed] = matches.at(-1);
   return { passed: Number(passed), failed: Number(failed) };
@@ -26,7 +26,7 @@ export function parseDoctest(output) {
 // node --test, TAP reporter ("# pass 5") or spec reporter ("ℹ pass 5").
 // Cancelled tests (a timeout, a failing hook) count as failed.
 export function parseNodeTest(output) {
-  const text = stripAnsi(output);
+  const text = stripVTControlCharacters(output);
   const count = (word) => {
     const matches = [...text.matchAll(new RegExp(`^(?:#|ℹ) ${word} (\\d+)\\s*$`, 'gm'))];
     return matches.length ? Number(matches.at(-1)[1]) : null;
@@ -139,13 +139,15 @@ export async function runSteps(steps) {
 function printSummary(results, totals) {
   const width = Math.max(5, ...results.map((r) => r.name.length));
   const num = (v) => String(v ?? '-').padStart(7);
-  const row = (name, status, passed, failed, seconds, note = '') =>
-    `${name.padEnd(width)}  ${status.padEnd(7)} ${num(passed)} ${num(failed)} ${seconds.padStart(8)}  ${note}`.trimEnd();
+  const row = (name, status, passed, failed, time, note = '') =>
+    `${name.padEnd(width)}  ${status.padEnd(7)} ${num(passed)} ${num(failed)} ${time.padStart(8)}  ${note}`.trimEnd();
   const seconds = results.reduce((s, r) => s + r.seconds, 0);
   console.log(`\n${'━'.repeat(72)}`);
   console.log(row('step', 'status', 'passed', 'failed', 'seconds'));
-  for (const r of results)
-    console.log(row(r.name, r.status === 'failed' ? 'FAILED' : r.status, r.passed, r.failed, r.status === 'skipped' ? '-' : r.seconds.toFixed(1), r.note));
+  for (const r of results) {
+    const time = r.status === 'skipped' ? '-' : r.seconds.toFixed(1);
+    console.log(row(r.name, r.status === 'failed' ? 'FAILED' : r.status, r.passed, r.failed, time, r.note));
+  }
   console.log(row('total', '', totals.passed, totals.failed, seconds.toFixed(1)));
   console.log(`${totals.passed} passed, ${totals.failed} failed`);
 }
