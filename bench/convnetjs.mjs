@@ -14,10 +14,15 @@ function buildNet() {
   const defs = [{ type: 'input', out_sx: w, out_sy: h, out_depth: c }];
   for (const l of LENET5.layers) {
     const activation = l.relu ? { activation: 'relu' } : {};
-    if (l.kind === 'conv') defs.push({ type: 'conv', sx: l.size, filters: l.filters, stride: 1, pad: l.pad, ...activation });
-    else if (l.kind === 'maxpool') defs.push({ type: 'pool', sx: l.size, stride: l.size });
-    else if (l === LENET5.layers.at(-1)) defs.push({ type: 'softmax', num_classes: l.units }); // ConvNetJS adds its fc layer
-    else defs.push({ type: 'fc', num_neurons: l.units, ...activation });
+    if (l.kind === 'conv') {
+      defs.push({ type: 'conv', sx: l.size, filters: l.filters, stride: 1, pad: l.pad, ...activation });
+    } else if (l.kind === 'maxpool') {
+      defs.push({ type: 'pool', sx: l.size, stride: l.size });
+    } else if (l === LENET5.layers.at(-1)) {
+      defs.push({ type: 'softmax', num_classes: l.units }); // ConvNetJS adds its fc layer
+    } else {
+      defs.push({ type: 'fc', num_neurons: l.units, ...activation });
+    }
   }
   const net = new convnetjs.Net();
   net.makeLayers(defs);

@@ -25,15 +25,23 @@ export async function run(protocol, { build }) {
       if (state.done) {
         if (state.error) throw new Error(`the bench page failed: ${state.error}${describeProblems(page)}`);
         const { result } = state;
-        if (result.simd !== (build === 'simd')) throw new Error(`${result.build} reports SIMD ${result.simd ? 'on' : 'off'}: a build mix-up`);
+        if (result.simd !== (build === 'simd')) {
+          throw new Error(`${result.build} reports SIMD ${result.simd ? 'on' : 'off'}: a build mix-up`);
+        }
         return {
-          detail: `${result.build}.wasm in a Worker, Chromium ${session.browser.version()}, crossOriginIsolated ${result.crossOriginIsolated}`,
+          detail: `${result.build}.wasm in a Worker, Chromium ${session.browser.version()}, ` +
+            `crossOriginIsolated ${result.crossOriginIsolated}`,
           peak_gflops: result.peak_gflops,
-          notes: [`its per-layer times are in steps of the browser's coarsened timer (${result.crossOriginIsolated ? '5' : '100'} µs): read small-batch splits from Node`],
+          notes: [
+            'its per-layer times are in steps of the browser\'s coarsened timer ' +
+              `(${result.crossOriginIsolated ? '5' : '100'} µs): read small-batch splits from Node`,
+          ],
           results: result.results.map(fromEngineJson),
         };
       }
-      if (Date.now() > deadline) throw new Error(`the bench page did not finish in 10 minutes${describeProblems(page)}`);
+      if (Date.now() > deadline) {
+        throw new Error(`the bench page did not finish in 10 minutes${describeProblems(page)}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   } finally {

@@ -28,7 +28,8 @@ function runCli(args) {
 
 export async function run(protocol) {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build -- --native'`);
-  const args = ['bench', '--json', '--warmup', protocol.warmup, '--seconds', protocol.seconds, '--repeats', protocol.repeats,
+  const args = ['bench', '--json', '--warmup', protocol.warmup, '--seconds', protocol.seconds,
+    '--repeats', protocol.repeats,
     '--train-batches', batchesOf(protocol, 'train'), '--infer-batches', batchesOf(protocol, 'infer')];
   if (protocol.quick) args.push('--quick');
   const json = JSON.parse(await runCli(args.map(String)));

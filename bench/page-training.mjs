@@ -36,7 +36,8 @@ async function runOnce(browser, url, seed) {
   await page.evaluate(WATCH_AND_CLICK);
   // Until the run stops by itself (all epochs done: the page says "Finished")
   // or diverges, or the time limit.
-  await page.waitForFunction(() => /Finished|diverged/.test(document.querySelector('#train [data-role="message"]')?.textContent ?? ''),
+  await page.waitForFunction(
+    () => /Finished|diverged/.test(document.querySelector('#train [data-role="message"]')?.textContent ?? ''),
     null, { timeout: LIMIT_MS, polling: 200 });
   const updates = await page.evaluate(() => window.__updates);
   await context.close();
@@ -64,8 +65,11 @@ try {
   for (const seed of seeds) {
     const r = await runOnce(browser, server.url, seed);
     runs.push(r);
-    console.log(`seed ${seed} (${r.settings}): full-test accuracy per epoch ${r.epoch_accuracies.map((a) => (a * 100).toFixed(2)).join(' → ')} %; ` +
-      (r.seconds_to_99 === null ? `never reached ${GOAL * 100} %` : `${GOAL * 100} % after ${r.seconds_to_99.toFixed(1)} s`) +
+    console.log(`seed ${seed} (${r.settings}): full-test accuracy per epoch ` +
+      `${r.epoch_accuracies.map((a) => (a * 100).toFixed(2)).join(' → ')} %; ` +
+      (r.seconds_to_99 === null
+        ? `never reached ${GOAL * 100} %`
+        : `${GOAL * 100} % after ${r.seconds_to_99.toFixed(1)} s`) +
       `; run ${r.run_seconds.toFixed(1)} s; ${Math.round(r.images_per_second)} images/s at best`);
   }
 } finally {
@@ -82,6 +86,8 @@ const summary = {
   runs_detail: runs,
 };
 console.log(`page training: ${summary.reached}/${runs.length} runs reached ${GOAL * 100} % on the whole test set; ` +
-  `median time from Train ${summary.median_seconds_to_99 === null ? 'n/a' : `${summary.median_seconds_to_99.toFixed(1)} s`}; ` +
+  `median time from Train ${
+    summary.median_seconds_to_99 === null ? 'n/a' : `${summary.median_seconds_to_99.toFixed(1)} s`
+  }; ` +
   `median final accuracy ${(summary.median_final_accuracy * 100).toFixed(2)} %`);
 if (json) console.log(JSON.stringify(summary));

@@ -3,7 +3,7 @@
 // json.train.tfjs_wasm.b32), the ratios of the engine's wasm SIMD build to
 // each peer, the engine's per-layer split, the conv layers' GFLOP/s against
 // each build's measured peak, and issue #4's goals; and the same as tables.
-import { CONFIGS, figureName } from './protocol.mjs';
+import { CONFIGS } from './protocol.mjs';
 import { BASELINE, SYSTEMS } from './systems.mjs';
 
 // Issue #4's goals: a figure at least `min`, or its ratio to `per` at least `min`.
@@ -35,7 +35,12 @@ function convGflops(r) {
 
 function layerSplit(r) {
   const rows = r.layers.map((l) => ({ layer: l.spec, forward_ms: l.forward_ms, backward_ms: l.backward_ms }));
-  if (r.mode === 'train') rows.push({ layer: 'loss', forward_ms: r.loss_ms, backward_ms: 0 }, { layer: 'zero grads + sgd', forward_ms: r.update_ms, backward_ms: 0 });
+  if (r.mode === 'train') {
+    rows.push(
+      { layer: 'loss', forward_ms: r.loss_ms, backward_ms: 0 },
+      { layer: 'zero grads + sgd', forward_ms: r.update_ms, backward_ms: 0 },
+    );
+  }
   return rows.map((row) => ({ ...row, share: (row.forward_ms + row.backward_ms) / r.profiled_step_ms }));
 }
 
@@ -45,7 +50,9 @@ export function summarize(reports, { protocol, machine }) {
     benchmark: 'LeNet-5, synthetic 28x28 data, SGD momentum 0.9; images/s, median of repeats',
     date: new Date().toISOString(),
     machine,
-    protocol: { quick: protocol.quick, warmup_s: protocol.warmup, repeat_s: protocol.seconds, repeats: protocol.repeats },
+    protocol: {
+      quick: protocol.quick, warmup_s: protocol.warmup, repeat_s: protocol.seconds, repeats: protocol.repeats,
+    },
     systems: {},
     train: {},
     infer: {},
@@ -90,7 +97,11 @@ export function summarize(reports, { protocol, machine }) {
     const divisor = g.per ? figure(summary, g.per) : 1;
     const measured = value !== undefined && divisor !== undefined;
     const result = measured ? value / divisor : null;
-    return { goal: `${g.figure}${g.per ? ` / ${g.per}` : ''} >= ${g.min}`, value: result, met: measured ? result >= g.min : null };
+    return {
+      goal: `${g.figure}${g.per ? ` / ${g.per}` : ''} >= ${g.min}`,
+      value: result,
+      met: measured ? result >= g.min : null,
+    };
   });
   return summary;
 }
@@ -106,7 +117,12 @@ const ms = (x) => (x ? x.toFixed(4) : '');
 // Columns padded to their widest cell; the first column left-aligned, the rest right.
 function table(rows, indent = '  ') {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
-  return rows.map((r) => indent + r.map((cell, c) => (c === 0 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) => indent + r
+      .map((cell, c) => (c === 0 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c])))
+      .join('  ')
+      .trimEnd())
+    .join('\n');
 }
 
 const configHeaders = CONFIGS.map((c) => `${c.mode} b${c.batch}`);
@@ -115,18 +131,30 @@ export function formatSummary(s) {
   const out = [];
   const label = (key) => s.systems[key].label;
   const { machine: m, protocol: p } = s;
-  out.push(`LeNet-5 throughput, images/s: median of ${p.repeats} repeats of ≥${p.repeat_s} s after ${p.warmup_s} s warm-up${p.quick ? ' (--quick)' : ''}`);
-  out.push(`machine: ${m.cpu}, ${m.cores} cores; Node ${m.node}; ${m.chromium}; engine at ${m.commit}${m.engine_modified ? ' with uncommitted changes in src/ or wasm/' : ''}`);
-  out.push(`quiet? other processes used ${percent(m.others_cpu_share ?? NaN)} of the machine's CPU during the run; load ${m.load_before.join(' ')} before, ${m.load_after.join(' ')} after`);
+  out.push(`LeNet-5 throughput, images/s: median of ${p.repeats} repeats of ≥${p.repeat_s} s ` +
+    `after ${p.warmup_s} s warm-up${p.quick ? ' (--quick)' : ''}`);
+  out.push(`machine: ${m.cpu}, ${m.cores} cores; Node ${m.node}; ${m.chromium}; engine at ${m.commit}` +
+    `${m.engine_modified ? ' with uncommitted changes in src/ or wasm/' : ''}`);
+  out.push(`quiet? other processes used ${percent(m.others_cpu_share ?? NaN)} of the machine's CPU during the run; ` +
+    `load ${m.load_before.join(' ')} before, ${m.load_after.join(' ')} after`);
   out.push('', table([
     ['system', 'figure key', ...configHeaders],
-    ...Object.keys(s.systems).map((key) => [label(key), key, ...CONFIGS.map((c) => (s.errors[key] ? 'failed' : rate(s[c.mode][key]?.[`b${c.batch}`])))]),
+    ...Object.keys(s.systems).map((key) => [
+      label(key),
+      key,
+      ...CONFIGS.map((c) => (s.errors[key] ? 'failed' : rate(s[c.mode][key]?.[`b${c.batch}`]))),
+    ]),
   ]));
 
-  const peers = Object.keys(s.ratios.train).concat(Object.keys(s.ratios.infer)).filter((k, i, all) => all.indexOf(k) === i);
+  const peers = Object.keys(s.ratios.train)
+    .concat(Object.keys(s.ratios.infer))
+    .filter((k, i, all) => all.indexOf(k) === i);
   if (peers.length) {
     out.push('', `ratio: ${label(BASELINE)} ÷ each (higher: the engine is faster)`);
-    out.push(table([['vs', ...configHeaders], ...peers.map((key) => [label(key), ...CONFIGS.map((c) => times(s.ratios[c.mode][key]?.[`b${c.batch}`]))])]));
+    out.push(table([
+      ['vs', ...configHeaders],
+      ...peers.map((key) => [label(key), ...CONFIGS.map((c) => times(s.ratios[c.mode][key]?.[`b${c.batch}`]))]),
+    ]));
   }
 
   const split = s.layers[BASELINE];
@@ -136,7 +164,14 @@ export function formatSummary(s) {
     out.push('', `per-layer split of ${label(BASELINE)}, profiled step (ms per step)`);
     out.push(table([
       ['layer', 'train b32 fwd', 'bwd', 'share', 'infer b64 fwd', 'share'],
-      ...train.map((row, i) => [row.layer, ms(row.forward_ms), ms(row.backward_ms), percent(row.share), ms(infer[i]?.forward_ms), infer[i] ? percent(infer[i].share) : '']),
+      ...train.map((row, i) => [
+        row.layer,
+        ms(row.forward_ms),
+        ms(row.backward_ms),
+        percent(row.share),
+        ms(infer[i]?.forward_ms),
+        infer[i] ? percent(infer[i].share) : '',
+      ]),
     ]));
   }
 
@@ -158,10 +193,13 @@ export function formatSummary(s) {
   out.push('', 'goals (issue #4)');
   for (const g of s.goals) {
     const state = g.met === null ? 'not measured' : g.met ? 'met' : 'MISSED';
-    out.push(`  ${state.padEnd(12)}  ${g.goal}${g.value === null ? '' : `: ${g.goal.includes('/') ? times(g.value) : rate(g.value)}`}`);
+    const value = g.value === null ? '' : `: ${g.goal.includes('/') ? times(g.value) : rate(g.value)}`;
+    out.push(`  ${state.padEnd(12)}  ${g.goal}${value}`);
   }
   for (const [key, notes] of Object.entries(s.notes)) for (const n of notes) out.push(`note: ${key}: ${n}`);
-  for (const [key, detail] of Object.entries(s.systems)) if (detail.detail) out.push(`system: ${key}: ${detail.detail}`);
+  for (const [key, detail] of Object.entries(s.systems)) {
+    if (detail.detail) out.push(`system: ${key}: ${detail.detail}`);
+  }
   for (const [key, error] of Object.entries(s.errors)) out.push(`FAILED: ${key}: ${error}`);
   return out.join('\n');
 }

@@ -21,13 +21,16 @@ import { protocolFor } from './protocol.mjs';
 import { formatSummary, summarize } from './report.mjs';
 import { SYSTEMS, selectSystems } from './systems.mjs';
 
-const USAGE = `usage: node bench/run.mjs [--json] [--quick] [--only key,…]  (keys: ${SYSTEMS.map((s) => s.key).join(', ')})`;
+const USAGE = 'usage: node bench/run.mjs [--json] [--quick] [--only key,…]  ' +
+  `(keys: ${SYSTEMS.map((s) => s.key).join(', ')})`;
 
 function machine() {
   const cpu = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
   let chromium;
   try {
-    chromium = execFileSync(CHROMIUM_PATH, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    chromium = execFileSync(CHROMIUM_PATH, ['--version'], {
+      encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     chromium = `no Chromium at ${CHROMIUM_PATH}`;
   }
@@ -36,9 +39,14 @@ function machine() {
 
 // Which code was measured: the commit, and whether src/ or wasm/ differed from it.
 function source() {
-  const git = (...args) => execFileSync('git', args, { cwd: repoPath(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  const git = (...args) => execFileSync('git', args, {
+    cwd: repoPath(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
+  }).trim();
   try {
-    return { commit: git('rev-parse', '--short', 'HEAD'), engine_modified: git('status', '--porcelain', '--', 'src', 'wasm') !== '' };
+    return {
+      commit: git('rev-parse', '--short', 'HEAD'),
+      engine_modified: git('status', '--porcelain', '--', 'src', 'wasm') !== '',
+    };
   } catch {
     return { commit: null, engine_modified: null };
   }
@@ -49,7 +57,8 @@ const load = () => loadavg().map((x) => Number(x.toFixed(2)));
 // CPU clock ticks so far: the whole machine's (busy, total) from /proc/stat and
 // this process tree's own (it waits for every child, so theirs are included).
 function cpuTicks() {
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   const total = user + nice + system + idle + iowait + irq + softirq + steal;
   const own = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ').slice(11, 15).map(Number);
   return { busy: total - idle - iowait, total, own: own.reduce((a, b) => a + b, 0) };
@@ -93,9 +102,13 @@ export async function bench({ quick = false, only = null } = {}) {
     console.error(`\n== ${system.label} (${system.key})`);
     const started = performance.now();
     reports[system.key] = await runSystem(system, protocol);
-    console.error(`   ${reports[system.key].error ? `failed: ${reports[system.key].error}` : 'done'} in ${((performance.now() - started) / 1e3).toFixed(1)} s`);
+    console.error(`   ${reports[system.key].error ? `failed: ${reports[system.key].error}` : 'done'} ` +
+      `in ${((performance.now() - started) / 1e3).toFixed(1)} s`);
   }
-  return summarize(reports, { protocol, machine: { ...info, load_after: load(), others_cpu_share: othersShare(ticks, cpuTicks()) } });
+  return summarize(reports, {
+    protocol,
+    machine: { ...info, load_after: load(), others_cpu_share: othersShare(ticks, cpuTicks()) },
+  });
 }
 
 function parseArgs(args) {

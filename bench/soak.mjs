@@ -54,7 +54,10 @@ async function soakNode({ steps, every }) {
         const seconds = (performance.now() - started) / 1000;
         collectGarbage();
         const memory = process.memoryUsage();
-        rows.push({ step: done, seconds, loss: loss / chunks, wasm: m.HEAP8.buffer.byteLength, js: memory.heapUsed, rss: memory.rss });
+        rows.push({
+          step: done, seconds, loss: loss / chunks, wasm: m.HEAP8.buffer.byteLength,
+          js: memory.heapUsed, rss: memory.rss,
+        });
         printRow(rows.at(-1), rows.at(-2));
         loss = 0;
         chunks = 0;
@@ -83,7 +86,11 @@ async function soakChromium({ steps, every }) {
         timeout: 600_000,
         polling: 200,
       });
-      const state = await page.evaluate(() => ({ paused: window.soak.paused, error: window.soak.error, row: window.soak.rows.at(-1) }));
+      const state = await page.evaluate(() => ({
+        paused: window.soak.paused,
+        error: window.soak.error,
+        row: window.soak.rows.at(-1),
+      }));
       if (state.error) throw new Error(`the soak page failed: ${state.error}${describeProblems(page)}`);
       if (!state.paused) break;
       await cdp.send('HeapProfiler.collectGarbage');
@@ -92,7 +99,9 @@ async function soakChromium({ steps, every }) {
       printRow(rows.at(-1), rows.at(-2));
       await page.evaluate(() => window.soak.resume());
     }
-    if (rows.length * every < steps) throw new Error(`the soak page stopped after ${rows.length * every} steps${describeProblems(page)}`);
+    if (rows.length * every < steps) {
+      throw new Error(`the soak page stopped after ${rows.length * every} steps${describeProblems(page)}`);
+    }
   } finally {
     await session.close();
   }
@@ -104,13 +113,17 @@ const signedMib = (n) => `${n >= 0 ? '+' : '−'}${(Math.abs(n) / MiB).toFixed(2
 
 function printHeader(title) {
   console.log(`\n${title}`);
-  console.log(`${'step'.padStart(7)} ${'seconds'.padStart(8)} ${'steps/s'.padStart(8)} ${'loss'.padStart(7)} ${'wasm heap'.padStart(11)} ${'JS heap'.padStart(10)} ${'RSS'.padStart(10)}`);
+  console.log(
+    `${'step'.padStart(7)} ${'seconds'.padStart(8)} ${'steps/s'.padStart(8)} ${'loss'.padStart(7)} ` +
+      `${'wasm heap'.padStart(11)} ${'JS heap'.padStart(10)} ${'RSS'.padStart(10)}`,
+  );
 }
 
 function printRow(row, previous) {
   const rate = previous ? (row.step - previous.step) / (row.seconds - previous.seconds) : row.step / row.seconds;
   console.log(
-    `${String(row.step).padStart(7)} ${row.seconds.toFixed(1).padStart(8)} ${rate.toFixed(0).padStart(8)} ${row.loss.toFixed(3).padStart(7)} ` +
+    `${String(row.step).padStart(7)} ${row.seconds.toFixed(1).padStart(8)} ${rate.toFixed(0).padStart(8)} ` +
+      `${row.loss.toFixed(3).padStart(7)} ` +
       `${mib(row.wasm).padStart(11)} ${mib(row.js).padStart(10)} ${mib(row.rss).padStart(10)}`,
   );
 }
@@ -123,8 +136,10 @@ function verdict(name, rows) {
   const jsGrowth = last.js - first.js;
   const ok = wasmGrowth === 0 && jsGrowth <= JS_GROWTH_ALLOWED;
   const summary =
-    `${name}: wasm heap ${mib(first.wasm)} at step ${first.step} → ${mib(last.wasm)} at step ${last.step} (${wasmGrowth} bytes of growth); ` +
-    `JS heap ${signedMib(jsGrowth)}; ${(last.step / last.seconds).toFixed(0)} steps/s; final loss ${last.loss.toFixed(3)}`;
+    `${name}: wasm heap ${mib(first.wasm)} at step ${first.step} → ${mib(last.wasm)} at step ${last.step} ` +
+    `(${wasmGrowth} bytes of growth); ` +
+    `JS heap ${signedMib(jsGrowth)}; ${(last.step / last.seconds).toFixed(0)} steps/s; ` +
+    `final loss ${last.loss.toFixed(3)}`;
   console.log(`${ok ? 'flat' : 'GREW'}: ${summary}`);
   return { ok, summary: `${name} wasm ${wasmGrowth === 0 ? 'flat' : `+${wasmGrowth} B`}, JS ${signedMib(jsGrowth)}` };
 }
@@ -152,10 +167,14 @@ if (isMain(import.meta.url)) {
       else if (args[i] === '--every') options.every = Number(args[++i]);
       else if (args[i] === '--node-only') options.browser = false;
       else if (args[i] === '--browser-only') options.node = false;
-      else throw new Error(`unknown argument '${args[i]}' (usage: node bench/soak.mjs [--steps N] [--every K] [--node-only | --browser-only])`);
+      else {
+        throw new Error(`unknown argument '${args[i]}' ` +
+          '(usage: node bench/soak.mjs [--steps N] [--every K] [--node-only | --browser-only])');
+      }
     }
     const { steps, every } = options;
-    if (!(Number.isInteger(every) && every >= 10 && every % 10 === 0)) throw new Error('--every must be a multiple of 10');
+    if (!(Number.isInteger(every) && every >= 10 && every % 10 === 0))
+      throw new Error('--every must be a multiple of 10');
     if (!(Number.isInteger(steps) && steps >= 2 * every && steps % every === 0))
       throw new Error('--steps must be a multiple of --every, at least two of them (one is warm-up)');
     if (!(await soak(options))) process.exitCode = 1;

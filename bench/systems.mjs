@@ -3,10 +3,18 @@
 // child process (bench/run-system.mjs) so no system's heap, JIT or threads
 // disturb another's figures.
 export const SYSTEMS = [
-  { key: 'engine_wasm_simd', label: 'engine wasm SIMD (Node)', module: './engine-wasm.mjs', options: { build: 'simd' } },
-  { key: 'engine_wasm_scalar', label: 'engine wasm scalar (Node)', module: './engine-wasm.mjs', options: { build: 'scalar' } },
+  {
+    key: 'engine_wasm_simd', label: 'engine wasm SIMD (Node)', module: './engine-wasm.mjs', options: { build: 'simd' },
+  },
+  {
+    key: 'engine_wasm_scalar', label: 'engine wasm scalar (Node)', module: './engine-wasm.mjs',
+    options: { build: 'scalar' },
+  },
   { key: 'engine_native', label: 'engine native', module: './engine-native.mjs', options: {} },
-  { key: 'engine_chromium_simd', label: 'engine wasm SIMD (Chromium)', module: './engine-chromium.mjs', options: { build: 'simd' } },
+  {
+    key: 'engine_chromium_simd', label: 'engine wasm SIMD (Chromium)', module: './engine-chromium.mjs',
+    options: { build: 'simd' },
+  },
   { key: 'tfjs_wasm', label: 'TF.js wasm', module: './tfjs.mjs', options: { backend: 'wasm' } },
   { key: 'tfjs_cpu', label: 'TF.js cpu', module: './tfjs.mjs', options: { backend: 'cpu' } },
   { key: 'convnetjs', label: 'ConvNetJS', module: './convnetjs.mjs', options: {} },

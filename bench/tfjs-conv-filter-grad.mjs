@@ -21,7 +21,8 @@ function conv2dBackpropFilter({ inputs, backend, attrs }) {
   const { top, bottom, left, right } = info.padInfo;
   const [R, Q, C, K] = filterShape;
   // The backend's own kernels on TensorInfos: no Tensor objects, nothing on the gradient tape.
-  const run = (name, kernelInputs, kernelAttrs) => tf.getKernel(name, BACKEND).kernelFunc({ inputs: kernelInputs, backend, attrs: kernelAttrs });
+  const run = (name, kernelInputs, kernelAttrs) =>
+    tf.getKernel(name, BACKEND).kernelFunc({ inputs: kernelInputs, backend, attrs: kernelAttrs });
   const temporaries = [];
   const temporary = (t) => (temporaries.push(t), t);
   try {
@@ -33,7 +34,9 @@ function conv2dBackpropFilter({ inputs, backend, attrs }) {
     let grad = temporary(run('Conv2D', { x: images, filter }, {
       strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [info.strideHeight, info.strideWidth],
     }));                                                                               // (C,R',Q',K)
-    if (grad.shape[1] !== R || grad.shape[2] !== Q) grad = temporary(run('Slice', { x: grad }, { begin: [0, 0, 0, 0], size: [C, R, Q, K] }));
+    if (grad.shape[1] !== R || grad.shape[2] !== Q) {
+      grad = temporary(run('Slice', { x: grad }, { begin: [0, 0, 0, 0], size: [C, R, Q, K] }));
+    }
     return run('Transpose', { x: grad }, { perm: [1, 2, 0, 3] });                       // (R,Q,C,K)
   } finally {
     for (const t of temporaries) backend.disposeData(t.dataId);
@@ -71,7 +74,8 @@ async function filterGradient(backend, c, xValues, wValues, dyValues) {
 export async function checkConvFilterGradient() {
   let worst = 0;
   let seed = 7;
-  const random = (n) => Float32Array.from({ length: n }, () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1);
+  const random = (n) =>
+    Float32Array.from({ length: n }, () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1);
   for (const c of CHECK_CASES) {
     const size = (shape) => shape.reduce((a, b) => a * b, 1);
     const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad);
@@ -86,7 +90,10 @@ export async function checkConvFilterGradient() {
       diff = Math.max(diff, Math.abs(expected[i] - actual[i]));
     }
     const error = diff / scale;
-    if (!(error < 1e-4)) throw new Error(`the registered Conv2DBackpropFilter disagrees with the cpu backend on x ${c.x}, filter ${c.filter}, stride ${c.strides}, ${c.pad}: relative error ${error}`);
+    if (!(error < 1e-4)) {
+      throw new Error('the registered Conv2DBackpropFilter disagrees with the cpu backend ' +
+        `on x ${c.x}, filter ${c.filter}, stride ${c.strides}, ${c.pad}: relative error ${error}`);
+    }
     worst = Math.max(worst, error);
   }
   return worst;

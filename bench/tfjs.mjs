@@ -12,22 +12,29 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { repoPath } from '../tools/lib/common.mjs';
 import { LENET5, syntheticBatches } from './lenet5.mjs';
 import { measure } from './protocol.mjs';
-import { checkConvFilterGradient, hasConvFilterGradient, registerConvFilterGradient } from './tfjs-conv-filter-grad.mjs';
+import {
+  checkConvFilterGradient, hasConvFilterGradient, registerConvFilterGradient,
+} from './tfjs-conv-filter-grad.mjs';
 
 function buildModel() {
   const { h, w, c } = LENET5.input;
   const layers = [tfl.layers.inputLayer({ inputShape: [h, w, c] })];
   for (const l of LENET5.layers) {
     const activation = l.relu ? 'relu' : 'linear';
-    if (l.kind === 'conv') layers.push(tfl.layers.conv2d({ filters: l.filters, kernelSize: l.size, padding: l.pad ? 'same' : 'valid', activation }));
-    else if (l.kind === 'maxpool') layers.push(tfl.layers.maxPooling2d({ poolSize: l.size }));
+    if (l.kind === 'conv') {
+      layers.push(tfl.layers.conv2d({
+        filters: l.filters, kernelSize: l.size, padding: l.pad ? 'same' : 'valid', activation,
+      }));
+    } else if (l.kind === 'maxpool') layers.push(tfl.layers.maxPooling2d({ poolSize: l.size }));
     else if (l.kind === 'dense') {
       if (layers.at(-1).getClassName() !== 'Dense') layers.push(tfl.layers.flatten());
       layers.push(tfl.layers.dense({ units: l.units, activation }));
     }
   }
   // 'same' is what pad 2 means only for a 5×5 kernel at stride 1: say so if the network changes.
-  if (LENET5.layers.some((l) => l.kind === 'conv' && l.pad && l.pad !== (l.size - 1) / 2)) throw new Error('TF.js: only "same" or no padding');
+  if (LENET5.layers.some((l) => l.kind === 'conv' && l.pad && l.pad !== (l.size - 1) / 2)) {
+    throw new Error('TF.js: only "same" or no padding');
+  }
   return tfl.sequential({ layers });
 }
 
@@ -90,10 +97,13 @@ async function prepareWasm(notes) {
     return;
   }
   notes.push(`stock TF.js wasm cannot train LeNet-5: "${error}"`);
-  if (hasConvFilterGradient()) throw new Error(`TF.js wasm training fails although Conv2DBackpropFilter is registered: ${error}`);
+  if (hasConvFilterGradient()) {
+    throw new Error(`TF.js wasm training fails although Conv2DBackpropFilter is registered: ${error}`);
+  }
   registerConvFilterGradient();
   const worst = await checkConvFilterGradient();
-  notes.push(`benchmark registers Conv2DBackpropFilter for wasm from its PadV2/Transpose/Conv2D/Slice kernels; agrees with the cpu backend to ${worst.toExponential(1)} (relative)`);
+  notes.push('benchmark registers Conv2DBackpropFilter for wasm from its PadV2/Transpose/Conv2D/Slice kernels; ' +
+    `agrees with the cpu backend to ${worst.toExponential(1)} (relative)`);
 }
 
 // backend: 'wasm' | 'cpu'
@@ -121,5 +131,10 @@ export async function run(protocol, { backend }) {
     for (const b of batches) tf.dispose([b.x, b.y]);
   }
   const simd = backend === 'wasm' ? ', SIMD on, 1 thread' : '';
-  return { detail: `TF.js ${tf.version_core} (core + layers, prod mode), ${backend} backend${simd}, Node ${process.version}`, peak_gflops: null, notes, results };
+  return {
+    detail: `TF.js ${tf.version_core} (core + layers, prod mode), ${backend} backend${simd}, Node ${process.version}`,
+    peak_gflops: null,
+    notes,
+    results,
+  };
 }
