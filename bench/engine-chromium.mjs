@@ -1,5 +1,5 @@
 // The engine in headless Chromium: web/dev/bench.html runs the same engine
-// benchmark (web/bench-engine.js) in a module Web Worker, as the playground
+// benchmark (web/dev/bench-engine.js) in a module Web Worker, as the playground
 // runs the engine; this opens it with the browser tests' launcher
 // (tests/browser/browser.mjs: tools/serve.mjs + playwright-core + /usr/bin/chromium)
 // and reads the outcome from window.bench.

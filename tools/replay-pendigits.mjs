@@ -5,7 +5,7 @@
 //                                                   on the canvas in headless Chromium
 //   node tools/replay-pendigits.mjs --limit 500     the first 500 only
 //   node tools/replay-pendigits.mjs --direct        in Node: the page's preprocessing
-//                                                   (web/preprocess.js) and the engine, no
+//                                                   (web/app/preprocess.js) and the engine, no
 //                                                   browser; seconds instead of many minutes
 //   node tools/replay-pendigits.mjs --direct --box 18,20 --pen 0.085,0.13 --soft 0,0.6
 //                                                   compares preprocessing choices (choose on
@@ -17,7 +17,7 @@
 // A benchmark of sorts, not a test: it prints figures and asserts nothing.
 import { readFile } from 'node:fs/promises';
 import { isMain, optionValue, repoPath } from './lib/common.mjs';
-import { strokesToMnist, DRAWN_BOX, PEN_FRACTION, SOFTNESS } from '../web/preprocess.js';
+import { strokesToMnist, DRAWN_BOX, PEN_FRACTION, SOFTNESS } from '../web/app/preprocess.js';
 import {
   PENDIGITS_PATH, classifyOnPage, launchBrowser, loadPendigits, openPlayground, serveWeb,
 } from '../tests/browser/pendigits-harness.mjs';

@@ -30,21 +30,37 @@ export const COMMANDS = {
   pretrained: { payload: '{}', reply: 'nothing; the shipped model again' },
   // Looking inside
   layers: { payload: '{}', reply: '{ spec, layers, inputShape, classes, dataset }' },
-  activations: { payload: '{ image?: Float32Array }', reply: '{ layers, maps: Float32Array[], probs, input } | { empty: true }' },
+  activations: {
+    payload: '{ image?: Float32Array }',
+    reply: '{ layers, maps: Float32Array[], probs, input } | { empty: true }',
+  },
   filters: { payload: '{}', reply: '{ filters: [{ layer, spec, k, c, r, weights, bias }] }' },
   testDigit: { payload: '{ index }', reply: '{ index, label, image }' },
   drawnDigit: { payload: '{}', reply: '{ image: Float32Array | null }' },
   // Augmentation
   augmentInfo: { payload: '{}', reply: '{ presets: [{ name, summary, options }] }' },
-  augmentPreview: { payload: '{ image?, options, seed, count }', reply: '{ images, shape, count, source } | { empty: true }' },
-  robustness: { long: true, payload: '{ count, angles?, shifts? }', reply: '{ rotation, shiftX, shiftY, count, dataset }',
-    progress: '{ curve, x, accuracy, done, total }' },
-  compare: { long: true, payload: '{ steps, evalEvery, augment, count, seed, preset? }',
+  augmentPreview: {
+    payload: '{ image?, options, seed, count }',
+    reply: '{ images, shape, count, source } | { empty: true }',
+  },
+  robustness: {
+    long: true,
+    payload: '{ count, angles?, shifts? }',
+    reply: '{ rotation, shiftX, shiftY, count, dataset }',
+    progress: '{ curve, x, accuracy, done, total }',
+  },
+  compare: {
+    long: true,
+    payload: '{ steps, evalEvery, augment, count, seed, preset? }',
     reply: '{ steps, evalEvery, count, dataset, augment, seconds, history, robustness }',
-    progress: "{ phase: 'train', step, total, plain, augmented } | { phase: 'robustness', plain, augmented }" },
-  finetune: { long: true, payload: '{ images, labels, frozen, steps, learningRate, rehearsal, seed? }',
+    progress: "{ phase: 'train', step, total, plain, augmented } | { phase: 'robustness', plain, augmented }",
+  },
+  finetune: {
+    long: true,
+    payload: '{ images, labels, frozen, steps, learningRate, rehearsal, seed? }',
     reply: '{ before, after, testBefore, testAfter, steps, rehearsal, loss, diverged, frozen }',
-    progress: '{ step, total }' },
+    progress: '{ step, total }',
+  },
 };
 
 export const EVENTS = {

@@ -19,7 +19,7 @@ export const SETTINGS = {
   preset: { type: 'name', default: 'lenet5', label: 'Network' },
   // The probability of keeping a unit, as the spec language and the course
   // say it (dropout keep=p); 1 keeps the preset as it is.
-  keep: { type: 'number', default: 1, min: 0.1, max: 1, label: 'Dropout keep p' },
+  keep: { type: 'number', default: 1, min: 0.1, max: 1, label: 'Dropout' },
   optimizer: { type: 'enum', values: ['sgd', 'rmsprop', 'adam'], default: 'adam', label: 'Optimiser' },
   lr: { type: 'number', default: 0.002, min: 1e-6, max: 1000, label: 'Learning rate' },
   // Cosine by default: Adam at 0.002 reaches 99 % test accuracy within a

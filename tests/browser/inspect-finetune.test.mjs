@@ -9,13 +9,13 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { serveWeb, launchBrowser, openPlayground, loadPendigits, classifyOnPage } from './pendigits-harness.mjs';
 
-let server, browser, digits, context, page;
+let server, browser, digits, page;
 
 before(async () => {
   server = await serveWeb();
   browser = await launchBrowser();
   digits = await loadPendigits();
-  ({ context, page } = await openPlayground(browser, server.url));
+  ({ page } = await openPlayground(browser, server.url));
 });
 after(async () => {
   await browser?.close();

@@ -8,14 +8,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveWeb, launchBrowser, openPlayground, loadPendigits, classifyOnPage } from './pendigits-harness.mjs';
 
-let server, browser, digits, page, context;
+let server, browser, digits, page;
 
 before(async () => {
   server = await serveWeb();
   browser = await launchBrowser();
   digits = await loadPendigits();
   const contextOptions = { viewport: { width: 1280, height: 1000 } };
-  ({ context, page } = await openPlayground(browser, server.url, { contextOptions }));
+  ({ page } = await openPlayground(browser, server.url, { contextOptions }));
 });
 after(async () => {
   await browser?.close();

@@ -201,26 +201,41 @@ test('Train clicked while the data still loads waits for it, then trains', async
   await context.close();
 });
 
-test('a link reproduces a run: same settings and seed, same weights, same test result', async () => {
-  // 0.1 epochs = 6,000 images = 187.5 batches of 32, then the whole test set.
-  const hash = '#preset=lenet5&optimizer=sgd&lr=0.03&momentum=0.9&batch=32&epochs=0.1&seed=11';
-  const finish = async () => {
-    const { context, page } = await openPlayground(browser, server.url, { hash });
-    await page.click('[data-testid="train"]');
-    await page.waitForFunction(() =>
-      /Finished/.test(document.querySelector('#train [data-role="message"]').textContent) &&
-      !document.querySelector('#results').classList.contains('is-empty'), null, { timeout: 120000 });
-    const result = {
-      seen: await page.textContent('[data-role="seen"]'),
-      accuracy: await page.getAttribute('[data-testid="test-accuracy"]', 'data-value'),
-      summary: await page.textContent('#results [data-role="summary"]'),
-    };
-    await context.close();
-    return result;
+// Opens the page at `hash`, trains to the end of the run and reads its figures.
+async function runFromLink(hash) {
+  const { context, page } = await openPlayground(browser, server.url, { hash });
+  await page.click('[data-testid="train"]');
+  await page.waitForFunction(() =>
+    /Finished/.test(document.querySelector('#train [data-role="message"]').textContent) &&
+    !document.querySelector('#results').classList.contains('is-empty'), null, { timeout: 120000 });
+  const result = {
+    seen: await page.textContent('[data-role="seen"]'),
+    accuracy: await page.getAttribute('[data-testid="test-accuracy"]', 'data-value'),
+    summary: await page.textContent('#results [data-role="summary"]'),
   };
-  const first = await finish();
-  const second = await finish();
+  await context.close();
+  return result;
+}
+
+// 0.1 epochs = 6,000 images = 187.5 batches of 32, then the whole test set.
+const RUN_LINK = '#preset=lenet5&optimizer=sgd&lr=0.03&momentum=0.9&batch=32&epochs=0.1&seed=11';
+let plainRun = null;
+
+test('a link reproduces a run: same settings and seed, same weights, same test result', async () => {
+  const first = await runFromLink(RUN_LINK);
+  const second = await runFromLink(RUN_LINK);
   console.log(`# reproduced run: ${first.summary}`);
   assert.equal(first.seen, '6,016', 'the run stops on the batch that completes 0.1 epochs');
   assert.deepEqual(second, first);
+  plainRun = first;
+});
+
+test('a link reproduces an augmented run, and the augmentation is really applied', async () => {
+  const link = `${RUN_LINK}&augment=${encodeURIComponent('rotation=15,shiftX=3,shiftY=3')}`;
+  const first = await runFromLink(link);
+  const second = await runFromLink(link);
+  console.log(`# reproduced augmented run: ${first.summary}`);
+  assert.deepEqual(second, first);
+  assert.equal(first.seen, '6,016');
+  if (plainRun) assert.notEqual(first.summary, plainRun.summary, 'augmented digits train other weights');
 });

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { strokesToMnist } from '../../web/preprocess.js';
+import { strokesToMnist } from '../../web/app/preprocess.js';
 import {
   WEB_ROOT, serveWeb, launchBrowser, openPlayground, loadPendigits, sampleAcrossWriters, classifyOnPage,
 } from './pendigits-harness.mjs';

@@ -2,6 +2,7 @@
 // browser would, and speaks web/protocol.js to it: `self` is this global,
 // fetch() reads the repository's files, postMessage() lands here. Not a test
 // file itself; imported by tests/node/worker.test.mjs.
+/* global self */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 

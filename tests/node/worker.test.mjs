@@ -14,7 +14,10 @@ const root = new URL('../../', import.meta.url);
 const { default: createEngine } = await import(new URL('web/engine/cnn-simd.mjs', root));
 const engine = await createEngine({ wasmBinary: await readFile(new URL('web/engine/cnn-simd.wasm', root)) });
 const bytes = async (path) => new Uint8Array(await readFile(new URL(path, root)));
-const testData = new engine.Data(await bytes('web/data/mnist/test-images.png'), await bytes('web/data/mnist/test-labels.idx'));
+const testData = new engine.Data(
+  await bytes('web/data/mnist/test-images.png'),
+  await bytes('web/data/mnist/test-labels.idx'),
+);
 const model = engine.Model.fromBytes(await bytes('web/models/lenet5.cnn'), 64);
 
 await request('configure', { settings: defaultSettings() });
@@ -23,7 +26,8 @@ const stateNow = () => events.filter((e) => e.name === 'state').at(-1)?.payload.
 
 // Twenty test 7s, and the same images labelled 1.
 const SEVENS = (() => {
-  const per = 784, images = new Float32Array(20 * per);
+  const per = 784,
+    images = new Float32Array(20 * per);
   for (let i = 0, n = 0; n < 20; ++i) if (testData.label(i) === 7) images.set(testData.image(i), per * n++);
   return images;
 })();
@@ -50,14 +54,20 @@ test('activations: one map per layer with its output size, from the drawn digit;
 test('filters: weights (K, C, R, R) then K biases, as layerParams lays them out', async () => {
   await request('pretrained');
   const r = await request('filters');
-  assert.deepEqual(r.filters.map((f) => [f.layer, f.k, f.c, f.r]), [[0, 6, 1, 5], [3, 16, 6, 5]]);
+  assert.deepEqual(
+    r.filters.map((f) => [f.layer, f.k, f.c, f.r]),
+    [
+      [0, 6, 1, 5],
+      [3, 16, 6, 5],
+    ],
+  );
   const p = model.layerParams(3);
   // filter 2, channel 4, row 1, col 3 sits at ((2·6 + 4)·5 + 1)·5 + 3
   assert.equal(r.filters[1].weights[((2 * 6 + 4) * 5 + 1) * 5 + 3], p[((2 * 6 + 4) * 5 + 1) * 5 + 3]);
   assert.equal(r.filters[1].bias[7], p[16 * 6 * 25 + 7]);
 });
 
-test('fine-tuning moves predictions to the learner\'s labels and leaves frozen layers exactly as they were', async () => {
+test("fine-tuning moves predictions to the learner's labels; frozen layers stay exactly as they were", async () => {
   await request('pretrained');
   const layers = model.layers();
   const frozen = layers.map((l) => l.kind === 'conv');
@@ -69,7 +79,10 @@ test('fine-tuning moves predictions to the learner\'s labels and leaves frozen l
   assert.equal(r.progress.at(-1).step, 40, 'progress counts the steps');
   const after = await request('filters');
   after.filters.forEach((f, i) => assert.deepEqual(f.weights, before.filters[i].weights, 'frozen conv weights'));
-  assert.ok((await request('layers')).layers.every((l) => !l.frozen), 'freezing is undone after fine-tuning');
+  assert.ok(
+    (await request('layers')).layers.every((l) => !l.frozen),
+    'freezing is undone after fine-tuning',
+  );
   assert.ok(r.testAfter < r.testBefore, 'teaching 7 = 1 costs test accuracy');
 });
 
@@ -77,7 +90,9 @@ test('fine-tuning with rehearsal keeps more of the test accuracy', async () => {
   const results = [];
   for (const rehearsal of [0, 200]) {
     await request('pretrained');
-    results.push(await request('finetune', { images: SEVENS.slice(), labels: new Uint8Array(20).fill(1), steps: 40, rehearsal }));
+    results.push(
+      await request('finetune', { images: SEVENS.slice(), labels: new Uint8Array(20).fill(1), steps: 40, rehearsal }),
+    );
   }
   assert.ok(results[1].testAfter > results[0].testAfter + 0.05, `${results[0].testAfter} vs ${results[1].testAfter}`);
 });
@@ -103,7 +118,9 @@ test('a cancelled long command ends at once and frees what it made', async () =>
 
 test('the run: idle → starting → training → paused → training → finished, then a Reset is idle', async () => {
   const since = events.length;
-  await request('configure', { settings: { ...defaultSettings(), optimizer: 'sgd', lr: 0.05, epochs: 0.1, batch: 32 } });
+  await request('configure', {
+    settings: { ...defaultSettings(), optimizer: 'sgd', lr: 0.05, epochs: 0.1, batch: 32 },
+  });
   await request('reset');
   assert.equal(stateNow(), 'idle');
   await request('train');
@@ -114,9 +131,14 @@ test('the run: idle → starting → training → paused → training → finish
   await request('train');
   const finished = await waitForEvent('state', (s) => s.state === 'finished', since);
   assert.match(finished.message, /Finished 0.1 epochs/);
-  const states = events.slice(since).filter((e) => e.name === 'state').map((e) => e.payload.state);
-  assert.deepEqual(states.filter((s, i) => s !== states[i - 1]),
-    ['idle', 'starting', 'training', 'paused', 'starting', 'training', 'finished']);
+  const states = events
+    .slice(since)
+    .filter((e) => e.name === 'state')
+    .map((e) => e.payload.state);
+  assert.deepEqual(
+    states.filter((s, i) => s !== states[i - 1]),
+    ['idle', 'starting', 'training', 'paused', 'starting', 'training', 'finished'],
+  );
   await request('reset');
   assert.equal(stateNow(), 'idle');
 });

@@ -47,7 +47,8 @@ export function createClient(makeWorker) {
       event.preventDefault?.();
       if (worker !== w) return;
       const where = event.filename ? ` (${event.filename.split('/').pop()}:${event.lineno})` : '';
-      const message = `the engine worker stopped${where}: ${event.message || 'unknown error (module workers unsupported?)'}`;
+      const reason = event.message || 'unknown error (module workers unsupported?)';
+      const message = `the engine worker stopped${where}: ${reason}`;
       rejectAll(message);
       emit('worker-lost', { message });
     };

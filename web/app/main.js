@@ -25,8 +25,16 @@ import { effectPanel } from './panels/effect.js';
 import { finetunePanel } from './panels/finetune.js';
 
 const PANELS = [
-  drawPanel, predictPanel, trainPanel, resultsPanel, sharePanel,
-  insidePanel, explainedPanel, augmentationPanel, effectPanel, finetunePanel,
+  drawPanel,
+  predictPanel,
+  trainPanel,
+  resultsPanel,
+  sharePanel,
+  insidePanel,
+  explainedPanel,
+  augmentationPanel,
+  effectPanel,
+  finetunePanel,
 ];
 
 const $ = (selector) => document.querySelector(selector);
@@ -45,7 +53,9 @@ const settings = createSettingsStore(window);
 const client = createClient(() => new Worker(workerUrl, { type: 'module' }));
 const app = { client, settings, events: createEmitter() };
 const linkProblems = () =>
-  settings.errors.length ? `Some settings in the link were not understood and use defaults: ${settings.errors.join('; ')}.` : '';
+  settings.errors.length
+    ? `Some settings in the link were not understood and use defaults: ${settings.errors.join('; ')}.`
+    : '';
 
 let ready = false;
 client.on('boot', ({ message }) => {
@@ -70,7 +80,8 @@ client.on('fatal', ({ message }) => {
 client.on('error', ({ message, context }) => {
   if (ready) return; // the training panel shows it
   // Keep the fatal reason if there is one.
-  if (document.body.dataset.ready !== 'error') showStatus(`Something went wrong${context ? ` (${context})` : ''}: ${message}`, 'error');
+  if (document.body.dataset.ready !== 'error')
+    showStatus(`Something went wrong${context ? ` (${context})` : ''}: ${message}`, 'error');
 });
 // A worker that died is replaced; the settings go to the new one when it is ready.
 client.on('worker-lost', ({ message }) => {
@@ -101,7 +112,10 @@ if (settings.errors.length) showStatus(linkProblems(), 'warn');
 // Never hang silently: if the engine has said nothing useful for a while, say so.
 setTimeout(() => {
   if (!ready && document.body.dataset.ready !== 'error') {
-    showStatus('Still loading the engine… If this does not finish, check the browser console ' +
-      '(is the page served over http with the engine built?).', 'warn');
+    showStatus(
+      'Still loading the engine… If this does not finish, check the browser console ' +
+        '(is the page served over http with the engine built?).',
+      'warn',
+    );
   }
 }, 15000);

@@ -1,5 +1,5 @@
 // The engine's part of `npm run bench`, shared by Node (bench/engine-wasm.mjs)
-// and the bench page's worker (web/bench-worker.js) so both time exactly the
+// and the bench page's worker (web/dev/bench-worker.js) so both time exactly the
 // same calls: the module's benchmark() binding (wasm/bench_bindings.cpp, the
 // C++ loop of src/benchmark.cpp) for each configuration, and the vector peak
 // of this build (peakGflops). No DOM, no Node: plain module code.

@@ -1,4 +1,4 @@
-// The bench page's main thread: starts web/bench-worker.js with the protocol
+// The bench page's main thread: starts web/dev/bench-worker.js with the protocol
 // the query names, shows its progress, and leaves the outcome in window.bench
 // ({done, result, error}) for the driver (bench/engine-chromium.mjs) to read.
 // The protocol comes whole in ?protocol=<JSON> (bench/protocol.mjs) so the

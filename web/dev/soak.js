@@ -32,7 +32,10 @@ function pauseForDriver() {
 
 async function run() {
   const engine = await createEngine();
-  const [png, labels] = await Promise.all([bytes('../data/mnist/train-images.png'), bytes('../data/mnist/train-labels.idx')]);
+  const [png, labels] = await Promise.all([
+    bytes('../data/mnist/train-images.png'),
+    bytes('../data/mnist/train-labels.idx'),
+  ]);
   const data = new engine.Data(png, labels);
   const model = new engine.Model('lenet5', 256); // the page's MAX_BATCH
   model.init(1, 'he');
@@ -51,7 +54,12 @@ async function run() {
     model.predict(probe);
     if (done % 100 === 0) for (let i = 0; i < layers; i++) model.activation(i, 0);
     if (done % every === 0) {
-      soak.rows.push({ step: done, seconds: (performance.now() - started) / 1000, loss: loss / chunks, wasm: engine.HEAP8.buffer.byteLength });
+      soak.rows.push({
+        step: done,
+        seconds: (performance.now() - started) / 1000,
+        loss: loss / chunks,
+        wasm: engine.HEAP8.buffer.byteLength,
+      });
       loss = 0;
       chunks = 0;
       status.textContent = `step ${done} of ${steps}`;

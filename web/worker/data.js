@@ -8,7 +8,7 @@ async function fetchBytes(url, hint404 = '') {
   try {
     response = await fetch(url);
   } catch (error) {
-    throw new Error(`could not fetch ${url.pathname}: ${error.message}`);
+    throw new Error(`could not fetch ${url.pathname}: ${error.message}`, { cause: error });
   }
   if (!response.ok) {
     const hint = response.status === 404 ? hint404 : '';

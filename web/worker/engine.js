@@ -4,10 +4,35 @@
 // The smallest module that needs SIMD: (func (result v128) i32.const 0 i8x16.splat).
 // WebAssembly.validate says whether this engine could compile it.
 const SIMD_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,   // magic, version 1
-  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b,         // type: () -> v128
-  0x03, 0x02, 0x01, 0x00,                           // one function of that type
-  0x0a, 0x08, 0x01, 0x06, 0x00, 0x41, 0x00, 0xfd, 0x0f, 0x0b, // code: i32.const 0; i8x16.splat; end
+  0x00,
+  0x61,
+  0x73,
+  0x6d,
+  0x01,
+  0x00,
+  0x00,
+  0x00, // magic, version 1
+  0x01,
+  0x05,
+  0x01,
+  0x60,
+  0x00,
+  0x01,
+  0x7b, // type: () -> v128
+  0x03,
+  0x02,
+  0x01,
+  0x00, // one function of that type
+  0x0a,
+  0x08,
+  0x01,
+  0x06,
+  0x00,
+  0x41,
+  0x00,
+  0xfd,
+  0x0f,
+  0x0b, // code: i32.const 0; i8x16.splat; end
 ]);
 
 export function wasmSimdSupported() {
@@ -29,7 +54,9 @@ export async function loadEngine(build = 'auto', family = 'cnn') {
   try {
     ({ default: factory } = await import(url.href));
   } catch (error) {
-    throw new Error(`could not load the engine script ${name}.mjs (${error.message}); was the wasm build run?`);
+    throw new Error(`could not load the engine script ${name}.mjs (${error.message}); was the wasm build run?`, {
+      cause: error,
+    });
   }
   const module = await factory({
     // Emscripten would only print these; the page should see them too.
@@ -40,12 +67,23 @@ export async function loadEngine(build = 'auto', family = 'cnn') {
   // TEMP until the engine branch lands Data.slice/pick natively.
   if (!module.Data.prototype.slice) {
     const gather = (data, indices) => {
-      const images = new Float32Array(indices.length * 784), labels = new Uint8Array(indices.length);
-      indices.forEach((i, k) => { images.set(data.image(i), k * 784); labels[k] = data.label(i); });
+      const images = new Float32Array(indices.length * 784),
+        labels = new Uint8Array(indices.length);
+      indices.forEach((i, k) => {
+        images.set(data.image(i), k * 784);
+        labels[k] = data.label(i);
+      });
       return { images, labels };
     };
-    module.Data.prototype.slice = function (start, count) { return gather(this, Array.from({ length: count }, (_, k) => start + k)); };
-    module.Data.prototype.pick = function (indices) { return gather(this, [...indices]); };
+    module.Data.prototype.slice = function (start, count) {
+      return gather(
+        this,
+        Array.from({ length: count }, (_, k) => start + k),
+      );
+    };
+    module.Data.prototype.pick = function (indices) {
+      return gather(this, [...indices]);
+    };
   }
   return { module, build: name, simd: module.simdEnabled() };
 }

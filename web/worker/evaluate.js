@@ -12,7 +12,9 @@ export function* evaluateChunks(engine, model, chunks) {
   const confusion = new Int32Array(100);
   const wrong = [];
   const predictedForWrong = [];
-  let count = 0, correct = 0, lossSum = 0;
+  let count = 0,
+    correct = 0,
+    lossSum = 0;
   for (const { data, offset } of chunks) {
     const e = engine.evaluate(model, data, -1);
     confusion.forEach((_, i) => (confusion[i] += e.confusion[i]));

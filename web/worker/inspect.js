@@ -34,7 +34,13 @@ export const inspectCommands = {
   // Architecture and per-layer facts for the explanation and freeze panels.
   layers() {
     const m = liveModel();
-    return { spec: m.spec(), layers: m.layers(), inputShape: m.inputShape(), classes: m.classes(), dataset: world.dataset };
+    return {
+      spec: m.spec(),
+      layers: m.layers(),
+      inputShape: m.inputShape(),
+      classes: m.classes(),
+      dataset: world.dataset,
+    };
   },
 
   // One forward pass of the image (or the drawn digit), then every layer's output.
@@ -55,14 +61,26 @@ export const inspectCommands = {
     m.layers().forEach((l, i) => {
       if (l.kind !== 'conv') return;
       const params = m.layerParams(i);
-      const k = l.output.c, c = l.input.c, r = l.kernel;
-      out.push({ layer: i, spec: l.spec, k, c, r, weights: params.subarray(0, k * c * r * r), bias: params.subarray(k * c * r * r) });
+      const k = l.output.c,
+        c = l.input.c,
+        r = l.kernel;
+      out.push({
+        layer: i,
+        spec: l.spec,
+        k,
+        c,
+        r,
+        weights: params.subarray(0, k * c * r * r),
+        bias: params.subarray(k * c * r * r),
+      });
     });
     return { filters: out };
   },
 
-  // Test digit `index` of the active data set (any integer wraps around).
-  testDigit({ index }) {
+  // Test digit `index` of the active data set (any integer wraps around),
+  // once the test set is in (asked for while it loads, the answer waits).
+  async testDigit({ index }) {
+    await world.testLoading;
     const test = liveTest();
     const count = test.count();
     const i = ((clampInt(index, -1e9, 1e9, 0) % count) + count) % count;

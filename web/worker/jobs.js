@@ -51,7 +51,13 @@ function sweep(model, subset, shape, points) {
     next() {
       if (i >= points.length) return null;
       const p = points[i++];
-      const moved = world.engine.transformImages(subset.images, shape, { rotation: 0, shiftX: 0, shiftY: 0, scale: 1, ...p.transform });
+      const moved = world.engine.transformImages(subset.images, shape, {
+        rotation: 0,
+        shiftX: 0,
+        shiftY: 0,
+        scale: 1,
+        ...p.transform,
+      });
       const accuracy = accuracyOf(model, moved, subset.labels);
       curves[p.curve].push([p.x, accuracy]);
       return { curve: p.curve, x: p.x, accuracy };
@@ -92,7 +98,15 @@ export function* compare(payload, progress, trainData) {
   const evalEvery = clampInt(payload.evalEvery, 5, 1e9, 50);
   const seed = clampInt(payload.seed, 0, 2147483647, 1);
   const augment = payload.augment ?? {};
-  const options = { batchSize: 32, learningRate: 0.01, momentum: 0.9, optimizer: 'sgd', epochs: 1, seed, ...payload.training };
+  const options = {
+    batchSize: 32,
+    learningRate: 0.01,
+    momentum: 0.9,
+    optimizer: 'sgd',
+    epochs: 1,
+    seed,
+    ...payload.training,
+  };
   const handles = [];
   const keep = (h) => (handles.push(h), h);
   try {
@@ -119,7 +133,10 @@ export function* compare(payload, progress, trainData) {
       if (step % evalEvery === 0 || step === steps) {
         const point = { step };
         for (const [name, r] of Object.entries(runs)) {
-          point[name] = { train: r.images ? r.correct / r.images : 0, test: accuracyOf(r.model, subset.images, subset.labels) };
+          point[name] = {
+            train: r.images ? r.correct / r.images : 0,
+            test: accuracyOf(r.model, subset.images, subset.labels),
+          };
           r.history.push([step, point[name].train, point[name].test]);
           r.correct = r.images = 0;
         }
@@ -128,15 +145,23 @@ export function* compare(payload, progress, trainData) {
     }
     // Then both robustness sweeps, one point per model per slice.
     const points = sweepPoints(payload.angles, payload.shifts);
-    const sweeps = { plain: sweep(runs.plain.model, subset, shape, points), augmented: sweep(runs.augmented.model, subset, shape, points) };
+    const sweeps = {
+      plain: sweep(runs.plain.model, subset, shape, points),
+      augmented: sweep(runs.augmented.model, subset, shape, points),
+    };
     for (;;) {
       yield;
-      const plain = sweeps.plain.next(), augmented = sweeps.augmented.next();
+      const plain = sweeps.plain.next(),
+        augmented = sweeps.augmented.next();
       if (!plain && !augmented) break;
       progress({ phase: 'robustness', plain, augmented });
     }
     return {
-      steps, evalEvery, count: subset.labels.length, dataset: world.dataset, augment,
+      steps,
+      evalEvery,
+      count: subset.labels.length,
+      dataset: world.dataset,
+      augment,
       seconds: (performance.now() - startedAt) / 1000,
       history: { plain: runs.plain.history, augmented: runs.augmented.history },
       robustness: { plain: sweeps.plain.curves, augmented: sweeps.augmented.curves },
@@ -158,7 +183,9 @@ function predictions(model, images, labels) {
 // replaying old examples keeps fine-tuning from erasing what the net knew.
 function withRehearsal(images, labels, train, count) {
   if (!train || count === 0) return { images, labels };
-  const picked = train.pick(Int32Array.from({ length: count }, (_, j) => Math.floor(((j + 0.5) * train.count()) / count)));
+  const picked = train.pick(
+    Int32Array.from({ length: count }, (_, j) => Math.floor(((j + 0.5) * train.count()) / count)),
+  );
   const outImages = new Float32Array(images.length + picked.images.length);
   outImages.set(images);
   outImages.set(picked.images, images.length);
@@ -179,7 +206,9 @@ export function* finetune(payload, progress, trainData) {
   const labels = payload.labels instanceof Uint8Array ? payload.labels : new Uint8Array(payload.labels ?? []);
   const n = labels.length;
   if (n < 1 || images.length !== n * shape.c * shape.h * shape.w) {
-    throw new Error(`need N images of ${shape.c * shape.h * shape.w} values and N labels (got ${images.length} values, ${n} labels)`);
+    throw new Error(
+      `need N images of ${shape.c * shape.h * shape.w} values and N labels (got ${images.length} values, ${n} labels)`,
+    );
   }
   const classes = m.classes();
   if (labels.some((l) => l >= classes)) throw new Error(`labels must be 0..${classes - 1}`);
@@ -193,15 +222,20 @@ export function* finetune(payload, progress, trainData) {
 
   const before = predictions(m, images, labels);
   const testBefore = world.test ? e.evaluate(m, world.test, 500).accuracy : null;
-  let data = null, training = null;
+  let data = null,
+    training = null;
   const total = { steps: 0, loss: 0, diverged: false };
   try {
     layers.forEach((l, i) => l.params > 0 && m.setFrozen(i, Boolean(freeze[i])));
     const mixed = withRehearsal(images, labels, trainData, rehearsal);
     data = e.Data.fromArrays(mixed.images, mixed.labels, shape);
     training = new e.Training(m, data, {
-      batchSize, learningRate, momentum: 0.9, optimizer: 'sgd',
-      epochs: Math.max(0.001, (steps * batchSize) / mixed.labels.length), seed: clampInt(payload.seed, 0, 2147483647, 7),
+      batchSize,
+      learningRate,
+      momentum: 0.9,
+      optimizer: 'sgd',
+      epochs: Math.max(0.001, (steps * batchSize) / mixed.labels.length),
+      seed: clampInt(payload.seed, 0, 2147483647, 7),
     });
     while (total.steps < steps && !total.diverged) {
       const stats = training.step(Math.min(FINETUNE_SLICE, steps - total.steps));
@@ -221,7 +255,14 @@ export function* finetune(payload, progress, trainData) {
   const after = predictions(m, images, labels);
   const testAfter = world.test ? e.evaluate(m, world.test, 500).accuracy : null;
   return {
-    before, after, testBefore, testAfter, steps: total.steps, rehearsal, loss: total.loss, diverged: total.diverged,
+    before,
+    after,
+    testBefore,
+    testAfter,
+    steps: total.steps,
+    rehearsal,
+    loss: total.loss,
+    diverged: total.diverged,
     frozen: layers.map((l, i) => l.params > 0 && Boolean(freeze[i])),
   };
 }

@@ -4,7 +4,6 @@
 // page what changed through events. Nothing here touches the DOM, and the
 // page never waits on a training step.
 import { CANCELLED, COMMANDS, transferables } from '../protocol.js';
-import { MAX_BATCH } from '../settings.js';
 import { fetchModelFile } from './data.js';
 import { loadEngine } from './engine.js';
 import { emit } from './events.js';
@@ -12,7 +11,13 @@ import { inspectCommands } from './inspect.js';
 import { compare, finetune, robustness } from './jobs.js';
 import { applySettingsToRun, pause, step, train } from './training.js';
 import {
-  buildFreshModel, loadData, loadModelBytes, predictDigit, queueFullEvaluation, switchDataset, world,
+  buildFreshModel,
+  loadData,
+  loadModelBytes,
+  predictDigit,
+  queueFullEvaluation,
+  switchDataset,
+  world,
 } from './world.js';
 
 const PRETRAINED_PATH = '../models/lenet5.cnn';
@@ -74,6 +79,8 @@ const booted = boot().catch((error) => {
 // cancel it. Jobs on the live model share its lane (after the training).
 function job(generator, { lane, needsTrain = () => false } = {}) {
   return async (payload, { id, progress }) => {
+    // Pressed while the data loads: the job waits for it rather than fail.
+    await world.testLoading;
     let trainData = null;
     if (needsTrain(payload)) {
       const loading = world.train;
@@ -84,7 +91,9 @@ function job(generator, { lane, needsTrain = () => false } = {}) {
     if (cancelledEarly.delete(id)) throw new Error(CANCELLED);
     let failure = null;
     const result = await world.scheduler.add(generator.name, generator(payload, progress, trainData), {
-      id, lane: lane ?? `job ${id}`, onError: (error) => (failure = error),
+      id,
+      lane: lane ?? `job ${id}`,
+      onError: (error) => (failure = error),
     });
     if (failure) throw failure;
     if (result === undefined) throw new Error(CANCELLED);
@@ -103,7 +112,8 @@ const commands = {
     world.settings = { ...world.settings, ...settings };
     applySettingsToRun();
     if (dataset === world.dataset) return;
-    if (world.dataset === null) await loadData(dataset); // the first configure: the data the page wants
+    if (world.dataset === null)
+      await loadData(dataset); // the first configure: the data the page wants
     else await switchDataset(dataset);
   },
   predict({ image, seq, strokes }) {
@@ -117,7 +127,11 @@ const commands = {
   step,
   reset: () => buildFreshModel(world.settings),
   evaluate: () => queueFullEvaluation('request'),
-  save: () => ({ bytes: world.model.save(), name: world.modelInfo.preset ?? 'model', imagesSeen: world.run?.imagesSeen ?? 0 }),
+  save: () => ({
+    bytes: world.model.save(),
+    name: world.modelInfo.preset ?? 'model',
+    imagesSeen: world.run?.imagesSeen ?? 0,
+  }),
   // fromBytes validates the whole file before anything changes: on error the
   // current model is untouched.
   load({ bytes, fileName }) {
@@ -143,7 +157,8 @@ const commands = {
   },
 };
 
-for (const name of Object.keys(COMMANDS)) if (!commands[name]) throw new Error(`worker: no handler for command '${name}'`);
+for (const name of Object.keys(COMMANDS))
+  if (!commands[name]) throw new Error(`worker: no handler for command '${name}'`);
 
 async function run({ id, name, payload }) {
   try {

@@ -4,7 +4,13 @@ import { parseAugment, trainingOptions } from '../settings.js';
 import { emit } from './events.js';
 import { TrainingRun } from './training-run.js';
 import {
-  buildFreshModel, datasetTitle, evaluateSubset, fullEvaluation, predictDigit, queueFullEvaluation, world,
+  buildFreshModel,
+  datasetTitle,
+  evaluateSubset,
+  fullEvaluation,
+  predictDigit,
+  queueFullEvaluation,
+  world,
 } from './world.js';
 
 // The run on the current model, made when first needed. Resolves to null
@@ -14,7 +20,8 @@ async function ensureRun() {
   if (world.run) return world.run;
   const loading = world.train;
   if (!loading) throw new Error('the engine is still starting; try again in a moment');
-  if (!world.trainLoaded) emit('boot', { message: `Loading the 60,000 ${datasetTitle(world.dataset)} training images…` });
+  if (!world.trainLoaded)
+    emit('boot', { message: `Loading the 60,000 ${datasetTitle(world.dataset)} training images…` });
   const model = world.model;
   const trainData = await loading;
   if (world.train !== loading || world.model !== model) return null;
@@ -61,7 +68,11 @@ export async function train() {
 }
 
 async function followTraining(run) {
-  const outcome = await world.scheduler.add('train', run.slices(() => world.runState.is('training')), { lane: 'model' });
+  const outcome = await world.scheduler.add(
+    'train',
+    run.slices(() => world.runState.is('training')),
+    { lane: 'model' },
+  );
   if (world.run !== run) return; // dropped: the new model set the state
   if (outcome?.kind === 'diverged') world.runState.go('paused', divergedMessage(run.options));
   else if (outcome?.kind === 'done') {

@@ -24,6 +24,7 @@ export const world = {
   test: null, // engine Data, the whole test set
   testSubset: null, // its first SUBSET_SIZE images
   testChunks: null, // [{data, offset}] for chunked evaluation
+  testLoading: null, // a promise that the test set is in place (or failed to load)
   train: null, // a promise of the training Data (null if it failed)
   trainLoaded: false,
   run: null, // TrainingRun on the current model, if any
@@ -54,19 +55,23 @@ export function loadData(dataset) {
   const { engine } = world;
   const current = () => world.dataset === dataset;
   const testLoaded = loadTestData(engine, dataset, current);
-  world.train = testLoaded.then(() => loadDataset(engine, dataset, 'train')).then(
-    (data) => {
-      if (current()) {
-        world.trainLoaded = true;
-        emit('data', { stage: 'train-ready', trainCount: data.count() });
-      }
-      return data; // a stale one is deleted by the switch that made it stale
-    },
-    (error) => {
-      if (current()) emit('data', { stage: 'train-error', message: `The training digits could not be loaded: ${error.message}` });
-      return null;
-    },
-  );
+  world.testLoading = testLoaded;
+  world.train = testLoaded
+    .then(() => loadDataset(engine, dataset, 'train'))
+    .then(
+      (data) => {
+        if (current()) {
+          world.trainLoaded = true;
+          emit('data', { stage: 'train-ready', trainCount: data.count() });
+        }
+        return data; // a stale one is deleted by the switch that made it stale
+      },
+      (error) => {
+        if (current())
+          emit('data', { stage: 'train-error', message: `The training digits could not be loaded: ${error.message}` });
+        return null;
+      },
+    );
   return testLoaded;
 }
 
@@ -84,7 +89,8 @@ async function loadTestData(engine, dataset, current) {
     emit('data', { stage: 'test-ready', testCount: test.count() });
     queueFullEvaluation('start');
   } catch (error) {
-    if (current()) emit('data', { stage: 'test-error', message: `The test digits could not be loaded: ${error.message}` });
+    if (current())
+      emit('data', { stage: 'test-error', message: `The test digits could not be loaded: ${error.message}` });
   }
 }
 
@@ -150,7 +156,8 @@ export const loadModelBytes = (bytes, extra) => setModel(world.engine.Model.from
 // A fresh network from the settings: preset, dropout keep probability, seed.
 export function buildFreshModel(settings) {
   const base = presetSpec(settings.preset);
-  if (!base) throw new Error(`unknown network '${settings.preset}' (known: ${world.presets.map((p) => p.name).join(', ')})`);
+  if (!base)
+    throw new Error(`unknown network '${settings.preset}' (known: ${world.presets.map((p) => p.name).join(', ')})`);
   const model = new world.engine.Model(specWithDropout(base, settings.keep), MAX_BATCH);
   model.init(settings.seed, 'he');
   setModel(model, {
@@ -178,7 +185,12 @@ export function predictDigit() {
 }
 
 function emitTest(evaluation, full) {
-  emit('test', { imagesSeen: world.run?.imagesSeen ?? 0, accuracy: evaluation.accuracy, count: evaluation.count, full });
+  emit('test', {
+    imagesSeen: world.run?.imagesSeen ?? 0,
+    accuracy: evaluation.accuracy,
+    count: evaluation.count,
+    full,
+  });
 }
 
 export function evaluateSubset() {

@@ -23,7 +23,8 @@ export const drawPanel = {
           <canvas class="network-input" data-testid="network-input" width="${MNIST_SIDE}" height="${MNIST_SIDE}"
             aria-label="The 28×28 image the network sees"></canvas>
           <p class="caption">What the network sees: 28×28 pixels</p>
-          <button type="button" class="button secondary" data-testid="clear" title="Clear the drawing (Esc)">Clear</button>
+          <button type="button" class="button secondary" data-testid="clear"
+            title="Clear the drawing (Esc)">Clear</button>
         </div>
       </div>`);
     const { hint } = roles(section);

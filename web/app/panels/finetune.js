@@ -29,7 +29,7 @@ function download(text, fileName) {
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
-function mount(section, { client, events }) {
+function mount(section, { client }) {
   section.classList.add('see-inside');
   section.append(html`
     <p class="lead">Fine-tuning: the network keeps the classes it knows and learns a little more from examples

@@ -11,7 +11,7 @@
 // Page events: emits 'inspect-digit' { image: Float32Array | null } when the
 // digit to look at changes (null: the drawn one), so the augmentation panel
 // shows the same digit.
-import { el, html, roles } from '../dom.js';
+import { html, roles } from '../dom.js';
 import { throttleAsync } from '../../util.js';
 import { CANCELLED } from '../../protocol.js';
 import { createActivationsView } from './activations.js';

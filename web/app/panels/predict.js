@@ -79,7 +79,8 @@ export const predictPanel = {
       }),
       app.client.on('model', (info) => {
         const weights = info.params.toLocaleString('en');
-        parts['model-line'].textContent = `Model: ${info.name} (${info.preset ?? 'custom network'}, ${weights} weights)`;
+        const preset = info.preset ?? 'custom network';
+        parts['model-line'].textContent = `Model: ${info.name} (${preset}, ${weights} weights)`;
       }),
     ];
     show(null, 0);

@@ -61,7 +61,8 @@ function createResultsView(root) {
       if (!filter || (wrong.label[k] === filter.label && wrong.predicted[k] === filter.predicted)) indices.push(k);
     }
     const title = filter ? `${filter.label}s read as ${filter.predicted}` : 'Digits it got wrong';
-    const truncated = current.wrongTotal > wrong.index.length && !filter ? ` (first ${wrong.index.length} of ${current.wrongTotal})` : '';
+    const shownAll = current.wrongTotal <= wrong.index.length || filter;
+    const truncated = shownAll ? '' : ` (first ${wrong.index.length} of ${current.wrongTotal})`;
     galleryTitle.textContent = `${title}: ${indices.length}${truncated}`;
     const fragment = document.createDocumentFragment();
     for (const k of indices.slice(0, shown)) fragment.append(galleryItem(wrong, k));

@@ -101,7 +101,8 @@ function bind(root, client, status, modelName) {
 
   const off = [
     client.on('model', (info) => {
-      modelName.textContent = `${info.name} · ${info.preset ?? 'custom network'} · ${info.params.toLocaleString('en')} weights`;
+      const weights = info.params.toLocaleString('en');
+      modelName.textContent = `${info.name} · ${info.preset ?? 'custom network'} · ${weights} weights`;
       pretrainedButton.hidden = info.source === 'pretrained';
     }),
     client.on('ready', (info) => {

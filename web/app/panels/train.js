@@ -6,7 +6,7 @@
 import { ARCHITECTURE_KEYS, SETTINGS } from '../../settings.js';
 import { formatCount } from '../../util.js';
 import { countTicks, createChart } from '../chart.js';
-import { html, roles } from '../dom.js';
+import { el, html, roles } from '../dom.js';
 
 // Nice values for each select; a value from a link that is not in the list
 // is added to it rather than lost.
@@ -28,6 +28,23 @@ function fillSelect(select, choices, value) {
   select.replaceChildren(...list.map(([v, label]) => new Option(label, String(v), false, v === value)));
 }
 
+// The form, in order; a tooltip where the word alone does not say enough.
+const FIELDS = ['preset', 'keep', 'optimizer', 'lr', 'schedule', 'batch', 'momentum', 'decay', 'epochs', 'seed'];
+const FIELD_HELP = {
+  keep: 'Dropout keeps each unit with probability p while training (dropout keep=p in the spec) and scales it ' +
+    'by 1/p; at test time every unit is kept.',
+  schedule: 'How the learning rate changes over the run: kept constant, halved after every epoch, or lowered ' +
+    'along a cosine to 1% of its starting value at the end of the run.',
+};
+
+function settingsField(key) {
+  const control = key === 'seed'
+    ? el('input', { type: 'number', min: 0, max: SETTINGS.seed.max, step: 1, inputMode: 'numeric' })
+    : el('select');
+  control.dataset.setting = key;
+  return el('label', { title: FIELD_HELP[key] ?? '' }, `${SETTINGS[key].label} `, control);
+}
+
 // After this many images a network still at chance is not learning.
 const STUCK_AFTER = 6000;
 
@@ -36,26 +53,14 @@ const markup = () => html`
     its answers a little less wrong. Watch the loss fall and the accuracy rise; try a huge learning rate to see
     training blow up.</p>
   <div class="train-grid">
-    <form class="settings">
-      <label>Network <select data-setting="preset"></select></label>
-      <label title="Dropout keeps each unit with probability p while training (dropout keep=p in the spec) and scales
-it by 1/p; at test time every unit is kept">Dropout <select data-setting="keep"></select></label>
-      <label>Optimiser <select data-setting="optimizer"></select></label>
-      <label>Learning rate <select data-setting="lr"></select></label>
-      <label title="How the learning rate changes over the run: kept constant, halved after every epoch, or lowered
-along a cosine to 1% of its starting value at the end of the run">LR schedule <select data-setting="schedule"></select></label>
-      <label>Batch size <select data-setting="batch"></select></label>
-      <label>Momentum <select data-setting="momentum"></select></label>
-      <label>Weight decay <select data-setting="decay"></select></label>
-      <label>Epochs <select data-setting="epochs"></select></label>
-      <label>Seed <input data-setting="seed" type="number" min="0" max="2147483647" step="1" inputmode="numeric"></label>
-    </form>
+    <form class="settings" data-role="settings"></form>
     <div class="controls">
       <div class="buttons">
         <button type="button" class="button primary" data-testid="train" disabled>Train</button>
         <button type="button" class="button" data-testid="pause" disabled>Pause</button>
         <button type="button" class="button" data-testid="step" disabled title="Train on one batch">Step</button>
-        <button type="button" class="button" data-testid="reset" disabled title="Fresh random weights from the seed">Reset</button>
+        <button type="button" class="button" data-testid="reset" disabled
+          title="Fresh random weights from the seed">Reset</button>
       </div>
       <p class="note" data-role="note" hidden></p>
       <div class="stats">
@@ -153,9 +158,10 @@ export const trainPanel = {
     const { client, settings } = app;
     section.append(markup());
     const parts = roles(section);
+    parts.settings.append(...FIELDS.map(settingsField));
     const byTestid = (id) => section.querySelector(`[data-testid="${id}"]`);
-    const fields = Object.fromEntries([...section.querySelectorAll('[data-setting]')].map((e) => [e.dataset.setting, e]));
-    const buttons = { train: byTestid('train'), pause: byTestid('pause'), step: byTestid('step'), reset: byTestid('reset') };
+    const fields = Object.fromEntries(FIELDS.map((key) => [key, section.querySelector(`[data-setting="${key}"]`)]));
+    const buttons = Object.fromEntries(['train', 'pause', 'step', 'reset'].map((name) => [name, byTestid(name)]));
     const testAccuracy = byTestid('test-accuracy');
     const speed = byTestid('images-per-second');
     const curves = createCurves(parts, (text) => setMessage(text, 'warn'));
@@ -299,7 +305,8 @@ export const trainPanel = {
       }),
       client.on('boot', ({ message }) => runState !== 'loading' && setMessage(message)),
       client.on('error', ({ message, context }) => {
-        if (runState !== 'loading') setMessage(`Something went wrong${context ? ` (${context})` : ''}: ${message}`, 'error');
+        if (runState === 'loading') return; // the banner shows it
+        setMessage(`Something went wrong${context ? ` (${context})` : ''}: ${message}`, 'error');
       }),
       client.on('state', ({ state, message, kind }) => {
         runState = state;

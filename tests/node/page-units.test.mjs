@@ -6,10 +6,11 @@ import assert from 'node:assert/strict';
 import {
   makeImage, cropToInk, resizeArea, fitInBox, centreOfMass, centreByMass, strokesToMnist,
   rasterizeStrokes, strokeBounds, rgbaToInk, imageToMnist, gaussianBlur, DRAWN_BOX,
-} from '../../web/preprocess.js';
+} from '../../web/app/preprocess.js';
 import {
   SETTINGS, defaultSettings, parseHash, formatHash, trainingOptions, specWithDropout, createSettingsStore,
-} from '../../web/state.js';
+  parseAugment, formatAugment,
+} from '../../web/settings.js';
 
 const sum = (a) => a.reduce((s, v) => s + v, 0);
 
@@ -140,13 +141,32 @@ test('canvas pixels (dark ink on white) go through the same pipeline', () => {
 test('settings round-trip through the hash, typed', () => {
   const s = {
     ...defaultSettings(),
-    preset: 'mlp', lr: 0.03, batch: 64, optimizer: 'sgd', momentum: 0.95, seed: 42, epochs: 0.5, dropout: 0.25,
-    decay: 0.0005,
+    preset: 'mlp', lr: 0.03, batch: 64, optimizer: 'sgd', momentum: 0.95, seed: 42, epochs: 0.5, keep: 0.75,
+    decay: 0.0005, dataset: 'fashion', augment: 'rotation=15,shiftX=3,shiftY=3',
   };
   const { settings, errors } = parseHash(formatHash(s));
   assert.deepEqual(errors, []);
   assert.deepEqual(settings, s);
   assert.equal(typeof settings.lr, 'number');
+});
+
+test('augmentation travels in the link as the engine\'s key=value options, in a stable order', () => {
+  const text = 'shiftY=3,rotation=15,scaleMin=0.9,scaleMax=1.1';
+  assert.deepEqual(parseAugment(text), { shiftY: 3, rotation: 15, scaleMin: 0.9, scaleMax: 1.1 });
+  assert.equal(formatAugment(parseAugment(text)), 'rotation=15,shiftY=3,scaleMin=0.9,scaleMax=1.1');
+  assert.deepEqual(parseAugment(''), {}, 'empty: no augmentation');
+  assert.throws(() => parseAugment('spin=3'), /unknown augmentation option 'spin'/);
+  assert.throws(() => parseAugment('rotation=lots'), /rotation: 'lots' is not a number/);
+  const { settings, errors } = parseHash('#augment=rotation%3D10%2Cbogus%3D1');
+  assert.equal(settings.augment, '', 'a bad augmentation falls back to none');
+  assert.equal(errors.length, 1);
+  assert.equal(parseHash('#augment=rotation%3D10').settings.augment, 'rotation=10');
+});
+
+test('a link from before dropout became a keep probability still opens', () => {
+  assert.equal(parseHash('#dropout=0.25').settings.keep, 0.75);
+  assert.equal(parseHash('#dropout=0').settings.keep, 1);
+  assert.equal(parseHash('#dropout=2').errors.length, 1, 'a drop rate above 1 is refused');
 });
 
 test('bad values in a link are reported and fall back to defaults', () => {
@@ -172,14 +192,14 @@ test('training options carry every optimiser setting to the engine', () => {
 
 test('dropout is inserted before every dense layer after the first layer', () => {
   const lenet = 'input 1x28x28\nconv 6 k=5 p=2\nrelu\nmaxpool 2\ndense 120\nrelu\ndense 10\n';
-  assert.equal(specWithDropout(lenet, 0), lenet, 'zero keeps the network as it is');
+  assert.equal(specWithDropout(lenet, 1), lenet, 'keeping everything keeps the network as it is');
   assert.equal(
-    specWithDropout(lenet, 0.25),
+    specWithDropout(lenet, 0.75),
     'input 1x28x28\nconv 6 k=5 p=2\nrelu\nmaxpool 2\ndropout keep=0.75\ndense 120\nrelu\ndropout keep=0.75\ndense 10\n',
   );
   // A network's own dropout is replaced, and no dropout goes on the raw pixels.
   const mlp = 'input 1x28x28\ndense 256\nrelu\ndropout keep=0.5\ndense 10\n';
-  assert.equal(specWithDropout(mlp, 0.1), 'input 1x28x28\ndense 256\nrelu\ndropout keep=0.9\ndense 10\n');
+  assert.equal(specWithDropout(mlp, 0.9), 'input 1x28x28\ndense 256\nrelu\ndropout keep=0.9\ndense 10\n');
 });
 
 test('the store validates, notifies and writes the hash', () => {
