@@ -13,6 +13,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 import { isMain, repoPath, runCli } from '../tools/lib/common.mjs';
+import { soakLoop } from '../web/dev/soak-loop.js';
 
 const MiB = 1 << 20;
 // JS heaps are measured after a GC but still move a little (V8 code caches,
@@ -32,40 +33,19 @@ async function soakNode({ steps, every }) {
     new Uint8Array(await readFile(repoPath('web/data/mnist/train-images.png'))),
     new Uint8Array(await readFile(repoPath('web/data/mnist/train-labels.idx'))),
   );
-  const model = new m.Model('lenet5', 256); // the page's MAX_BATCH
-  model.init(1, 'he');
-  const training = new m.Training(model, data, { optimizer: 'adam', learningRate: 0.001, batchSize: 32, seed: 1 });
-  const probe = data.image(0);
-  const layers = model.layers().length;
   const rows = [];
-  const started = performance.now();
-  let loss = 0;
-  let chunks = 0;
   try {
-    for (let done = 0; done < steps; ) {
-      const r = training.step(10);
-      if (r.diverged) throw new Error(`training diverged at step ${done}`);
-      done += r.steps;
-      loss += r.loss;
-      chunks++;
-      model.predict(probe);
-      if (done % 100 === 0) for (let i = 0; i < layers; i++) model.activation(i, 0);
-      if (done % every === 0) {
-        const seconds = (performance.now() - started) / 1000;
+    await soakLoop(m, data, {
+      steps,
+      every,
+      onRow(row) {
         collectGarbage();
         const memory = process.memoryUsage();
-        rows.push({
-          step: done, seconds, loss: loss / chunks, wasm: m.HEAP8.buffer.byteLength,
-          js: memory.heapUsed, rss: memory.rss,
-        });
+        rows.push({ ...row, wasm: m.HEAP8.buffer.byteLength, js: memory.heapUsed, rss: memory.rss });
         printRow(rows.at(-1), rows.at(-2));
-        loss = 0;
-        chunks = 0;
-      }
-    }
+      },
+    });
   } finally {
-    training.delete();
-    model.delete();
     data.delete();
   }
   return rows;

@@ -13,11 +13,15 @@
 //                  { kind: 'event', name, payload }        unasked news (training, the model…)
 // Typed arrays in payloads and results are transferred, not copied.
 
-// `long`: a job on the worker's scheduler that reports progress and can be
-// cancelled (its promise then rejects with CANCELLED).
+// A long command: a job on the worker's scheduler that reports progress and
+// can be cancelled (its promise then rejects with CANCELLED).
+function long(payload, reply, progress) {
+  return { long: true, payload, reply, progress };
+}
+
 export const COMMANDS = {
   // The run
-  configure: { payload: '{ settings }: the whole settings table (app/settings.js)', reply: 'nothing' },
+  configure: { payload: '{ settings }: the whole settings table (settings.js)', reply: 'nothing' },
   train: { payload: '{}', reply: 'nothing; the run state follows as state events' },
   pause: { payload: '{}', reply: 'nothing' },
   step: { payload: '{}', reply: 'nothing; one minibatch, then stats' },
@@ -43,24 +47,21 @@ export const COMMANDS = {
     payload: '{ image?, options, seed, count }',
     reply: '{ images, shape, count, source } | { empty: true }',
   },
-  robustness: {
-    long: true,
-    payload: '{ count, angles?, shifts? }',
-    reply: '{ rotation, shiftX, shiftY, count, dataset }',
-    progress: '{ curve, x, accuracy, done, total }',
-  },
-  compare: {
-    long: true,
-    payload: '{ steps, evalEvery, augment, count, seed, preset? }',
-    reply: '{ steps, evalEvery, count, dataset, augment, seconds, history, robustness }',
-    progress: "{ phase: 'train', step, total, plain, augmented } | { phase: 'robustness', plain, augmented }",
-  },
-  finetune: {
-    long: true,
-    payload: '{ images, labels, frozen, steps, learningRate, rehearsal, seed? }',
-    reply: '{ before, after, testBefore, testAfter, steps, rehearsal, loss, diverged, frozen }',
-    progress: '{ step, total }',
-  },
+  robustness: long(
+    '{ count, angles?, shifts? }',
+    '{ rotation, shiftX, shiftY, count, dataset }',
+    '{ curve, x, accuracy, done, total }',
+  ),
+  compare: long(
+    '{ steps, evalEvery, augment, count, seed, preset? }',
+    '{ steps, evalEvery, count, dataset, augment, seconds, history, robustness }',
+    "{ phase: 'train', step, total, plain, augmented } | { phase: 'robustness', plain, augmented }",
+  ),
+  finetune: long(
+    '{ images, labels, frozen, steps, learningRate, rehearsal, seed? }',
+    '{ before, after, testBefore, testAfter, steps, rehearsal, loss, diverged, frozen }',
+    '{ step, total }',
+  ),
 };
 
 export const EVENTS = {

@@ -4,19 +4,15 @@
 // comparison trains two fresh networks in the worker and plots both.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveWeb, launchBrowser, openPlayground } from './pendigits-harness.mjs';
+import { openPlayground, startSession, endSession } from './pendigits-harness.mjs';
 
 let server, browser, page;
 
 before(async () => {
-  server = await serveWeb();
-  browser = await launchBrowser();
+  ({ server, browser } = await startSession());
   ({ page } = await openPlayground(browser, server.url));
 });
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+after(() => endSession({ server, browser }));
 
 const at = (list, x) => list.find((p) => p[0] === x)?.[1];
 

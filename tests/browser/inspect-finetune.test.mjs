@@ -7,20 +7,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { serveWeb, launchBrowser, openPlayground, loadPendigits, classifyOnPage } from './pendigits-harness.mjs';
+import { openPlayground, classifyOnPage, startSession, endSession } from './pendigits-harness.mjs';
 
 let server, browser, digits, page;
 
 before(async () => {
-  server = await serveWeb();
-  browser = await launchBrowser();
-  digits = await loadPendigits();
+  ({ server, browser, digits } = await startSession({ pendigits: true }));
   ({ page } = await openPlayground(browser, server.url));
 });
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+after(() => endSession({ server, browser }));
 
 // One 7 per writer: the first 21 writers' first single-stroke 7.
 function sevens(n) {

@@ -6,21 +6,16 @@
 // transform is off), live redraws while training, and the data set picker.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveWeb, launchBrowser, openPlayground, loadPendigits, classifyOnPage } from './pendigits-harness.mjs';
+import { openPlayground, classifyOnPage, startSession, endSession } from './pendigits-harness.mjs';
 
 let server, browser, digits, page;
 
 before(async () => {
-  server = await serveWeb();
-  browser = await launchBrowser();
-  digits = await loadPendigits();
+  ({ server, browser, digits } = await startSession({ pendigits: true }));
   const contextOptions = { viewport: { width: 1280, height: 1000 } };
   ({ page } = await openPlayground(browser, server.url, { contextOptions }));
 });
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+after(() => endSession({ server, browser }));
 
 // The inside panel counts its redraws in data-updates.
 const INSIDE = '[data-testid="panel-inside"]';

@@ -5,22 +5,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
-import {
-  serveWeb, launchBrowser, openPlayground, loadPendigits, classifyOnPage,
-} from './pendigits-harness.mjs';
+import { openPlayground, classifyOnPage, startSession, endSession } from './pendigits-harness.mjs';
 
 const TRAIN_SECONDS = 10;
 let server, browser, digits;
 
 before(async () => {
-  server = await serveWeb();
-  browser = await launchBrowser();
-  digits = await loadPendigits();
+  ({ server, browser, digits } = await startSession({ pendigits: true }));
 });
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+after(() => endSession({ server, browser }));
 
 // Records every long task (> 50 ms on the main thread) and, as a second
 // opinion, how late a 10 ms timer ever fires (the longest the page was busy).

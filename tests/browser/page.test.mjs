@@ -7,20 +7,15 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  WEB_ROOT, serveWeb, launchBrowser, openPlayground, loadPendigits, readPrediction, classifyOnPage,
+  WEB_ROOT, openPlayground, readPrediction, classifyOnPage, startSession, endSession,
 } from './pendigits-harness.mjs';
 
 let server, browser, digits;
 
 before(async () => {
-  server = await serveWeb();
-  browser = await launchBrowser();
-  digits = await loadPendigits();
+  ({ server, browser, digits } = await startSession({ pendigits: true }));
 });
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+after(() => endSession({ server, browser }));
 
 const first = (label) => digits.find((d) => d.label === label && d.strokes.length === 1);
 

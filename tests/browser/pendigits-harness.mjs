@@ -26,6 +26,20 @@ export async function serveWeb() {
   return { url: url.endsWith('/') ? url : `${url}/`, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
+// One server and one browser for a test file: the `before` hook's work.
+// { server, browser, digits } (digits: the pen strokes, when asked for).
+export async function startSession({ pendigits = false } = {}) {
+  const server = await serveWeb();
+  const browser = await launchBrowser();
+  return { server, browser, digits: pendigits ? await loadPendigits() : null };
+}
+
+// The `after` hook's work: everything startSession made, closed.
+export async function endSession({ server, browser } = {}) {
+  await browser?.close();
+  await server?.close();
+}
+
 // Opens the playground in a new context and waits for body[data-ready="1"].
 // Console errors and page errors are collected in page.errors. beforeGoto
 // (page) runs before the page loads, e.g. to page.route() a file away.

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { strokesToMnist } from '../../web/app/preprocess.js';
 import {
-  WEB_ROOT, serveWeb, launchBrowser, openPlayground, loadPendigits, sampleAcrossWriters, classifyOnPage,
+  WEB_ROOT, openPlayground, loadPendigits, sampleAcrossWriters, classifyOnPage, startSession, endSession,
 } from './pendigits-harness.mjs';
 
 const PER_WRITER = 10;
@@ -35,13 +35,9 @@ async function referencePredictions(digits) {
 
 let server, browser;
 before(async () => {
-  server = await serveWeb();
-  browser = await launchBrowser();
+  ({ server, browser } = await startSession());
 });
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+after(() => endSession({ server, browser }));
 
 const testName =
   `pendigits: ${PER_WRITER} digits from each of the 30 writers, drawn with the mouse, are read correctly`;

@@ -5,6 +5,7 @@
 // Every K steps it records the wasm heap and pauses until the driver has
 // measured the JS heap (after a GC) and calls window.soak.resume().
 import createEngine from '../engine/cnn-simd.mjs';
+import { soakLoop } from './soak-loop.js';
 
 const query = new URLSearchParams(location.search);
 const steps = Number(query.get('steps') ?? 20000);
@@ -37,38 +38,19 @@ async function run() {
     bytes('../data/mnist/train-labels.idx'),
   ]);
   const data = new engine.Data(png, labels);
-  const model = new engine.Model('lenet5', 256); // the page's MAX_BATCH
-  model.init(1, 'he');
-  const training = new engine.Training(model, data, { optimizer: 'adam', learningRate: 0.001, batchSize: 32, seed: 1 });
-  const probe = data.image(0);
-  const layers = model.layers().length;
-  const started = performance.now();
-  let loss = 0;
-  let chunks = 0;
-  for (let done = 0; done < steps; ) {
-    const r = training.step(10);
-    if (r.diverged) throw new Error(`training diverged at step ${done}`);
-    done += r.steps;
-    loss += r.loss;
-    chunks++;
-    model.predict(probe);
-    if (done % 100 === 0) for (let i = 0; i < layers; i++) model.activation(i, 0);
-    if (done % every === 0) {
-      soak.rows.push({
-        step: done,
-        seconds: (performance.now() - started) / 1000,
-        loss: loss / chunks,
-        wasm: engine.HEAP8.buffer.byteLength,
-      });
-      loss = 0;
-      chunks = 0;
-      status.textContent = `step ${done} of ${steps}`;
-      await pauseForDriver();
-    }
+  try {
+    await soakLoop(engine, data, {
+      steps,
+      every,
+      async onRow(row) {
+        soak.rows.push({ ...row, wasm: engine.HEAP8.buffer.byteLength });
+        status.textContent = `step ${row.step} of ${steps}`;
+        await pauseForDriver();
+      },
+    });
+  } finally {
+    data.delete();
   }
-  training.delete();
-  model.delete();
-  data.delete();
   status.textContent = 'done';
 }
 
