@@ -7,6 +7,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace cnn::kernels {
 
@@ -77,13 +78,29 @@ bool direct_conv_supported(const ConvGeometry& g);  // stride 1
 std::size_t padded_input_floats(const ConvGeometry& g);
 void pad_input(const ConvGeometry& g, const float* x, float* xp);    // xp = x zero-padded
 void unpad_input(const ConvGeometry& g, const float* xp, float* x);  // x = the interior of xp
+
+// One output vector of a single image: where its first tap reads the padded
+// input, where it sits in its filter's output plane, how many lanes are real.
+struct DirectOutVector {
+  int in, out, lanes;
+};
+// The tables the direct kernels walk for one geometry, made once (Conv2D's
+// reserve) and owned by the caller: a plan shares nothing with another plan,
+// and nothing is allocated per call.
+struct DirectConvPlan {
+  ConvGeometry g{};
+  std::vector<int> taps1, taps4;          // per tap (c, r, s): offset into xp, into x4p
+  std::vector<DirectOutVector> vectors;   // one image's output vectors (the input gradient's)
+  std::vector<float> packed;              // scratch: 4 filters' weights tap-major, rewritten by each forward
+};
+DirectConvPlan make_direct_conv_plan(const ConvGeometry& g);  // g must be direct_conv_supported
+
 // y = bias + w (K, C·R·S) ⋆ xp
-void direct_conv_forward(const ConvGeometry& g, int filters, const float* w, const float* bias, const float* xp,
-                         float* y);
+void direct_conv_forward(DirectConvPlan& p, int filters, const float* w, const float* bias, const float* xp, float* y);
 // dw (K, C·R·S) += dy ⋆ xp
-void direct_conv_weight_grad(const ConvGeometry& g, int filters, const float* xp, const float* dy, float* dw);
+void direct_conv_weight_grad(const DirectConvPlan& p, int filters, const float* xp, const float* dy, float* dw);
 // dxp (padded like xp) += the transposed convolution of dy with w
-void direct_conv_input_grad(const ConvGeometry& g, int filters, const float* w, const float* dy, float* dxp);
+void direct_conv_input_grad(const DirectConvPlan& p, int filters, const float* w, const float* dy, float* dxp);
 // The forward pass and weight gradient on four lane-interleaved images
 // (interleave4's layout): a vector is one position of 4 images, so every lane
 // is useful whatever OW is. x4p (C, H+2P, W+2P)×4, y4 and dy4 (K, OH, OW)×4.
@@ -91,10 +108,10 @@ std::size_t padded_input4_floats(const ConvGeometry& g);
 // x4p = images x, x + stride, x + 2·stride, x + 3·stride, zero-padded and interleaved
 void pad_interleave4(const ConvGeometry& g, const float* x, std::size_t stride, float* x4p);
 // y4 = bias + w ⋆ x4p
-void direct_conv4_forward(const ConvGeometry& g, int filters, const float* w, const float* bias, const float* x4p,
+void direct_conv4_forward(DirectConvPlan& p, int filters, const float* w, const float* bias, const float* x4p,
                           float* y4);
 // dw += Σ over the 4 images of dy4 ⋆ x4p
-void direct_conv4_weight_grad(const ConvGeometry& g, int filters, const float* x4p, const float* dy4, float* dw);
+void direct_conv4_weight_grad(const DirectConvPlan& p, int filters, const float* x4p, const float* dy4, float* dw);
 
 // ReLU, y = x > 0 ? x : 0, and its gradient dx = x > 0 ? dy : 0 (NaN → 0).
 void relu_forward(const float* x, float* y, std::size_t n);

@@ -66,6 +66,8 @@ std::uint64_t Conv2D::scratch_fixed() const {
   const std::uint64_t per_image = std::uint64_t(geo_.rows()) * geo_.cols();
   const std::uint64_t padded = kernels::direct_conv_supported(geo_) ? kernels::padded_input_floats(geo_) : 0;
   std::uint64_t f = 5 * padded + 4 * per_image + per_image;  // 4 padded slots + one gradient; 4 column slots; dcols (reference)
+  // The direct kernels' plan: two tap tables, packed weights of 4 filters, one image's output vectors (3 ints each).
+  if (padded) f += 6 * std::uint64_t(geo_.rows()) + 3 * std::uint64_t(geo_.oh) * ((geo_.ow + 3) / 4);
   if (interleaved()) f += 4 * per_image + 4 * in_shape.size() + 4 * out_shape.size();  // dcols_, x4_, y4_
   return f;
 }
@@ -74,6 +76,7 @@ void Conv2D::reserve(int max_batch) {
   const std::size_t slots = std::size_t(std::max(max_batch, 4));  // a group of 4 fills 4 slots
   const std::size_t per_image = std::size_t(geo_.rows()) * geo_.cols();
   if (kernels::direct_conv_supported(geo_)) {
+    plan_ = kernels::make_direct_conv_plan(geo_);
     const std::size_t per_padded = kernels::padded_input_floats(geo_);
     padded_.assign(slots * per_padded, 0);
     dpadded_.assign(per_padded, 0);

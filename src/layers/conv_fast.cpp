@@ -84,7 +84,7 @@ float* Conv2D::padded_slot(int image) {
 void Conv2D::forward_direct(const float* x, float* y, int i, bool keep) {
   float* xp = padded_slot(keep ? i : 0);
   kernels::pad_input(geo_, x + i * in_shape.size(), xp);
-  kernels::direct_conv_forward(geo_, o_.filters, params_, params_ + weight_count(), xp, y + i * out_shape.size());
+  kernels::direct_conv_forward(plan_, o_.filters, params_, params_ + weight_count(), xp, y + i * out_shape.size());
 }
 
 void Conv2D::backward_direct(const float* x, const float* dy, float* dx, int i, bool saved) {
@@ -96,12 +96,12 @@ void Conv2D::backward_direct(const float* x, const float* dy, float* dx, int i, 
     if (!saved) kernels::pad_input(geo_, x + i * in_size, xp);
     // db += Σ_p dy;  dW (K × CRR) += dy ⋆ xp
     kernels::add_row_sums(k, geo_.cols(), g, grads_ + weight_count());
-    kernels::direct_conv_weight_grad(geo_, k, xp, g, grads_);
+    kernels::direct_conv_weight_grad(plan_, k, xp, g, grads_);
   }
   if (dx) {
     // The transposed convolution into a zero-padded gradient, then its interior.
     std::fill(dpadded_.begin(), dpadded_.end(), 0.0f);
-    kernels::direct_conv_input_grad(geo_, k, params_, g, dpadded_.data());
+    kernels::direct_conv_input_grad(plan_, k, params_, g, dpadded_.data());
     kernels::unpad_input(geo_, dpadded_.data(), dx + i * in_size);
   }
 }
@@ -112,7 +112,7 @@ void Conv2D::forward_interleaved(const float* x, float* y, int first, bool keep)
   const std::size_t in_size = in_shape.size(), out_size = out_shape.size();
   float* x4p = padded_slot(keep ? first : 0);
   kernels::pad_interleave4(geo_, x + first * in_size, in_size, x4p);
-  kernels::direct_conv4_forward(geo_, o_.filters, params_, params_ + weight_count(), x4p, y4_.data());
+  kernels::direct_conv4_forward(plan_, o_.filters, params_, params_ + weight_count(), x4p, y4_.data());
   kernels::deinterleave4(y4_.data(), 1, int(out_size), nullptr, out_size, y + first * out_size);
 }
 
@@ -126,7 +126,7 @@ void Conv2D::backward_interleaved(const float* x, const float* dy, float* dx, in
     if (!saved) kernels::pad_interleave4(geo_, x + first * in_size, in_size, x4p);
     // db += Σ dy (all 4 lanes);  dW (K × CRR) += dy4 ⋆ x4p, lanes summed
     kernels::add_row_sums(k, 4 * geo_.cols(), dy4, grads_ + weight_count());
-    kernels::direct_conv4_weight_grad(geo_, k, x4p, dy4, grads_);
+    kernels::direct_conv4_weight_grad(plan_, k, x4p, dy4, grads_);
   }
   if (dx) input_grad_columns(dy4, dx, first, 4);
 }
