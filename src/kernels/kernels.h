@@ -23,17 +23,19 @@ Backend backend();
 // C (M×N) = beta·C + op(A)·op(B), all row-major, beta ∈ {0, 1}.
 // op(A) is M×K: A stored M×K (lda ≥ K), or K×M when trans_a (lda ≥ M).
 // op(B) is K×N: B stored K×N (ldb ≥ N), or N×K when trans_b (ldb ≥ K).
+// Callers name the fields (Gemm{.m = …, .n = …, …}, in this order); the
+// flags and beta default to no transpose and C overwritten.
 struct Gemm {
-  int m, n, k;
-  const float* a;
-  int lda;
-  bool trans_a;
-  const float* b;
-  int ldb;
-  bool trans_b;
-  float* c;
-  int ldc;
-  float beta;
+  int m = 0, n = 0, k = 0;
+  const float* a = nullptr;
+  int lda = 0;
+  bool trans_a = false;
+  const float* b = nullptr;
+  int ldb = 0;
+  bool trans_b = false;
+  float* c = nullptr;
+  int ldc = 0;
+  float beta = 0;
 };
 void gemm(const Gemm& g);
 void gemm_reference(const Gemm& g);

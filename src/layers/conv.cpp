@@ -126,7 +126,7 @@ void Conv2D::forward_reference(const float* x, float* y, int n) {
     // Start from the bias, then accumulate W (K × CRR) · cols (CRR × OH·OW).
     for (int f = 0; f < k; ++f) std::fill_n(out + f * positions, positions, bias[f]);
     kernels::gemm_reference(
-        Gemm{k, positions, rows, params_, rows, false, cols, positions, false, out, positions, 1.0f});
+        Gemm{.m = k, .n = positions, .k = rows, .a = params_, .lda = rows, .b = cols, .ldb = positions, .c = out, .ldc = positions, .beta = 1});
   }
 }
 
@@ -144,7 +144,7 @@ void Conv2D::backward_reference(const float* x, const float* dy, float* dx, int 
       }
       // dW (K × CRR) += dy (K × P) · cols^T;  db += Σ_p dy
       kernels::gemm_reference(
-          Gemm{k, rows, positions, g, positions, false, cols, positions, true, grads_, rows, 1.0f});
+          Gemm{.m = k, .n = rows, .k = positions, .a = g, .lda = positions, .b = cols, .ldb = positions, .trans_b = true, .c = grads_, .ldc = rows, .beta = 1});
       float* db = grads_ + weight_count();
       for (int f = 0; f < k; ++f) {
         float s = 0;
@@ -157,10 +157,10 @@ void Conv2D::backward_reference(const float* x, const float* dy, float* dx, int 
       float* dxi = dx + i * in_size;
       if (pointwise()) {
         kernels::gemm_reference(
-            Gemm{rows, positions, k, params_, rows, true, g, positions, false, dxi, positions, 0.0f});
+            Gemm{.m = rows, .n = positions, .k = k, .a = params_, .lda = rows, .trans_a = true, .b = g, .ldb = positions, .c = dxi, .ldc = positions});
       } else {
         kernels::gemm_reference(
-            Gemm{rows, positions, k, params_, rows, true, g, positions, false, dcols_.data(), positions, 0.0f});
+            Gemm{.m = rows, .n = positions, .k = k, .a = params_, .lda = rows, .trans_a = true, .b = g, .ldb = positions, .c = dcols_.data(), .ldc = positions});
         std::fill_n(dxi, in_size, 0.0f);
         kernels::col2im(geo_, dcols_.data(), dxi);
       }

@@ -29,9 +29,9 @@ ConvReference conv_by_columns(const cnn::kernels::ConvGeometry& g, int filters, 
   ConvReference r{std::vector<float>(std::size_t(filters) * positions), std::vector<float>(std::size_t(filters) * rows),
                   std::vector<float>(std::size_t(g.c) * g.h * g.w)};
   for (int f = 0; f < filters; ++f) std::fill_n(r.y.begin() + f * positions, positions, bias[f]);
-  k::gemm_reference({filters, positions, rows, w, rows, false, cols.data(), positions, false, r.y.data(), positions, 1});
-  k::gemm_reference({filters, rows, positions, dy, positions, false, cols.data(), positions, true, r.dw.data(), rows, 0});
-  k::gemm_reference({rows, positions, filters, w, rows, true, dy, positions, false, dcols.data(), positions, 0});
+  k::gemm_reference({.m = filters, .n = positions, .k = rows, .a = w, .lda = rows, .b = cols.data(), .ldb = positions, .c = r.y.data(), .ldc = positions, .beta = 1});
+  k::gemm_reference({.m = filters, .n = rows, .k = positions, .a = dy, .lda = positions, .b = cols.data(), .ldb = positions, .trans_b = true, .c = r.dw.data(), .ldc = rows});
+  k::gemm_reference({.m = rows, .n = positions, .k = filters, .a = w, .lda = rows, .trans_a = true, .b = dy, .ldb = positions, .c = dcols.data(), .ldc = positions});
   k::col2im(g, dcols.data(), r.dx.data());
   return r;
 }

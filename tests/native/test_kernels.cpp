@@ -46,8 +46,8 @@ void check_gemm(cnn::Rng& rng, int m, int n, int kk, bool ta, bool tb, float bet
     for (int i = 0; i < m; ++i)
       for (int j = 0; j < n; ++j) c0[i * ldc + j] = std::numeric_limits<float>::quiet_NaN();
   auto c_ref = c0, c_simd = c0;
-  k::gemm_reference({m, n, kk, a.data(), lda, ta, b.data(), ldb, tb, c_ref.data(), ldc, beta});
-  k::gemm_simd({m, n, kk, a.data(), lda, ta, b.data(), ldb, tb, c_simd.data(), ldc, beta});
+  k::gemm_reference({.m = m, .n = n, .k = kk, .a = a.data(), .lda = lda, .trans_a = ta, .b = b.data(), .ldb = ldb, .trans_b = tb, .c = c_ref.data(), .ldc = ldc, .beta = beta});
+  k::gemm_simd({.m = m, .n = n, .k = kk, .a = a.data(), .lda = lda, .trans_a = ta, .b = b.data(), .ldb = ldb, .trans_b = tb, .c = c_simd.data(), .ldc = ldc, .beta = beta});
   int bad = 0;
   for (int i = 0; i < m && bad < 3; ++i)
     for (int j = 0; j < ldc && bad < 3; ++j) {
@@ -101,9 +101,9 @@ TEST_CASE("gemm with k = 0: C = 0 for beta 0, untouched for beta 1, on both kern
   const float a[1] = {1}, b[1] = {1};
   for (auto kernel : {&k::gemm_reference, &k::gemm_simd, &k::gemm}) {
     std::vector<float> c = {7, 7, 7, 7, 7, 7};
-    kernel({2, 3, 0, a, 1, false, b, 3, false, c.data(), 3, 1.0f});
+    kernel({.m = 2, .n = 3, .k = 0, .a = a, .lda = 1, .b = b, .ldb = 3, .c = c.data(), .ldc = 3, .beta = 1});
     CHECK(c == std::vector<float>(6, 7.0f));
-    kernel({2, 3, 0, a, 1, false, b, 3, false, c.data(), 3, 0.0f});
+    kernel({.m = 2, .n = 3, .k = 0, .a = a, .lda = 1, .b = b, .ldb = 3, .c = c.data(), .ldc = 3});
     CHECK(c == std::vector<float>(6, 0.0f));
   }
 }
