@@ -1,9 +1,15 @@
-// The arithmetic that dominates a CNN step, behind one dispatch point.
+// The arithmetic that dominates a CNN step.
 //
-// Each kernel has a scalar reference version (plain loops, easy to read,
-// the ground truth in tests) and a SIMD version (GCC/Clang generic vectors:
-// wasm SIMD128 under Emscripten with -msimd128, SSE/AVX natively). Layers
-// call the dispatching functions; tests call both versions and compare.
+// gemm, relu_forward/backward and max_pool_2x2 each have a scalar reference
+// version (plain loops, easy to read, the ground truth in tests) and a SIMD
+// version (GCC/Clang generic vectors: wasm SIMD128 under Emscripten with
+// -msimd128, SSE/AVX natively); layers call the plain name, which picks one in
+// dispatch.cpp, the only place that does. Conv2D is the exception: its fast
+// path is a different algorithm (direct or interleaved convolution, not a
+// faster GEMM), so Conv2D::forward/backward read backend() once and call that
+// path's kernels (the *_simd, direct_conv* and interleave ones below) or the
+// reference path's (im2col, col2im, gemm_reference) directly. Tests call
+// both versions of every kernel and compare.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -125,8 +131,10 @@ void relu_backward_simd(const float* x, const float* dy, float* dx, std::size_t 
 
 // 2×2 max pooling, stride 2, of `planes` planes h×w (h, w ≥ 2) into
 // (h/2)×(w/2): y the maxima, argmax each one's index within its input plane
-// (the first maximum in scan order, like the reference pooling loop), or
-// nullptr when only the maxima are needed (inference).
+// (the first maximum in scan order; NaN never wins), or nullptr when only the
+// maxima are needed (inference).
 void max_pool_2x2(int planes, int h, int w, const float* x, float* y, std::int32_t* argmax);
+void max_pool_2x2_reference(int planes, int h, int w, const float* x, float* y, std::int32_t* argmax);
+void max_pool_2x2_simd(int planes, int h, int w, const float* x, float* y, std::int32_t* argmax);
 
 }  // namespace cnn::kernels

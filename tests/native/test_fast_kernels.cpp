@@ -91,39 +91,41 @@ TEST_CASE("add_row_sums adds each row's sum, any width") {
   }
 }
 
-TEST_CASE("max_pool_2x2 equals the scalar window scan: maxima, first arg-max on ties, NaN") {
+TEST_CASE("max_pool_2x2 (SIMD, reference, dispatched) equals the scalar window scan: maxima, first arg-max on ties, NaN") {
+  namespace k = cnn::kernels;
   cnn::Rng rng(13);
-  for (auto size : {std::pair{28, 28}, {10, 10}, {2, 2}, {6, 18}, {4, 22}, {8, 9}, {3, 7}}) {
-    const int h = size.first, w = size.second;  // not a structured binding: INFO captures them
-    INFO("h=" << h << " w=" << w);
-    const int planes = 3, oh = h / 2, ow = w / 2;
-    auto x = random_vector(rng, std::size_t(planes) * h * w);
-    // Ties (a quantised range) and a NaN exercise the first-maximum rule.
-    for (float& v : x) v = std::round(v * 2) / 2;
-    x[1] = NAN;
-    x[std::size_t(h) * w + 0] = NAN;  // a NaN top-left loses to the rest of its window
-    std::vector<float> y(std::size_t(planes) * oh * ow);
-    std::vector<std::int32_t> arg(y.size());
-    cnn::kernels::max_pool_2x2(planes, h, w, x.data(), y.data(), arg.data());
-    std::vector<float> maxima_only(y.size(), -7.0f);  // inference: no arg-max
-    cnn::kernels::max_pool_2x2(planes, h, w, x.data(), maxima_only.data(), nullptr);
-    CHECK(maxima_only == y);
-    for (int p = 0; p < planes; ++p)
-      for (int oy = 0; oy < oh; ++oy)
-        for (int ox = 0; ox < ow; ++ox) {
-          const float* in = x.data() + std::size_t(p) * h * w;
-          float best = -INFINITY;
-          int at = 2 * oy * w + 2 * ox;
-          for (int dy = 0; dy < 2; ++dy)
-            for (int dx = 0; dx < 2; ++dx) {
-              const int idx = (2 * oy + dy) * w + 2 * ox + dx;
-              if (in[idx] > best) best = in[idx], at = idx;
-            }
-          const std::size_t o = (std::size_t(p) * oh + oy) * ow + ox;
-          CHECK(arg[o] == at);
-          CHECK(y[o] == in[at]);
-        }
-  }
+  for (auto size : {std::pair{28, 28}, {10, 10}, {2, 2}, {6, 18}, {4, 22}, {8, 9}, {3, 7}})
+    for (auto kernel : {&k::max_pool_2x2_simd, &k::max_pool_2x2_reference, &k::max_pool_2x2}) {
+      const int h = size.first, w = size.second;  // not a structured binding: INFO captures them
+      INFO("h=" << h << " w=" << w << (kernel == &k::max_pool_2x2_reference ? " reference" : " simd"));
+      const int planes = 3, oh = h / 2, ow = w / 2;
+      auto x = random_vector(rng, std::size_t(planes) * h * w);
+      // Ties (a quantised range) and a NaN exercise the first-maximum rule.
+      for (float& v : x) v = std::round(v * 2) / 2;
+      x[1] = NAN;
+      x[std::size_t(h) * w + 0] = NAN;  // a NaN top-left loses to the rest of its window
+      std::vector<float> y(std::size_t(planes) * oh * ow);
+      std::vector<std::int32_t> arg(y.size());
+      kernel(planes, h, w, x.data(), y.data(), arg.data());
+      std::vector<float> maxima_only(y.size(), -7.0f);  // inference: no arg-max
+      kernel(planes, h, w, x.data(), maxima_only.data(), nullptr);
+      CHECK(maxima_only == y);
+      for (int p = 0; p < planes; ++p)
+        for (int oy = 0; oy < oh; ++oy)
+          for (int ox = 0; ox < ow; ++ox) {
+            const float* in = x.data() + std::size_t(p) * h * w;
+            float best = -INFINITY;
+            int at = 2 * oy * w + 2 * ox;
+            for (int dy = 0; dy < 2; ++dy)
+              for (int dx = 0; dx < 2; ++dx) {
+                const int idx = (2 * oy + dy) * w + 2 * ox + dx;
+                if (in[idx] > best) best = in[idx], at = idx;
+              }
+            const std::size_t o = (std::size_t(p) * oh + oy) * ow + ox;
+            CHECK(arg[o] == at);
+            CHECK(y[o] == in[at]);
+          }
+    }
 }
 
 TEST_CASE("max pooling backward after an inference pass routes like after a training pass") {
