@@ -289,3 +289,28 @@ TEST_CASE("dropout: keep=0.8 scales kept values by 1.25") {
   }
   CHECK(double(kept) / 10000 == doctest::Approx(0.8).epsilon(0.03));  // σ = 0.004
 }
+
+TEST_CASE("a layer observer sees each forward in order and backward down to the lowest trained layer, changing nothing") {
+  struct Log : cnn::LayerObserver {
+    std::string seen;
+    void begin(int layer, Pass pass) override { seen += (pass == Pass::Forward ? "f" : "b") + std::to_string(layer); }
+    void end(int layer, Pass) override { seen += "."; }
+  };
+  // relu, conv, relu, dense: backward without dx stops at the conv (layer 1).
+  const std::string spec = "input 1x4x4\nrelu\nconv 2 k=3\nrelu\ndense 3\nloss mse";
+  const auto run = [&](Log* log) {
+    cnn::Network net(spec, 2);
+    net.init(5);
+    net.set_layer_observer(log);
+    const auto x = iota(32, -7), dy = iota(6, -2);
+    const float* y = net.forward(x.data(), 2, Mode::Train);
+    std::vector<float> out(y, y + 6);
+    net.zero_grads();
+    net.backward(x.data(), dy.data(), 2);
+    out.insert(out.end(), net.grads().begin(), net.grads().end());
+    return out;
+  };
+  Log log;
+  CHECK(run(&log) == run(nullptr));
+  CHECK(log.seen == "f0.f1.f2.f3.b3.b2.b1.");
+}
