@@ -9,7 +9,7 @@
 //   augmentPresets() -> [{name, summary, options}]   the CLI's presets, as option objects
 //   augmentFields()  -> [{key, min, max, whole, help}]  every option key and its range
 //
-// Options objects are documented in augment_options.h. Every entry checks
+// Options objects are documented in js_augment_options.h. Every entry checks
 // what JavaScript hands it and throws an Error saying what is wrong.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
@@ -19,8 +19,8 @@
 #include <stdexcept>
 #include <vector>
 
-#include "augment.h"
-#include "augment_options.h"
+#include "augment/augmenter.h"
+#include "js_augment_options.h"
 #include "js_errors.h"
 
 using emscripten::val;

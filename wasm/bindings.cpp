@@ -16,8 +16,8 @@
 #include <cstdio>
 #include <memory>
 
-#include "augment.h"
-#include "augment_options.h"
+#include "augment/augmenter.h"
+#include "js_augment_options.h"
 #include "js_errors.h"
 #include "kernels/kernels.h"
 #include "model_file.h"

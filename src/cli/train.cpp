@@ -8,7 +8,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "augment.h"
+#include "augment/augmenter.h"
 #include "command.h"
 #include "dataset.h"
 #include "model_file.h"

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <vector>
 
-#include "augment.h"
+#include "augment/augmenter.h"
 
 using cnn::AffineParams;
 using cnn::Shape;

@@ -9,7 +9,7 @@
 #include <limits>
 #include <vector>
 
-#include "augment.h"
+#include "augment/augmenter.h"
 #include "network.h"
 #include "trainer.h"
 

@@ -27,7 +27,7 @@
 //     erase          probability of zeroing one random rectangle (0..1)
 //     eraseAreaMin, eraseAreaMax  its area as a fraction of the image (0.001..1,
 //                    defaults 0.02 and 0.2, min ≤ max)
-// The key list and ranges live in one table, cnn::augment_fields() (src/augment.h).
+// The key list and ranges live in one table, cnn::augment_fields() (src/augment/options.h).
 #pragma once
 #include <emscripten/val.h>
 
@@ -38,7 +38,7 @@
 #include <string>
 #include <vector>
 
-#include "augment.h"
+#include "augment/options.h"
 
 namespace cnn::js {
 

@@ -1,6 +1,6 @@
 // The deterministic pieces of augmentation: the affine sampling map, the
 // bilinear warp, the elastic field, and the photometric arithmetic. The
-// Augmenter (augment.h) draws their parameters at random; the robustness
+// Augmenter (augmenter.h) draws their parameters at random; the robustness
 // curves call transform_image with chosen ones. Nothing here allocates.
 //
 // Coordinates: pixel centres sit at whole numbers, x right, y down, and the

@@ -1,6 +1,6 @@
 // The deterministic arithmetic of augmentation (see augment_ops.h): the
 // affine map, the bilinear warp, the elastic field and the photometric ops.
-#include "augment_ops.h"
+#include "augment/ops.h"
 
 #include <algorithm>
 #include <cmath>

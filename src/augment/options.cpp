@@ -1,11 +1,11 @@
 // AugmentOptions as the outside world sees them: one table of keys and
 // ranges (shared by validation, the JavaScript options parser and the CLI's
 // --augment list), the named presets, and a one-line summary for logs.
+#include "augment/options.h"
+
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
-
-#include "augment.h"
 
 namespace cnn {
 
