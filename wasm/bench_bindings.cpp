@@ -1,6 +1,7 @@
-// Benchmark entry points of the engine module, for bench/run.mjs (Node) and
-// web/bench.js (the browser): the same C++ loop as `cnn bench` natively
-// (src/benchmark.h), so every target times the same work.
+// Benchmark entry points, only in the bench modules (web/engine/cnn-bench-
+// <flavour>, for bench/run.mjs in Node and the bench page in the browser): the
+// same C++ loop as `cnn bench` natively (src/bench/benchmark.h), so every
+// target times the same work. The page's module links none of this.
 //
 //   benchmark({batch, train, seconds, repeats, warmup, spec, reference})
 //     -> JSON string of one BenchResult (see cnn::to_json)
@@ -10,7 +11,7 @@
 
 #include <string>
 
-#include "benchmark.h"
+#include "bench/benchmark.h"
 #include "kernels/kernels.h"
 
 using emscripten::val;

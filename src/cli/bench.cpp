@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "benchmark.h"
+#include "bench/benchmark.h"
 #include "command.h"
 #include "kernels/kernels.h"
 
