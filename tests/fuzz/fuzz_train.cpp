@@ -1,6 +1,6 @@
 // Fuzzes training the way Training.step / setOptions drive it from
 // JavaScript: a small network, a few images from the input, and optimiser
-// options anywhere in the ranges wasm/bindings.cpp accepts (learning rates
+// options anywhere in the ranges wasm/training_bindings.cpp accepts (learning rates
 // up to 1e3 included, which is how training diverges).
 //
 // Input: read with FuzzedDataProvider: network, options, a second set of

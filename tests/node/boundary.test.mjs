@@ -1,5 +1,5 @@
-// The JavaScript boundary of the engine (wasm/bindings.cpp and
-// wasm/augment_bindings.cpp) under hostile input: every Embind entry point is
+// The JavaScript boundary of the engine (wasm/*_bindings.cpp, all checking
+// arguments with wasm/js_args.h) under hostile input: every Embind entry point is
 // fed wrong types, wrong sizes, NaN, negative and huge indices, out-of-range
 // options and garbage bytes, first from a table and then from a seeded random
 // loop. Each bad call must throw a JavaScript Error with a clear message (not

@@ -1,4 +1,4 @@
-// The engine's JavaScript API (wasm/bindings.cpp) from Node, for both builds
+// The engine's JavaScript API (wasm/*_bindings.cpp) from Node, for both builds
 // the page can load: web/engine/cnn-simd and cnn-scalar. Covers what the page
 // and the worker rely on — presets, shapes, predictions, weights in and out,
 // model files, data sets from web/data, training — and that every bad input
