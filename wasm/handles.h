@@ -8,8 +8,10 @@
 #pragma once
 #include <emscripten/val.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "dataset.h"
 #include "network.h"
@@ -56,10 +58,16 @@ class Data {
   int label(const val& i) const;
   val image(const val& i) const;
   Data* head(const val& n) const;
+  // Bulk copies out, in place of one call per image: images start..start+count-1,
+  // or those at `indices` (an Int32Array or array), as {images: Float32Array
+  // (count·C·H·W), labels: Uint8Array (count)}.
+  val slice(const val& start, const val& count) const;
+  val pick(const val& indices) const;
 
   const std::shared_ptr<Dataset>& dataset() const { return d_; }
 
  private:
+  val copy_images(const std::vector<std::int32_t>& indices) const;  // indices already checked
   std::shared_ptr<Dataset> d_;
 };
 

@@ -1,37 +1,15 @@
 // The JavaScript boundary of the engine (wasm/*_bindings.cpp, all checking
-// arguments with wasm/js_args.h) under hostile input: every Embind entry point is
-// fed wrong types, wrong sizes, NaN, negative and huge indices, out-of-range
+// arguments with wasm/js_args.h) under hostile input: every Embind entry point
+// is fed wrong types, wrong sizes, NaN, negative and huge indices, out-of-range
 // options and garbage bytes, first from a table and then from a seeded random
 // loop. Each bad call must throw a JavaScript Error with a clear message (not
 // abort, trap or return garbage), and afterwards a model nobody touched must
-// predict exactly what it did before. Also: the wasm heap stays flat across
-// thousands of calls and handle create/delete cycles, divergence at an absurd
-// learning rate is caught in the step and undone, and a 500-step training
-// sample shows no heap growth after warm-up (bench/soak.mjs runs the long one).
+// predict exactly what it did before. The module over time (heap, divergence,
+// soak) is lifetime.test.mjs.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 
-const repo = (path) => new URL(`../../${path}`, import.meta.url);
-
-// mulberry32: a small seeded PRNG, so a failing random case can be replayed.
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
-function images(n, seed, per = 784) {
-  const random = prng(seed);
-  return Float32Array.from({ length: n * per }, random);
-}
-
-const heapBytes = (m) => m.HEAP8.buffer.byteLength;
+import { images, loadEngine, prng, readMnist } from './engine-helpers.mjs';
 
 // A call that must be refused: an Error with a message that says something,
 // and not a trap or an abort (those are Errors too, but the module is dead).
@@ -75,17 +53,13 @@ describe('the engine module at its JavaScript boundary (cnn-simd)', () => {
   const assertAlive = (what) => assert.deepEqual(sentinel.predict(sentinelInput), sentinelOutput, `module still works after: ${what}`);
 
   before(async () => {
-    const { default: createEngine } = await import(repo('web/engine/cnn-simd.mjs'));
-    m = await createEngine({ wasmBinary: await readFile(repo('web/engine/cnn-simd.wasm')) });
+    m = await loadEngine('simd');
     sentinel = new m.Model('lenet5', 4);
     sentinel.init(11, 'he');
     sentinelInput = images(3, 1);
     sentinelOutput = sentinel.predict(sentinelInput);
     modelBytes = sentinel.save();
-    mnist = {
-      png: new Uint8Array(await readFile(repo('web/data/mnist/test-images.png'))),
-      labels: new Uint8Array(await readFile(repo('web/data/mnist/test-labels.idx'))),
-    };
+    mnist = await readMnist('test');
   });
   after(() => sentinel?.delete());
 
@@ -143,6 +117,13 @@ describe('the engine module at its JavaScript boundary (cnn-simd)', () => {
       ['image: index = count', () => data.image(4), /out of range/],
       ['label: index -1', () => data.label(-1), /out of range/],
       ['head: -5 images', () => keep(data.head(-5)), /head count/],
+      ['slice: start -1', () => data.slice(-1, 1), /slice start/],
+      ['slice: past the end', () => data.slice(2, 3), /slice count/],
+      ['slice: start past the end', () => data.slice(5, 0), /slice start/],
+      ['pick: index = count', () => data.pick(Int32Array.from([0, 4])), /indices\[1\]/],
+      ['pick: a Float64Array', () => data.pick(new Float64Array(2)), /indices/],
+      ['pick: a string in the array', () => data.pick([0, '1']), /indices\[1\]/],
+      ['pick: undefined', () => data.pick(undefined), /indices/],
       ['Training: options null', () => keep(new m.Training(model, data, null)), /must be an object/],
       ['Training: learningRate as a string', () => keep(new m.Training(model, data, { learningRate: '0.1' })), /learningRate/],
       ['Training: learningRate 1e4', () => keep(new m.Training(model, data, { learningRate: 1e4 })), /learningRate/],
@@ -175,6 +156,9 @@ describe('the engine module at its JavaScript boundary (cnn-simd)', () => {
         [`image: ${show(bad)}`, () => data.image(bad), /image index/],
         [`label: ${show(bad)}`, () => data.label(bad), /image index/],
         [`head: ${show(bad)}`, () => keep(data.head(bad)), /head count/],
+        [`slice: start ${show(bad)}`, () => data.slice(bad, 1), /slice start/],
+        [`slice: count ${show(bad)}`, () => data.slice(0, bad), /slice count/],
+        [`pick: [${show(bad)}]`, () => data.pick([bad]), /indices\[0\]/],
         [`step: ${show(bad)}`, () => training.step(bad), /steps/],
         [`evaluate: limit ${show(bad)}`, () => m.evaluate(model, data, bad), /limit/],
         [`Model: max batch ${show(bad)}`, () => keep(new m.Model('lenet5', bad)), /max batch/],
@@ -243,6 +227,8 @@ describe('the engine module at its JavaScript boundary (cnn-simd)', () => {
       'data.image': (a) => data.image(a),
       'data.label': (a) => data.label(a),
       'data.head': (a) => data.head(a),
+      'data.slice': (a, b) => data.slice(a, b),
+      'data.pick': (a) => data.pick(a),
       'training.step': (a) => training.step(typeof a === 'number' && a > 3 && a < 1e6 ? 3 : a), // bounded work
       'training.setOptions': (a) => training.setOptions(a),
     };
@@ -276,6 +262,9 @@ describe('the engine module at its JavaScript boundary (cnn-simd)', () => {
           result.delete();
         } else if (result instanceof Float32Array) {
           assert.ok(result.every(Number.isFinite), `${what}: returned non-finite values`);
+        } else if ((name === 'data.slice' || name === 'data.pick') && result) {
+          assert.ok(result.images instanceof Float32Array && result.labels instanceof Uint8Array, what);
+          assert.equal(result.images.length, result.labels.length * 784, what);
         } else if (name === 'training.step' && result) {
           assert.ok(Number.isFinite(result.loss) && result.steps >= 0, `${what}: ${JSON.stringify(result)}`);
         }
@@ -286,114 +275,6 @@ describe('the engine module at its JavaScript boundary (cnn-simd)', () => {
       assert.ok(refused > calls / 3, `most random calls should be refused: ${refused} of ${calls}`);
     } finally {
       for (const h of [training, data, small, model]) if (!h.isDeleted()) h.delete();
-    }
-  });
-
-  test('the wasm heap stays flat across thousands of calls and handle cycles', () => {
-    const model = new m.Model('lenet5', 16);
-    const data = m.Data.fromArrays(images(32, 13), Uint8Array.from({ length: 32 }, (_, i) => i % 10), { c: 1, h: 28, w: 28 });
-    const x = images(4, 14);
-    const nan = images(64, 15);
-    nan[nan.length - 1] = NaN;
-    const big = modelBytes.slice();
-    big[big.length - 1] ^= 0xff; // a 250 KB file that fails its checksum: copied in, then refused
-    const cycle = () => {
-      for (let i = 0; i < 10; i++) model.predict(x);
-      model.activation(1, 0);
-      model.layerParams(0);
-      const other = new m.Model('lenet5', 64); // ~20 MB of activations at this batch
-      other.loadWeights(modelBytes);
-      const training = new m.Training(other, data, { batchSize: 16 });
-      training.step(1);
-      training.delete();
-      other.delete();
-      const head = data.head(8);
-      m.evaluate(model, head, -1);
-      head.delete();
-      // Refusals on the error path, each with a large copy: a leak here shows.
-      assert.throws(() => model.predict(nan));
-      assert.throws(() => m.Model.fromBytes(big, 8));
-      assert.throws(() => new m.Model('input 1x28x28\nconv 6 k=29', 64));
-    };
-    try {
-      for (let i = 0; i < 20; i++) cycle(); // warm-up: the heap reaches its working size
-      const heap = heapBytes(m);
-      const handles = m.count_emval_handles();
-      for (let i = 0; i < 300; i++) cycle(); // 3,000 predictions, 300 of each handle
-      assert.equal(heapBytes(m), heap, 'wasm heap grew');
-      assert.equal(m.count_emval_handles(), handles, 'Embind value handles leaked');
-    } finally {
-      data.delete();
-      model.delete();
-    }
-  });
-
-  test('an absurd learning rate is caught in the step, the last snapshot comes back, training goes on', () => {
-    const all = new m.Data(mnist.png, mnist.labels);
-    const data = all.head(2048);
-    const model = new m.Model('lenet5', 32);
-    try {
-      for (const optimizer of ['sgd', 'adam']) {
-        model.init(3, 'he');
-        const sane = optimizer === 'sgd' ? 0.01 : 0.001;
-        const training = new m.Training(model, data, { optimizer, learningRate: sane, batchSize: 32, seed: 5 });
-        try {
-          assert.equal(training.step(50).diverged, false);
-          const snapshot = model.params(); // the trainer keeps a copy every 50 steps
-          assert.equal(training.step(7).steps, 7);
-          assert.notDeepEqual(model.params(), snapshot);
-
-          training.setOptions({ optimizer, learningRate: 1e3, batchSize: 32 });
-          const blowUp = training.step(1);
-          assert.equal(blowUp.diverged, true, `${optimizer}: a step at 1e3 must report divergence`);
-          assert.equal(blowUp.steps, 0);
-          const restored = model.params();
-          assert.ok(restored.every(Number.isFinite), `${optimizer}: weights finite`);
-          assert.deepEqual(restored, snapshot, `${optimizer}: weights are the last snapshot`);
-
-          training.setOptions({ optimizer, learningRate: sane, batchSize: 32 });
-          const after = training.step(20);
-          assert.equal(after.diverged, false, `${optimizer}: training goes on at a sane rate`);
-          assert.equal(after.steps, 20);
-          assert.ok(Number.isFinite(after.loss) && after.loss < 2.3, `${optimizer}: loss ${after.loss}`);
-          assert.ok(model.predict(images(2, 16)).every(Number.isFinite));
-        } finally {
-          training.delete();
-        }
-      }
-    } finally {
-      model.delete();
-      data.delete();
-      all.delete();
-    }
-  });
-
-  test('soak sample: 500 LeNet-5 training steps, no wasm heap growth after warm-up', async () => {
-    const train = new m.Data(new Uint8Array(await readFile(repo('web/data/mnist/train-images.png'))),
-      new Uint8Array(await readFile(repo('web/data/mnist/train-labels.idx'))));
-    const model = new m.Model('lenet5', 64);
-    model.init(1, 'he');
-    const training = new m.Training(model, train, { optimizer: 'adam', learningRate: 0.001, batchSize: 32 });
-    const probe = images(1, 17);
-    try {
-      // As the page's worker does: steps in chunks, a prediction and activation maps between.
-      const chunk = () => {
-        const r = training.step(10);
-        assert.equal(r.diverged, false);
-        model.predict(probe);
-        model.activation(0, 0);
-        return r;
-      };
-      for (let i = 0; i < 5; i++) chunk(); // 50 steps of warm-up
-      const heap = heapBytes(m);
-      let last;
-      for (let i = 0; i < 45; i++) last = chunk();
-      assert.equal(heapBytes(m), heap, 'wasm heap grew during training');
-      assert.ok(last.loss < 1.0, `500 steps of Adam should have learned something: loss ${last.loss}`);
-    } finally {
-      training.delete();
-      model.delete();
-      train.delete();
     }
   });
 });
