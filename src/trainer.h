@@ -45,7 +45,6 @@ class Trainer {
   float epoch() const { return float(seen_) / float(data_.count()); }
   long images_seen() const { return seen_; }
   float current_learning_rate() const;
-  Optimizer& optimizer() { return optimizer_; }
 
  private:
   void reshuffle();

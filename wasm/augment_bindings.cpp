@@ -7,7 +7,6 @@
 //       the same deterministic affine transform (bilinear, 0 outside) applied
 //       to every image; the defaults {0, 0, 0, 1} give the input back exactly.
 //   augmentPresets() -> [{name, summary, options}]   the CLI's presets, as option objects
-//   augmentFields()  -> [{key, min, max, whole, help}]  every option key and its range
 //
 // Options objects are documented in js_augment_options.h. Every entry checks
 // what JavaScript hands it (js_args.h) and throws an Error saying what is wrong.
@@ -94,20 +93,6 @@ val augment_presets() {
   return list;
 }
 
-val augment_fields() {
-  val list = val::array();
-  for (const auto& f : cnn::augment_fields()) {
-    val o = val::object();
-    o.set("key", std::string(f.key));
-    o.set("min", cnn::js::shortest_double(f.lo));
-    o.set("max", cnn::js::shortest_double(f.hi));
-    o.set("whole", f.whole);
-    o.set("help", std::string(f.help));
-    list.call<void>("push", o);
-  }
-  return list;
-}
-
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(cnn_augment) {
@@ -115,5 +100,4 @@ EMSCRIPTEN_BINDINGS(cnn_augment) {
   function("augmentPreview", &augment_preview);
   function("transformImages", &transform_images);
   function("augmentPresets", &augment_presets);
-  function("augmentFields", &augment_fields);
 }

@@ -145,14 +145,14 @@ class ProfiledStep : private LayerObserver {
   Clock::time_point started_;
 };
 
-}  // namespace
-
 double median(std::vector<double> v) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
   const std::size_t m = v.size() / 2;
   return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
 }
+
+}  // namespace
 
 BenchResult run_benchmark(const BenchOptions& o) {
   if (o.batch < 1 || o.batch > 4096) throw std::invalid_argument("bench batch must be 1..4096");

@@ -52,8 +52,6 @@ BenchResult run_benchmark(const BenchOptions& options);
 // no fused multiply-add). GFLOP/s, best of `repeats` runs of ~seconds each.
 double measure_peak_gflops(double seconds = 0.1, int repeats = 3);
 
-double median(std::vector<double> v);
-
 // One JSON object with every figure of a result (options, per-repeat and
 // median images/s, FLOP counts, the per-layer split): the native CLI prints
 // it and the wasm binding returns it, so both targets report alike.
