@@ -17,11 +17,14 @@ constexpr float kLumaR = 0.299f, kLumaG = 0.587f, kLumaB = 0.114f;  // ITU-R BT.
 void sin_cos_degrees(double degrees, double& s, double& c) {
   double r = std::fmod(degrees, 360.0);
   if (r < 0) r += 360.0;
+  // A table, one case per line.
+  // clang-format off
   if (r == 0) s = 0, c = 1;
   else if (r == 90) s = 1, c = 0;
   else if (r == 180) s = 0, c = -1;
   else if (r == 270) s = -1, c = 0;
   else s = std::sin(r * kPi / 180.0), c = std::cos(r * kPi / 180.0);
+  // clang-format on
 }
 
 std::size_t plane_size(Shape s) { return std::size_t(s.h) * std::size_t(s.w); }

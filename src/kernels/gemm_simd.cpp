@@ -136,8 +136,9 @@ void axpy_block(const AxpyBlock& J) {
 void gemm_axpy(int m, int n, int k, const float* a, int lda, bool trans_a, const float* b, int ldb, float* c, int ldc,
                bool beta) {
   for (int k0 = 0; k0 < k; k0 += KC) {
-    AxpyBlock J{m, n, std::min(KC, k - k0), trans_a ? a + std::size_t(k0) * lda : a + k0, lda,
-                b + std::size_t(k0) * ldb, ldb, c, ldc, beta || k0 > 0};
+    AxpyBlock J{.m = m, .n = n, .k = std::min(KC, k - k0), .a = trans_a ? a + std::size_t(k0) * lda : a + k0,
+                .lda = lda, .b = b + std::size_t(k0) * ldb, .ldb = ldb, .c = c, .ldc = ldc,
+                .accumulate = beta || k0 > 0};
     if (trans_a)
       axpy_block<true>(J);
     else
@@ -209,6 +210,8 @@ void dot_row_panel(int n, int k, const float* a, int lda, const float* b, int ld
   int j0 = 0;
   for (; j0 + NR <= n; j0 += NR) dot_tile<MR, NR>(k, a, lda, b + std::size_t(j0) * ldb, ldb, c + j0, ldc, beta);
   const float* bj = b + std::size_t(j0) * ldb;
+  // One case per tail width, generated: the formatter would scatter it.
+  // clang-format off
   switch (n - j0) {
 #define CNN_DOT_TAIL(r)                                                      \
   case r:                                                                    \
@@ -218,6 +221,7 @@ void dot_row_panel(int n, int k, const float* a, int lda, const float* b, int ld
 #undef CNN_DOT_TAIL
     default: break;
   }
+  // clang-format on
 }
 
 // A not transposed, B transposed (stored n×k): C(i,j) = Σ_p A[i][p]·B[j][p].

@@ -65,7 +65,8 @@ std::uint64_t Conv2D::scratch_per_sample() const {
 std::uint64_t Conv2D::scratch_fixed() const {
   const std::uint64_t per_image = std::uint64_t(geo_.rows()) * geo_.cols();
   const std::uint64_t padded = kernels::direct_conv_supported(geo_) ? kernels::padded_input_floats(geo_) : 0;
-  std::uint64_t f = 5 * padded + 4 * per_image + per_image;  // 4 padded slots + one gradient; 4 column slots; dcols (reference)
+  // 4 padded slots + one gradient; 4 column slots; dcols (reference)
+  std::uint64_t f = 5 * padded + 4 * per_image + per_image;
   // The direct kernels' plan: two tap tables, packed weights of 4 filters, one image's output vectors (3 ints each).
   if (padded) f += 6 * std::uint64_t(geo_.rows()) + 3 * std::uint64_t(geo_.oh) * ((geo_.ow + 3) / 4);
   if (interleaved()) f += 4 * per_image + 4 * in_shape.size() + 4 * out_shape.size();  // dcols_, x4_, y4_

@@ -42,7 +42,7 @@ TEST_CASE("output size O = (W − K + 2P)/S + 1") {
       {7, 3, 1, 2, 4},     // (7 − 3 + 2)/2 + 1
       {227, 11, 0, 4, 55}, // AlexNet's first layer: (227 − 11)/4 + 1
       {5, 5, 0, 1, 1},     // the kernel covers the image
-      {1, 1, 0, 1, 1},
+      {1, 1, 0, 1, 1},     // one pixel, one tap
       {9, 3, 0, 3, 3},     // (9 − 3)/3 + 1
   };
   for (const auto& c : cases) {
