@@ -147,7 +147,11 @@ void forward_filters(const ConvGeometry& g, float* wt, const float* w, const flo
 // Filters four at a time (4×2 tiles), then the 1–3 left over.
 template <int E>
 void forward_all(DirectConvPlan& p, int filters, const float* w, const float* bias, const float* xp, float* y) {
-  const ConvGeometry& g = p.g;
+  // A local copy, not a reference into the plan: the vector stores (memcpy)
+  // may alias any memory, so a referenced geometry is reloaded after each
+  // one; a local stays in registers (LeNet conv2 forward, native: 16.1 ->
+  // 14.2 µs per image).
+  const ConvGeometry g = p.g;
   const int taps = g.rows();
   const std::size_t out_plane = std::size_t(E) * g.oh * g.ow;
   float* wt = p.packed.data();
@@ -221,7 +225,7 @@ void weight_grad_filters(const ConvGeometry& g, const Plan& P, const float* xp, 
 
 template <int E>
 void weight_grad_all(const DirectConvPlan& p, int filters, const float* xp, const float* dy, float* dw) {
-  const ConvGeometry& g = p.g;
+  const ConvGeometry g = p.g;  // a local copy, as in forward_all
   const Plan P = view<E>(p);
   int f0 = 0;
   for (; f0 + 2 <= filters; f0 += 2)
