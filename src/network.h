@@ -12,13 +12,13 @@
 namespace cnn {
 
 struct LayerInfo {
-  std::string spec;      // its line in the spec language
-  std::string kind;      // first word: conv, relu, maxpool...
+  std::string spec;  // its line in the spec language
+  std::string kind;  // first word: conv, relu, maxpool...
   Shape in, out;
   std::size_t params;
-  int kernel, stride;    // for the output-size arithmetic (1 when not spatial)
+  int kernel, stride;  // for the output-size arithmetic (1 when not spatial)
   int pad;
-  int receptive_field;   // in input pixels; 0 once a dense layer sees everything
+  int receptive_field;  // in input pixels; 0 once a dense layer sees everything
   bool frozen;
 };
 

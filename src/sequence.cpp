@@ -29,8 +29,8 @@ Shape Sequence::setup(Shape in, int max_batch) {
       floats_per_sample_ += 2 * out_floats + layers_[i]->scratch_per_sample();
       const std::uint64_t scratch_once = layers_[i]->scratch_fixed();
       scratch_fixed_ += scratch_once;
-      fixed += 5 * std::uint64_t(layers_[i]->param_count()) + 2 * std::uint64_t(layers_[i]->state_count()) +
-               scratch_once;
+      fixed +=
+          5 * std::uint64_t(layers_[i]->param_count()) + 2 * std::uint64_t(layers_[i]->state_count()) + scratch_once;
       if (fixed > kMaxNetworkFloats || floats_per_sample_ > (kMaxNetworkFloats - fixed) / std::uint64_t(max_batch))
         throw SpecError("the network needs more than " + std::to_string(kMaxNetworkFloats * 4 >> 20) +
                         " MiB to train at batch " + std::to_string(max_batch) + " (" +

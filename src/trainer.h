@@ -16,8 +16,8 @@ struct TrainOptions {
   OptimizerOptions optimizer;
   ScheduleOptions schedule;
   int batch_size = 32;
-  float epochs = 1;         // for the schedule's notion of "the end"
-  std::uint64_t seed = 1;   // shuffling and augmentation draw from this
+  float epochs = 1;        // for the schedule's notion of "the end"
+  std::uint64_t seed = 1;  // shuffling and augmentation draw from this
 };
 
 // Changes one training image in place (augmentation); draws only from rng.

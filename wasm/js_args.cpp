@@ -10,7 +10,7 @@ namespace {
 
 [[noreturn]] void refuse(const std::string& message) { throw std::invalid_argument(message); }
 
-bool is_instance(const val& v, const char* type) { return v.instanceof(val::global(type)); }
+bool is_instance(const val& v, const char* type) { return v.instanceof (val::global(type)); }
 
 std::string with_article(const std::string& noun) {
   const bool vowel = !noun.empty() && std::string("aeiouAEIOU").find(noun[0]) != std::string::npos;
@@ -60,15 +60,14 @@ std::string describe(const val& v) {
   return with_article(type);  // a bigint, a symbol, a function
 }
 
-int whole(const val& v, const std::string& what, int lo, int hi) {
-  return int(whole_double(v, what, lo, hi));
-}
+int whole(const val& v, const std::string& what, int lo, int hi) { return int(whole_double(v, what, lo, hi)); }
 
 double whole_double(const val& v, const std::string& what, double lo, double hi) {
   const double d = v.isNumber() ? v.as<double>() : NAN;
   if (!std::isfinite(d) || d != std::floor(d) || d < lo || d > hi)
-    refuse(what + " must be a whole number" + (lo == INT_MIN && hi == INT_MAX ? "" : " in " + number_text(lo) + ".." + number_text(hi)) +
-           ", got " + describe(v));
+    refuse(what + " must be a whole number" +
+           (lo == INT_MIN && hi == INT_MAX ? "" : " in " + number_text(lo) + ".." + number_text(hi)) + ", got " +
+           describe(v));
   return d;
 }
 
@@ -188,7 +187,8 @@ std::string Options::string(const char* key, const std::string& fallback) const 
 
 Shape shape(const val& s, const std::string& what, const Shape* defaults) {
   const Options o(s, what, {"c", "h", "w"}, false, what + ".");
-  if (defaults) return {o.whole("c", defaults->c, 1, 4), o.whole("h", defaults->h, 1, 1024), o.whole("w", defaults->w, 1, 1024)};
+  if (defaults)
+    return {o.whole("c", defaults->c, 1, 4), o.whole("h", defaults->h, 1, 1024), o.whole("w", defaults->w, 1, 1024)};
   return {o.whole("c", 1, 4), o.whole("h", 1, 1024), o.whole("w", 1, 1024)};
 }
 

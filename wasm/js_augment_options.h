@@ -50,7 +50,8 @@ inline AugmentOptions augment_options_from_js(const emscripten::val& v) {
   // "shift" first, so shiftX / shiftY refine it whatever order the keys came in.
   std::stable_partition(names.begin(), names.end(), [](const std::string& k) { return k == "shift"; });
   for (const std::string& key : names) {
-    if (key != "shift" && !find_augment_field(key)) set_augment_option(o, key, 0);  // throws "unknown option (known: ...)"
+    if (key != "shift" && !find_augment_field(key))
+      set_augment_option(o, key, 0);  // throws "unknown option (known: ...)"
     const emscripten::val value = v[key];
     if (!value.isNumber())
       throw std::invalid_argument("augmentation option " + key + " must be a number, got " + describe(value));

@@ -29,7 +29,8 @@ Init parse_init(const std::string& name) {
 }  // namespace
 
 Model* Model::create(const val& spec, const val& max_batch) {
-  return guarded([&] { return new Model(std::make_shared<Network>(string(spec, "spec"), whole(max_batch, "max batch"))); });
+  return guarded(
+      [&] { return new Model(std::make_shared<Network>(string(spec, "spec"), whole(max_batch, "max batch"))); });
 }
 
 Model* Model::from_bytes(const val& bytes, const val& max_batch) {

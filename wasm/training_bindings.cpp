@@ -18,9 +18,9 @@ namespace cnn::js {
 namespace {
 
 TrainOptions train_options(const val& o, int max_batch) {
-  const Options opts(o, "training options",
-                     {"optimizer", "learningRate", "momentum", "nesterov", "weightDecay", "schedule", "batchSize",
-                      "epochs", "seed"});
+  const Options opts(
+      o, "training options",
+      {"optimizer", "learningRate", "momentum", "nesterov", "weightDecay", "schedule", "batchSize", "epochs", "seed"});
   TrainOptions t;
   t.optimizer.kind = parse_optimizer(opts.string("optimizer", "sgd"));
   t.optimizer.learning_rate = float(opts.number("learningRate", 0.01, 1e-9, 1e3));
@@ -91,7 +91,8 @@ class Training {
 
  private:
   Training(std::shared_ptr<Network> net, std::shared_ptr<Dataset> data, const val& options)
-      : net_(std::move(net)), data_(std::move(data)),
+      : net_(std::move(net)),
+        data_(std::move(data)),
         trainer_(*net_, *data_, train_options(options, net_->max_batch())) {}
   std::shared_ptr<Network> net_;
   std::shared_ptr<Dataset> data_;

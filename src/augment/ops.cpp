@@ -159,8 +159,8 @@ void blur_clamped(float* field, float* tmp, int h, int w, std::span<const float>
 
 }  // namespace
 
-void elastic_field(float* field_x, float* field_y, float* tmp, int h, int w, std::span<const float> kernel,
-                   float alpha, Rng& rng) {
+void elastic_field(float* field_x, float* field_y, float* tmp, int h, int w, std::span<const float> kernel, float alpha,
+                   Rng& rng) {
   const std::size_t n = std::size_t(h) * w;
   for (std::size_t i = 0; i < n; ++i) field_x[i] = rng.uniform(-1, 1);
   for (std::size_t i = 0; i < n; ++i) field_y[i] = rng.uniform(-1, 1);

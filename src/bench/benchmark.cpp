@@ -238,8 +238,7 @@ std::string to_json(const BenchResult& r) {
   std::string s = "{\"spec\":" + quoted(r.options.spec) + ",\"batch\":" + std::to_string(r.options.batch) +
                   ",\"train\":" + (r.options.train ? "true" : "false") +
                   ",\"images_per_second\":" + number(r.median_images_per_second) + ",\"samples\":[";
-  for (std::size_t i = 0; i < r.images_per_second.size(); ++i)
-    s += (i ? "," : "") + number(r.images_per_second[i]);
+  for (std::size_t i = 0; i < r.images_per_second.size(); ++i) s += (i ? "," : "") + number(r.images_per_second[i]);
   s += "],\"flop_per_image\":" + number(r.flop_per_image) + ",\"loss\":" + number(r.final_loss) +
        ",\"loss_ms\":" + number(r.loss_ms) + ",\"update_ms\":" + number(r.update_ms) +
        ",\"profiled_step_ms\":" + number(r.profiled_step_ms) + ",\"layers\":[";

@@ -124,14 +124,12 @@ inline void forward_rest(const ConvGeometry& g, const float* wt, const float* bi
 
 // One output row of MF filters, NQ vectors at a time, the rest in one tile.
 template <int E, int MF, int NQ>
-void forward_row(const ConvGeometry& g, const float* wt, const float* bias, const float* x, float* y,
-                 int out_plane) {
+void forward_row(const ConvGeometry& g, const float* wt, const float* bias, const float* x, float* y, int out_plane) {
   // Interleaved, a vector is one position and always full.
   const int vectors = E == 4 ? g.ow : (g.ow + 3) / 4, last_lanes = E == 4 ? 4 : g.ow - 4 * (vectors - 1);
   int q0 = 0;
   for (; q0 + NQ < vectors; q0 += NQ) forward_tile<E, MF, NQ>(g, wt, bias, x + 4 * q0, y + 4 * q0, out_plane, 4);
-  if (q0 + NQ == vectors)
-    return forward_tile<E, MF, NQ>(g, wt, bias, x + 4 * q0, y + 4 * q0, out_plane, last_lanes);
+  if (q0 + NQ == vectors) return forward_tile<E, MF, NQ>(g, wt, bias, x + 4 * q0, y + 4 * q0, out_plane, last_lanes);
   forward_rest<E, MF, NQ>(g, wt, bias, x + 4 * q0, y + 4 * q0, out_plane, vectors - q0, last_lanes);
 }
 
@@ -156,8 +154,7 @@ void forward_all(DirectConvPlan& p, int filters, const float* w, const float* bi
   const std::size_t out_plane = std::size_t(E) * g.oh * g.ow;
   float* wt = p.packed.data();
   int f0 = 0;
-  for (; f0 + 4 <= filters; f0 += 4)
-    forward_filters<E, 4, 2>(g, wt, w + f0 * taps, bias + f0, xp, y + f0 * out_plane);
+  for (; f0 + 4 <= filters; f0 += 4) forward_filters<E, 4, 2>(g, wt, w + f0 * taps, bias + f0, xp, y + f0 * out_plane);
   const float *wf = w + f0 * taps, *bf = bias + f0;
   float* yf = y + f0 * out_plane;
   switch (filters - f0) {

@@ -54,8 +54,8 @@ void add_row_sums(int rows, int cols, const float* x, float* out);
 // padding; out (OH,OW), OH = (H − R + 2P)/stride + 1.
 struct ConvGeometry {
   int c, h, w, r, s, stride, pad, oh, ow;
-  int rows() const { return c * r * s; }     // K of the conv GEMM
-  int cols() const { return oh * ow; }       // output positions
+  int rows() const { return c * r * s; }  // K of the conv GEMM
+  int cols() const { return oh * ow; }    // output positions
 };
 // cols (C·R·S, OH·OW) gathered from one image x (C,H,W).
 void im2col(const ConvGeometry& g, const float* x, float* cols);
@@ -97,9 +97,9 @@ struct DirectOutVector {
 // and nothing is allocated per call.
 struct DirectConvPlan {
   ConvGeometry g{};
-  std::vector<int> taps1, taps4;          // per tap (c, r, s): offset into xp, into x4p
-  std::vector<DirectOutVector> vectors;   // one image's output vectors (the input gradient's)
-  std::vector<float> packed;              // scratch: 4 filters' weights tap-major, rewritten by each forward
+  std::vector<int> taps1, taps4;         // per tap (c, r, s): offset into xp, into x4p
+  std::vector<DirectOutVector> vectors;  // one image's output vectors (the input gradient's)
+  std::vector<float> packed;             // scratch: 4 filters' weights tap-major, rewritten by each forward
 };
 DirectConvPlan make_direct_conv_plan(const ConvGeometry& g);  // g must be direct_conv_supported
 

@@ -11,8 +11,8 @@ namespace cnn {
 using kernels::Gemm;
 
 std::string Conv2D::spec() const {
-  return "conv " + std::to_string(o_.filters) + " k=" + std::to_string(o_.kernel) +
-         " s=" + std::to_string(o_.stride) + " p=" + std::to_string(o_.pad);
+  return "conv " + std::to_string(o_.filters) + " k=" + std::to_string(o_.kernel) + " s=" + std::to_string(o_.stride) +
+         " p=" + std::to_string(o_.pad);
 }
 
 // The output size, or a SpecError showing the formula with the numbers.
@@ -126,8 +126,16 @@ void Conv2D::forward_reference(const float* x, float* y, int n) {
     float* out = y + i * out_size;
     // Start from the bias, then accumulate W (K × CRR) · cols (CRR × OH·OW).
     for (int f = 0; f < k; ++f) std::fill_n(out + f * positions, positions, bias[f]);
-    kernels::gemm_reference(
-        Gemm{.m = k, .n = positions, .k = rows, .a = params_, .lda = rows, .b = cols, .ldb = positions, .c = out, .ldc = positions, .beta = 1});
+    kernels::gemm_reference(Gemm{.m = k,
+                                 .n = positions,
+                                 .k = rows,
+                                 .a = params_,
+                                 .lda = rows,
+                                 .b = cols,
+                                 .ldb = positions,
+                                 .c = out,
+                                 .ldc = positions,
+                                 .beta = 1});
   }
 }
 
@@ -144,8 +152,17 @@ void Conv2D::backward_reference(const float* x, const float* dy, float* dx, int 
         cols = column_slot(0, 1);
       }
       // dW (K × CRR) += dy (K × P) · cols^T;  db += Σ_p dy
-      kernels::gemm_reference(
-          Gemm{.m = k, .n = rows, .k = positions, .a = g, .lda = positions, .b = cols, .ldb = positions, .trans_b = true, .c = grads_, .ldc = rows, .beta = 1});
+      kernels::gemm_reference(Gemm{.m = k,
+                                   .n = rows,
+                                   .k = positions,
+                                   .a = g,
+                                   .lda = positions,
+                                   .b = cols,
+                                   .ldb = positions,
+                                   .trans_b = true,
+                                   .c = grads_,
+                                   .ldc = rows,
+                                   .beta = 1});
       float* db = grads_ + weight_count();
       for (int f = 0; f < k; ++f) {
         float s = 0;
@@ -157,11 +174,27 @@ void Conv2D::backward_reference(const float* x, const float* dy, float* dx, int 
       // dcols (CRR × P) = W^T · dy, then scattered back onto the image.
       float* dxi = dx + i * in_size;
       if (pointwise()) {
-        kernels::gemm_reference(
-            Gemm{.m = rows, .n = positions, .k = k, .a = params_, .lda = rows, .trans_a = true, .b = g, .ldb = positions, .c = dxi, .ldc = positions});
+        kernels::gemm_reference(Gemm{.m = rows,
+                                     .n = positions,
+                                     .k = k,
+                                     .a = params_,
+                                     .lda = rows,
+                                     .trans_a = true,
+                                     .b = g,
+                                     .ldb = positions,
+                                     .c = dxi,
+                                     .ldc = positions});
       } else {
-        kernels::gemm_reference(
-            Gemm{.m = rows, .n = positions, .k = k, .a = params_, .lda = rows, .trans_a = true, .b = g, .ldb = positions, .c = dcols_.data(), .ldc = positions});
+        kernels::gemm_reference(Gemm{.m = rows,
+                                     .n = positions,
+                                     .k = k,
+                                     .a = params_,
+                                     .lda = rows,
+                                     .trans_a = true,
+                                     .b = g,
+                                     .ldb = positions,
+                                     .c = dcols_.data(),
+                                     .ldc = positions});
         std::fill_n(dxi, in_size, 0.0f);
         kernels::col2im(geo_, dcols_.data(), dxi);
       }

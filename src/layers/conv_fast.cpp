@@ -146,7 +146,8 @@ void Conv2D::forward_columns(const float* x, float* y, int first, int count, boo
   }
   // out (K × columns) = W (K × CRR) · cols (CRR × columns), then + bias
   float* out = count == 4 ? y4_.data() : y + first * out_size;
-  kernels::gemm_simd(Gemm{.m = k, .n = columns, .k = rows, .a = params_, .lda = rows, .b = cols, .ldb = columns, .c = out, .ldc = columns});
+  kernels::gemm_simd(Gemm{
+      .m = k, .n = columns, .k = rows, .a = params_, .lda = rows, .b = cols, .ldb = columns, .c = out, .ldc = columns});
   const float* bias = params_ + weight_count();
   if (count == 4) return kernels::deinterleave4(out, k, geo_.cols(), bias, out_size, y + first * out_size);
   for (int f = 0; f < k; ++f)
@@ -171,7 +172,17 @@ void Conv2D::backward_columns(const float* x, const float* dy, float* dx, int fi
     }
     // db += Σ dy;  dW (K × CRR) += dy (K × columns) · colsᵀ
     kernels::add_row_sums(k, columns, g, grads_ + weight_count());
-    kernels::gemm_simd(Gemm{.m = k, .n = rows, .k = columns, .a = g, .lda = columns, .b = cols, .ldb = columns, .trans_b = true, .c = grads_, .ldc = rows, .beta = 1});
+    kernels::gemm_simd(Gemm{.m = k,
+                            .n = rows,
+                            .k = columns,
+                            .a = g,
+                            .lda = columns,
+                            .b = cols,
+                            .ldb = columns,
+                            .trans_b = true,
+                            .c = grads_,
+                            .ldc = rows,
+                            .beta = 1});
   }
   if (dx) input_grad_columns(g, dx, first, count);
 }
@@ -181,7 +192,16 @@ void Conv2D::input_grad_columns(const float* g, float* dx, int first, int count)
   const int k = o_.filters, columns = count * geo_.cols(), rows = geo_.rows();
   const std::size_t in_size = in_shape.size();
   // dcols (CRR × columns) = Wᵀ · dy, then scattered back onto the image(s).
-  kernels::gemm_simd(Gemm{.m = rows, .n = columns, .k = k, .a = params_, .lda = rows, .trans_a = true, .b = g, .ldb = columns, .c = dcols_.data(), .ldc = columns});
+  kernels::gemm_simd(Gemm{.m = rows,
+                          .n = columns,
+                          .k = k,
+                          .a = params_,
+                          .lda = rows,
+                          .trans_a = true,
+                          .b = g,
+                          .ldb = columns,
+                          .c = dcols_.data(),
+                          .ldc = columns});
   float* dxi = count == 4 ? x4_.data() : dx + first * in_size;
   std::fill_n(dxi, count * in_size, 0.0f);
   if (count == 1) return kernels::col2im_simd(geo_, dcols_.data(), dxi);

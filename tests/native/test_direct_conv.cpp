@@ -29,9 +29,36 @@ ConvReference conv_by_columns(const cnn::kernels::ConvGeometry& g, int filters, 
   ConvReference r{std::vector<float>(std::size_t(filters) * positions), std::vector<float>(std::size_t(filters) * rows),
                   std::vector<float>(std::size_t(g.c) * g.h * g.w)};
   for (int f = 0; f < filters; ++f) std::fill_n(r.y.begin() + f * positions, positions, bias[f]);
-  k::gemm_reference({.m = filters, .n = positions, .k = rows, .a = w, .lda = rows, .b = cols.data(), .ldb = positions, .c = r.y.data(), .ldc = positions, .beta = 1});
-  k::gemm_reference({.m = filters, .n = rows, .k = positions, .a = dy, .lda = positions, .b = cols.data(), .ldb = positions, .trans_b = true, .c = r.dw.data(), .ldc = rows});
-  k::gemm_reference({.m = rows, .n = positions, .k = filters, .a = w, .lda = rows, .trans_a = true, .b = dy, .ldb = positions, .c = dcols.data(), .ldc = positions});
+  k::gemm_reference({.m = filters,
+                     .n = positions,
+                     .k = rows,
+                     .a = w,
+                     .lda = rows,
+                     .b = cols.data(),
+                     .ldb = positions,
+                     .c = r.y.data(),
+                     .ldc = positions,
+                     .beta = 1});
+  k::gemm_reference({.m = filters,
+                     .n = rows,
+                     .k = positions,
+                     .a = dy,
+                     .lda = positions,
+                     .b = cols.data(),
+                     .ldb = positions,
+                     .trans_b = true,
+                     .c = r.dw.data(),
+                     .ldc = rows});
+  k::gemm_reference({.m = rows,
+                     .n = positions,
+                     .k = filters,
+                     .a = w,
+                     .lda = rows,
+                     .trans_a = true,
+                     .b = dy,
+                     .ldb = positions,
+                     .c = dcols.data(),
+                     .ldc = positions});
   k::col2im(g, dcols.data(), r.dx.data());
   return r;
 }
@@ -89,8 +116,8 @@ TEST_CASE("interleaved direct convolution equals im2col + reference GEMM per ima
       std::vector<float> y_want(4 * out_size), dw_want = random_vector(rng, w.size());
       auto dw = dw_want;
       for (int lane = 0; lane < 4; ++lane) {
-        const auto ref = conv_by_columns(g, filters, x.data() + lane * in_size, w.data(), bias.data(),
-                                         dy.data() + lane * out_size);
+        const auto ref =
+            conv_by_columns(g, filters, x.data() + lane * in_size, w.data(), bias.data(), dy.data() + lane * out_size);
         std::copy(ref.y.begin(), ref.y.end(), y_want.begin() + lane * out_size);
         for (std::size_t j = 0; j < dw.size(); ++j) dw_want[j] += ref.dw[j];
       }
@@ -117,7 +144,8 @@ TEST_CASE("a direct conv plan stays valid after another plan is made") {
   auto later = k::make_direct_conv_plan(other);
   CHECK(later.taps1.size() == 150);
   const int filters = 3, taps = g.rows();
-  const auto x = random_vector(rng, std::size_t(g.c) * g.h * g.w), dy = random_vector(rng, std::size_t(filters) * g.cols());
+  const auto x = random_vector(rng, std::size_t(g.c) * g.h * g.w),
+             dy = random_vector(rng, std::size_t(filters) * g.cols());
   const auto w = random_vector(rng, std::size_t(filters) * taps), bias = random_vector(rng, filters);
   const auto ref = conv_by_columns(g, filters, x.data(), w.data(), bias.data(), dy.data());
   std::vector<float> xp(k::padded_input_floats(g));

@@ -28,8 +28,30 @@ void check_gemm(cnn::Rng& rng, int m, int n, int k, bool ta, bool tb, float beta
   const auto b = random_vector(rng, std::size_t(tb ? n : k) * ldb);
   auto c_ref = random_vector(rng, std::size_t(m) * ldc);
   auto c_simd = c_ref;
-  cnn::kernels::gemm_reference({.m = m, .n = n, .k = k, .a = a.data(), .lda = lda, .trans_a = ta, .b = b.data(), .ldb = ldb, .trans_b = tb, .c = c_ref.data(), .ldc = ldc, .beta = beta});
-  cnn::kernels::gemm_simd({.m = m, .n = n, .k = k, .a = a.data(), .lda = lda, .trans_a = ta, .b = b.data(), .ldb = ldb, .trans_b = tb, .c = c_simd.data(), .ldc = ldc, .beta = beta});
+  cnn::kernels::gemm_reference({.m = m,
+                                .n = n,
+                                .k = k,
+                                .a = a.data(),
+                                .lda = lda,
+                                .trans_a = ta,
+                                .b = b.data(),
+                                .ldb = ldb,
+                                .trans_b = tb,
+                                .c = c_ref.data(),
+                                .ldc = ldc,
+                                .beta = beta});
+  cnn::kernels::gemm_simd({.m = m,
+                           .n = n,
+                           .k = k,
+                           .a = a.data(),
+                           .lda = lda,
+                           .trans_a = ta,
+                           .b = b.data(),
+                           .ldb = ldb,
+                           .trans_b = tb,
+                           .c = c_simd.data(),
+                           .ldc = ldc,
+                           .beta = beta});
   INFO("m=" << m << " n=" << n << " k=" << k << " trans_a=" << ta << " trans_b=" << tb << " beta=" << beta);
   check_close(c_simd, c_ref, 1e-5f * float(std::max(k, 1)), "gemm");
 }
@@ -91,7 +113,8 @@ TEST_CASE("add_row_sums adds each row's sum, any width") {
   }
 }
 
-TEST_CASE("max_pool_2x2 (SIMD, reference, dispatched) equals the scalar window scan: maxima, first arg-max on ties, NaN") {
+TEST_CASE(
+    "max_pool_2x2 (SIMD, reference, dispatched) equals the scalar window scan: maxima, first arg-max on ties, NaN") {
   namespace k = cnn::kernels;
   cnn::Rng rng(13);
   for (auto size : {std::pair{28, 28}, {10, 10}, {2, 2}, {6, 18}, {4, 22}, {8, 9}, {3, 7}})
@@ -149,7 +172,7 @@ TEST_CASE("ReLU SIMD kernels equal the reference, NaN included") {
     auto x = random_vector(rng, n);
     x[0] = NAN;
     x[n / 2] = n > 1 ? NAN : x[n / 2];  // in the unrolled part too
-    if (n > 2) x[n - 1] = -0.0f;       // must come out +0, as the reference gives
+    if (n > 2) x[n - 1] = -0.0f;        // must come out +0, as the reference gives
     const auto dy = random_vector(rng, n);
     std::vector<float> y_ref(n), y(n), dx_ref(n), dx(n);
     k::relu_forward_reference(x.data(), y_ref.data(), n);
@@ -161,7 +184,8 @@ TEST_CASE("ReLU SIMD kernels equal the reference, NaN included") {
   }
 }
 
-TEST_CASE("four interleaved images: interleave4/deinterleave4 round trip, im2col4/col2im4 equal per-image im2col/col2im") {
+TEST_CASE(
+    "four interleaved images: interleave4/deinterleave4 round trip, im2col4/col2im4 equal per-image im2col/col2im") {
   namespace k = cnn::kernels;
   cnn::Rng rng(19);
   for (auto g : {geometry(6, 14, 14, 5, 1, 0), geometry(3, 7, 5, 3, 1, 2), geometry(2, 9, 9, 3, 2, 1),
@@ -189,8 +213,7 @@ TEST_CASE("four interleaved images: interleave4/deinterleave4 round trip, im2col
       std::vector<float> dcols(per_image), want(size, 0.0f);
       for (std::size_t e = 0; e < per_image; ++e) dcols[e] = dcols4[4 * e + lane];
       k::col2im(g, dcols.data(), want.data());
-      check_close(std::vector<float>(dx.begin() + lane * size, dx.begin() + (lane + 1) * size), want, 1e-6f,
-                  "col2im4");
+      check_close(std::vector<float>(dx.begin() + lane * size, dx.begin() + (lane + 1) * size), want, 1e-6f, "col2im4");
     }
   }
 }
@@ -203,8 +226,8 @@ TEST_CASE("deinterleave4 adds each row's bias") {
       for (int i = 0; i < 4; ++i) x4[(r * 3 + e) * 4 + i] = float(100 * i + 10 * r + e);
   const float bias[2] = {0.5f, -1.0f};
   cnn::kernels::deinterleave4(x4.data(), 2, 3, bias, 6, y.data());
-  CHECK(y[2] == 2.5f);                 // image 0, row 0, element 2: 2 + 0.5
-  CHECK(y[3 * 6 + 3 + 1] == 310.0f);   // image 3, row 1, element 1: 311 − 1
+  CHECK(y[2] == 2.5f);                // image 0, row 0, element 2: 2 + 0.5
+  CHECK(y[3 * 6 + 3 + 1] == 310.0f);  // image 3, row 1, element 1: 311 − 1
 }
 
 namespace {
@@ -229,8 +252,9 @@ std::vector<float> conv_results(cnn::kernels::Backend backend, cnn::Network& net
 
 TEST_CASE("Conv2D fast paths at batches of 4 and more (interleaved groups + leftover images) equal the reference") {
   cnn::Rng rng(23);
-  for (const char* spec : {"input 6x14x14\nconv 16 k=5", "input 3x7x9\nconv 5 k=3 p=1", "input 2x9x9\nconv 3 k=3 s=2 p=1",
-                           "input 1x28x28\nconv 6 k=5 p=2", "input 3x1x1\nconv 2 k=5 p=2", "input 4x5x6\nconv 7 k=1"})
+  for (const char* spec :
+       {"input 6x14x14\nconv 16 k=5", "input 3x7x9\nconv 5 k=3 p=1", "input 2x9x9\nconv 3 k=3 s=2 p=1",
+        "input 1x28x28\nconv 6 k=5 p=2", "input 3x1x1\nconv 2 k=5 p=2", "input 4x5x6\nconv 7 k=1"})
     for (int n : {4, 5, 7, 8, 9})
       for (cnn::Mode mode : {cnn::Mode::Train, cnn::Mode::Infer}) {
         INFO(spec << " n=" << n << (mode == cnn::Mode::Train ? " train" : " infer"));
