@@ -60,8 +60,7 @@ Dataset Dataset::head(int n) const {
   return d;
 }
 
-Dataset decode_dataset(std::span<const std::uint8_t> png, std::span<const std::uint8_t> idx, Shape shape,
-                       int classes) {
+Dataset decode_dataset(std::span<const std::uint8_t> png, std::span<const std::uint8_t> idx, Shape shape, int classes) {
   if (shape.c != 1 && shape.c != 3) throw DatasetError("images must have 1 or 3 channels");
   if (idx.size() < 8 || big_endian(idx.data()) != 0x00000801u)
     throw DatasetError("the label file is not an IDX1 label file (magic 0x00000801)");

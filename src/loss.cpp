@@ -27,8 +27,7 @@ float softmax_cross_entropy(const float* logits, const std::uint8_t* labels, int
     total += log_sum_exp - z[labels[i]];
     if (dlogits) {
       float* d = dlogits + i * classes;
-      for (int c = 0; c < classes; ++c)
-        d[c] = float((std::exp(z[c] - log_sum_exp) - (c == labels[i] ? 1.0 : 0.0)) / n);
+      for (int c = 0; c < classes; ++c) d[c] = float((std::exp(z[c] - log_sum_exp) - (c == labels[i] ? 1.0 : 0.0)) / n);
     }
   }
   return float(total / n);

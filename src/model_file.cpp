@@ -48,8 +48,8 @@ Parsed parse(std::span<const std::uint8_t> bytes) {
   if (std::memcmp(bytes.data(), kMagic, 8) != 0) throw ModelFileError("this is not a model file (no CNNPLAY header)");
   const auto version = get<std::uint32_t>(bytes, 8);
   if (version != kModelFormatVersion)
-    throw ModelFileError("the model file has format version " + std::to_string(version) + "; this engine reads version " +
-                         std::to_string(kModelFormatVersion) + hint);
+    throw ModelFileError("the model file has format version " + std::to_string(version) +
+                         "; this engine reads version " + std::to_string(kModelFormatVersion) + hint);
   const auto spec_len = get<std::uint32_t>(bytes, 12);
   if (spec_len > bytes.size() - kHeader - kCounts - kCrc)
     throw ModelFileError("the model file is truncated (its spec runs past the end)" + hint);

@@ -12,13 +12,13 @@
 namespace cnn {
 
 struct LayerInfo {
-  std::string spec;      // its line in the spec language
-  std::string kind;      // first word: conv, relu, maxpool...
+  std::string spec;  // its line in the spec language
+  std::string kind;  // first word: conv, relu, maxpool...
   Shape in, out;
   std::size_t params;
-  int kernel, stride;    // for the output-size arithmetic (1 when not spatial)
+  int kernel, stride;  // for the output-size arithmetic (1 when not spatial)
   int pad;
-  int receptive_field;   // in input pixels; 0 once a dense layer sees everything
+  int receptive_field;  // in input pixels; 0 once a dense layer sees everything
   bool frozen;
 };
 
@@ -63,6 +63,10 @@ class Network {
   std::span<float> layer_params(int layer);
   void set_frozen(int layer, bool frozen) { body_.layer(layer).set_frozen(frozen); }
   Layer& layer(int i) { return body_.layer(i); }
+  // The lowest layer that learns: backward computes nothing below it.
+  int lowest_trained_layer() const { return body_.lowest_trained(); }
+  // Told around each top-level layer's forward and backward (nullptr: off).
+  void set_layer_observer(LayerObserver* o) { body_.set_observer(o); }
 
   Rng& dropout_rng() { return dropout_rng_; }
 

@@ -20,9 +20,9 @@ struct OptimizerOptions {
   float learning_rate = 0.01f;
   float momentum = 0.9f;  // sgd μ
   bool nesterov = false;
-  float rho = 0.9f;       // rmsprop
+  float rho = 0.9f;                                     // rmsprop
   float beta1 = 0.9f, beta2 = 0.999f, epsilon = 1e-8f;  // adam (ε also rmsprop)
-  float weight_decay = 0;  // L2 λ
+  float weight_decay = 0;                               // L2 λ
 };
 
 OptimizerKind parse_optimizer(const std::string& name);  // throws std::invalid_argument
@@ -45,7 +45,7 @@ class Optimizer {
  private:
   Network& net_;
   OptimizerOptions o_;
-  std::vector<float> m_, v_;  // first and second moments (sgd uses m_ as velocity)
+  std::vector<float> m_, v_;        // first and second moments (sgd uses m_ as velocity)
   std::vector<ParamBlock> blocks_;  // reused every step: no allocation per step
   long steps_ = 0;
 };

@@ -29,8 +29,8 @@ Shape Sequence::setup(Shape in, int max_batch) {
       floats_per_sample_ += 2 * out_floats + layers_[i]->scratch_per_sample();
       const std::uint64_t scratch_once = layers_[i]->scratch_fixed();
       scratch_fixed_ += scratch_once;
-      fixed += 5 * std::uint64_t(layers_[i]->param_count()) + 2 * std::uint64_t(layers_[i]->state_count()) +
-               scratch_once;
+      fixed +=
+          5 * std::uint64_t(layers_[i]->param_count()) + 2 * std::uint64_t(layers_[i]->state_count()) + scratch_once;
       if (fixed > kMaxNetworkFloats || floats_per_sample_ > (kMaxNetworkFloats - fixed) / std::uint64_t(max_batch))
         throw SpecError("the network needs more than " + std::to_string(kMaxNetworkFloats * 4 >> 20) +
                         " MiB to train at batch " + std::to_string(max_batch) + " (" +
@@ -76,35 +76,46 @@ void Sequence::set_rng(Rng* rng) {
 }
 
 const float* Sequence::forward(const float* x, int n, Mode mode) {
+  return observer_ ? forward_layers<true>(x, n, mode) : forward_layers<false>(x, n, mode);
+}
+
+template <bool kObserved>
+const float* Sequence::forward_layers(const float* x, int n, Mode mode) {
   const float* in = x;
   for (std::size_t i = 0; i < layers_.size(); ++i) {
+    if constexpr (kObserved) observer_->begin(int(i), LayerObserver::Pass::Forward);
     layers_[i]->forward(in, outputs_[i].data(), n, mode);
+    if constexpr (kObserved) observer_->end(int(i), LayerObserver::Pass::Forward);
     in = outputs_[i].data();
   }
   return in;
 }
 
+int Sequence::lowest_trained() const {
+  for (int i = 0; i < size(); ++i)
+    if (layers_[i]->param_count() > 0 && !layers_[i]->frozen()) return i;
+  return size();
+}
+
 void Sequence::backward(const float* x, const float* dy, float* dx, int n) {
-  const int count = int(layers_.size());
-  if (count == 0) {
+  if (layers_.empty()) {
     if (dx) std::copy_n(dy, std::size_t(n) * in_.size(), dx);
     return;
   }
   // When the caller needs no dx, stop below the lowest layer that learns.
-  int lowest = 0;
-  if (!dx) {
-    lowest = count;
-    for (int i = 0; i < count; ++i)
-      if (layers_[i]->param_count() > 0 && !layers_[i]->frozen()) {
-        lowest = i;
-        break;
-      }
-  }
+  const int lowest = dx ? 0 : lowest_trained();
+  observer_ ? backward_layers<true>(x, dy, dx, n, lowest) : backward_layers<false>(x, dy, dx, n, lowest);
+}
+
+template <bool kObserved>
+void Sequence::backward_layers(const float* x, const float* dy, float* dx, int n, int lowest) {
   const float* g = dy;
-  for (int i = count - 1; i >= lowest; --i) {
+  for (int i = size() - 1; i >= lowest; --i) {
     const float* in = i == 0 ? x : outputs_[i - 1].data();
     float* gin = i == 0 ? dx : (i > lowest ? grads_[i - 1].data() : nullptr);
+    if constexpr (kObserved) observer_->begin(i, LayerObserver::Pass::Backward);
     layers_[i]->backward(in, outputs_[i].data(), g, gin, n);
+    if constexpr (kObserved) observer_->end(i, LayerObserver::Pass::Backward);
     g = gin;
   }
 }

@@ -8,6 +8,18 @@
 
 namespace cnn {
 
+// Told before and after each layer's forward and backward pass of a
+// Sequence: the benchmark's per-layer timer (src/bench/).
+class LayerObserver {
+ public:
+  enum class Pass { Forward, Backward };
+  virtual void begin(int layer, Pass pass) = 0;
+  virtual void end(int layer, Pass pass) = 0;
+
+ protected:
+  ~LayerObserver() = default;
+};
+
 class Sequence {
  public:
   void add(LayerPtr layer) { layers_.push_back(std::move(layer)); }
@@ -28,6 +40,13 @@ class Sequence {
   // dy (N, out) -> dx (N, in); dx may be null. Layers below the lowest
   // trainable one are skipped entirely when dx is null: nothing needs them.
   void backward(const float* x, const float* dy, float* dx, int n);
+  // The lowest layer whose parameters learn (size() when none does): where
+  // backward without dx stops.
+  int lowest_trained() const;
+  // Observes this Sequence's own layers (not those inside a residual block).
+  // Unset (nullptr, the default), forward and backward test for it once per
+  // call, not per layer.
+  void set_observer(LayerObserver* o) { observer_ = o; }
 
   int size() const { return int(layers_.size()); }
   Layer& layer(int i) { return *layers_[i]; }
@@ -42,6 +61,12 @@ class Sequence {
   std::uint64_t scratch_fixed() const { return scratch_fixed_; }
 
  private:
+  template <bool kObserved>
+  const float* forward_layers(const float* x, int n, Mode mode);
+  template <bool kObserved>
+  void backward_layers(const float* x, const float* dy, float* dx, int n, int lowest);
+
+  LayerObserver* observer_ = nullptr;
   std::vector<LayerPtr> layers_;
   std::vector<std::vector<float>> outputs_, grads_;
   Shape in_;

@@ -10,9 +10,7 @@ struct Shape {
   int c = 0, h = 0, w = 0;
   std::size_t size() const { return std::size_t(c) * h * w; }
   bool operator==(const Shape&) const = default;
-  std::string str() const {
-    return std::to_string(c) + "x" + std::to_string(h) + "x" + std::to_string(w);
-  }
+  std::string str() const { return std::to_string(c) + "x" + std::to_string(h) + "x" + std::to_string(w); }
 };
 
 }  // namespace cnn

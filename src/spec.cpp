@@ -82,7 +82,8 @@ class LineReader {
   int integer(const std::string& text, const char* what, int lo, int hi) const {
     int v = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc() || end != text.data() + text.size()) fail(std::string(what) + " '" + text + "' is not a whole number");
+    if (ec != std::errc() || end != text.data() + text.size())
+      fail(std::string(what) + " '" + text + "' is not a whole number");
     if (v < lo || v > hi)
       fail(std::string(what) + " " + text + " is out of range " + std::to_string(lo) + ".." + std::to_string(hi));
     return v;
@@ -177,8 +178,9 @@ LayerPtr make_layer(const Line& line) {
     if (!(momentum >= 0 && momentum < 1)) r.fail("momentum must be in [0, 1)");
     layer = std::make_unique<BatchNorm>(momentum);
   } else {
-    r.fail("unknown layer kind (known: conv, maxpool, avgpool, l2pool, dense, flatten, relu, leaky_relu, sigmoid, "
-           "tanh, elu, maxout, dropout, batchnorm, residual ... end, input, loss)");
+    r.fail(
+        "unknown layer kind (known: conv, maxpool, avgpool, l2pool, dense, flatten, relu, leaky_relu, sigmoid, "
+        "tanh, elu, maxout, dropout, batchnorm, residual ... end, input, loss)");
   }
   r.finish(positional);
   return layer;
@@ -190,7 +192,8 @@ Shape parse_input(const Line& line) {
   const std::string& s = line.positional[0];
   auto x1 = s.find('x'), x2 = s.find('x', x1 == std::string::npos ? 0 : x1 + 1);
   if (x1 == std::string::npos || x2 == std::string::npos) r.fail("expected CxHxW, got '" + s + "'");
-  Shape shape{r.integer(s.substr(0, x1), "channels", 1, 64), r.integer(s.substr(x1 + 1, x2 - x1 - 1), "height", 1, 1024),
+  Shape shape{r.integer(s.substr(0, x1), "channels", 1, 64),
+              r.integer(s.substr(x1 + 1, x2 - x1 - 1), "height", 1, 1024),
               r.integer(s.substr(x2 + 1), "width", 1, 1024)};
   r.finish(1);
   return shape;

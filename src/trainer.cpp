@@ -24,8 +24,8 @@ void check_fits(const Network& net, const Dataset& data) {
     throw std::invalid_argument("the data's images are " + data.shape.str() + " but the network takes " +
                                 net.input_shape().str());
   if (int(net.output_shape().size()) < data.classes)
-    throw std::invalid_argument("the network has " + std::to_string(net.output_shape().size()) +
-                                " outputs for " + std::to_string(data.classes) + " classes");
+    throw std::invalid_argument("the network has " + std::to_string(net.output_shape().size()) + " outputs for " +
+                                std::to_string(data.classes) + " classes");
 }
 
 double sum_of_squares(std::span<const float> v) {
@@ -74,7 +74,8 @@ void Trainer::set_options(const TrainOptions& o) {
 
 void Trainer::reshuffle() {
   for (std::uint32_t i = 0; i < order_.size(); ++i) order_[i] = i;
-  for (std::size_t i = order_.size() - 1; i > 0; --i) std::swap(order_[i], order_[shuffle_rng_.below(std::uint32_t(i + 1))]);
+  for (std::size_t i = order_.size() - 1; i > 0; --i)
+    std::swap(order_[i], order_[shuffle_rng_.below(std::uint32_t(i + 1))]);
   cursor_ = 0;
 }
 
@@ -144,7 +145,8 @@ Evaluation evaluate(Network& net, const Dataset& data, int limit) {
     const float* out = net.forward(x.data(), n, Mode::Infer);
     const std::uint8_t* labels = data.labels.data() + start;
     loss += double(net.loss() == Loss::CrossEntropy ? softmax_cross_entropy(out, labels, n, classes, nullptr)
-                                                   : mean_squared_error(out, labels, n, classes, nullptr)) * n;
+                                                    : mean_squared_error(out, labels, n, classes, nullptr)) *
+            n;
     for (int i = 0; i < n; ++i) {
       const float* o = out + std::size_t(i) * classes;
       const int guess = int(std::max_element(o, o + classes) - o);

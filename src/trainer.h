@@ -16,8 +16,8 @@ struct TrainOptions {
   OptimizerOptions optimizer;
   ScheduleOptions schedule;
   int batch_size = 32;
-  float epochs = 1;         // for the schedule's notion of "the end"
-  std::uint64_t seed = 1;   // shuffling and augmentation draw from this
+  float epochs = 1;        // for the schedule's notion of "the end"
+  std::uint64_t seed = 1;  // shuffling and augmentation draw from this
 };
 
 // Changes one training image in place (augmentation); draws only from rng.
@@ -45,7 +45,6 @@ class Trainer {
   float epoch() const { return float(seen_) / float(data_.count()); }
   long images_seen() const { return seen_; }
   float current_learning_rate() const;
-  Optimizer& optimizer() { return optimizer_; }
 
  private:
   void reshuffle();

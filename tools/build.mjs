@@ -1,6 +1,8 @@
 // Builds the engine with CMake + Ninja into one directory per flavour:
 //   build/native    the `cnn` CLI and the doctest suite (g++, -march=native)
-//   build/wasm      web/engine/cnn-{simd,scalar}.{mjs,wasm} + build/wasm/engine_tests.js
+//   build/wasm      web/engine/cnn-{simd,scalar}.{mjs,wasm} (the page's engine),
+//                   web/engine/cnn-bench-{simd,scalar}.{mjs,wasm} (+ benchmark code)
+//                   and build/wasm/engine_tests.js
 //   build/sanitize  the doctest suite under ASan + UBSan (clang++-14, else g++)
 // CMake configures a directory only once (when build.ninja is missing; Ninja
 // re-runs CMake itself when CMakeLists.txt or a globbed folder changes), so a

@@ -23,7 +23,8 @@ export async function screenshotInspect({ outDir = repoPath('docs') } = {}) {
     const digit = (await loadPendigits()).find((d) => d.label === 5 && d.writer === 3);
     await classifyOnPage(page, digit.strokes);
     await page.locator('[data-testid="panel-inside"]').scrollIntoViewIfNeeded();
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="panel-inside"]')?.dataset.updates) > 0, null, {
+    const updated = () => Number(document.querySelector('[data-testid="panel-inside"]')?.dataset.updates) > 0;
+    await page.waitForFunction(updated, null, {
       timeout: 30000,
     });
     // Select unit (4, 4) of conv2's map 5: its 14×14 receptive field.

@@ -1,57 +1,52 @@
-// Benchmark entry points of the engine module, for bench/run.mjs (Node) and
-// web/bench.js (the browser): the same C++ loop as `cnn bench` natively
-// (src/benchmark.h), so every target times the same work.
+// Benchmark entry points, only in the bench modules (web/engine/cnn-bench-
+// <flavour>, for bench/run.mjs in Node and the bench page in the browser): the
+// same C++ loop as `cnn bench` natively (src/bench/benchmark.h), so every
+// target times the same work. The page's module links none of this.
 //
 //   benchmark({batch, train, seconds, repeats, warmup, spec, reference})
-//     -> JSON string of one BenchResult (see cnn::to_json)
+//     -> JSON string of one BenchResult (see cnn::to_json); every key optional
 //   peakGflops(seconds) -> f32x4 mul+add peak of this build, GFLOP/s
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
 #include <string>
 
-#include "benchmark.h"
+#include "bench/benchmark.h"
+#include "js_args.h"
+#include "js_errors.h"
 #include "kernels/kernels.h"
-
-using emscripten::val;
 
 namespace {
 
-template <typename T>
-T option(const val& o, const char* key, T fallback) {
-  const val v = o[key];
-  return v.isUndefined() ? fallback : v.as<T>();
-}
+using namespace cnn::js;
 
-std::string run_bench(const val& o) {
-  std::string error;
-  try {
+// Puts the kernel backend back however the benchmark ends.
+struct BackendGuard {
+  cnn::kernels::Backend saved = cnn::kernels::backend();
+  ~BackendGuard() { cnn::kernels::set_backend(saved); }
+};
+
+std::string run_bench(const val& options) {
+  return guarded([&] {
+    const Options o(options, "benchmark options",
+                    {"spec", "batch", "train", "seconds", "warmup", "repeats", "reference"});
     cnn::BenchOptions b;
-    b.spec = option<std::string>(o, "spec", b.spec);
-    b.batch = option<int>(o, "batch", b.batch);
-    b.train = option<bool>(o, "train", b.train);
-    b.seconds = option<double>(o, "seconds", b.seconds);
-    b.warmup_seconds = option<double>(o, "warmup", b.warmup_seconds);
-    b.repeats = option<int>(o, "repeats", b.repeats);
-    const bool reference = option<bool>(o, "reference", false);
-    const auto previous = cnn::kernels::backend();
+    b.spec = o.string("spec", b.spec);
+    b.batch = o.whole("batch", b.batch, 1, 4096);
+    b.train = o.flag("train", b.train);
+    b.seconds = o.number("seconds", b.seconds, 0.001, 600);
+    b.warmup_seconds = o.number("warmup", b.warmup_seconds, 0, 600);
+    b.repeats = o.whole("repeats", b.repeats, 1, 1000);
+    const bool reference = o.flag("reference", false);
+    BackendGuard guard;
     cnn::kernels::set_backend(reference ? cnn::kernels::Backend::Reference : cnn::kernels::Backend::Simd);
-    std::string json;
-    try {
-      json = cnn::to_json(cnn::run_benchmark(b));
-    } catch (...) {
-      cnn::kernels::set_backend(previous);
-      throw;
-    }
-    cnn::kernels::set_backend(previous);
-    return json;
-  } catch (const std::exception& e) {
-    error = e.what();
-  }
-  val::global("Error").new_("benchmark: " + error).throw_();
+    return cnn::to_json(cnn::run_benchmark(b));
+  });
 }
 
-double peak_gflops(double seconds) { return cnn::measure_peak_gflops(seconds, 3); }
+double peak_gflops(const val& seconds) {
+  return guarded([&] { return cnn::measure_peak_gflops(number(seconds, "seconds", 0.001, 60), 3); });
+}
 
 }  // namespace
 

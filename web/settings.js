@@ -7,7 +7,7 @@
 // augmentation, seed...). Transient things (is it training, the drawn digit)
 // are not state a link should carry.
 
-// The engine's augmentation options (src/augment_options.cpp) a link may carry.
+// The engine's augmentation options (src/augment/options.cpp) a link may carry.
 export const AUGMENT_KEYS = [
   'rotation', 'shiftX', 'shiftY', 'scaleMin', 'scaleMax', 'shear', 'elasticAlpha', 'elasticSigma', 'crop',
   'erase', 'eraseAreaMin', 'eraseAreaMax', 'noise', 'brightness', 'contrast', 'flipH', 'flipV',

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "benchmark.h"
+#include "bench/benchmark.h"
 #include "command.h"
 #include "kernels/kernels.h"
 
@@ -37,8 +37,7 @@ void print_result(const BenchResult& r) {
   const double hi = *std::max_element(r.images_per_second.begin(), r.images_per_second.end());
   std::printf("%s b%-3d %9.0f img/s  (%zu repeats: %.0f..%.0f)  %.1f GFLOP/s overall, loss %.3f\n",
               r.options.train ? "train" : "infer", r.options.batch, r.median_images_per_second,
-              r.images_per_second.size(), lo, hi, r.median_images_per_second * r.flop_per_image * 1e-9,
-              r.final_loss);
+              r.images_per_second.size(), lo, hi, r.median_images_per_second * r.flop_per_image * 1e-9, r.final_loss);
   const double total = r.profiled_step_ms;
   std::printf("    %-24s %9s %9s %6s %9s\n", "layer", "fwd ms", "bwd ms", "share", "GFLOP/s");
   for (const LayerTiming& l : r.layers) {
@@ -46,8 +45,8 @@ void print_result(const BenchResult& r) {
     const double flop = (l.forward_flop + (r.options.train ? l.backward_flop : 0)) * r.options.batch;
     char rate[16] = "";
     if (flop > 0 && ms > 0) std::snprintf(rate, sizeof rate, "%.1f", flop / (ms * 1e-3) * 1e-9);
-    std::printf("    %-24s %9.4f %9.4f %5.1f%% %9s\n", l.spec.c_str(), l.forward_ms, l.backward_ms,
-                100 * ms / total, rate);
+    std::printf("    %-24s %9.4f %9.4f %5.1f%% %9s\n", l.spec.c_str(), l.forward_ms, l.backward_ms, 100 * ms / total,
+                rate);
   }
   if (r.options.train)
     std::printf("    %-24s %9.4f %9s %5.1f%%\n    %-24s %9.4f %9s %5.1f%%\n", "loss", r.loss_ms, "",
@@ -87,8 +86,7 @@ int bench(const std::vector<std::string>& args) {
   for (int b : infer_batches) run(false, b);
   if (json)
     std::printf("{\"target\":\"native\",\"backend\":\"%s\",\"simd\":%s,\"peak_gflops\":%.4g,\"results\":[%s]}\n",
-                reference ? "reference" : "simd", kernels::simd_compiled() ? "true" : "false", peak,
-                results.c_str());
+                reference ? "reference" : "simd", kernels::simd_compiled() ? "true" : "false", peak, results.c_str());
   return 0;
 }
 

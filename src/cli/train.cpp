@@ -8,7 +8,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "augment.h"
+#include "augment/augmenter.h"
 #include "command.h"
 #include "dataset.h"
 #include "model_file.h"
@@ -161,23 +161,24 @@ int info(const std::vector<std::string>& args) {
   return 0;
 }
 
-const RegisterCommand train_command{{"train", "train a network on the prepared data and save the model", train,
-                                     "  --net NAME|SPEC      preset (lenet5, lenet5-bn, lenet5-dropout, resnet-mini, mlp) or spec text [lenet5]\n"
-                                     "  --data DIR           prepared data set [web/data/mnist]\n"
-                                     "  --optimizer NAME     sgd, rmsprop or adam [sgd]\n"
-                                     "  --lr X               learning rate [0.05]\n"
-                                     "  --momentum X         SGD momentum [0.9]; --nesterov for Nesterov's\n"
-                                     "  --weight-decay X     L2 weight decay [5e-4]\n"
-                                     "  --schedule NAME      constant, step or cosine [cosine]\n"
-                                     "  --batch N            minibatch size [32]\n"
-                                     "  --epochs X           passes over the training set, fractions allowed [1]\n"
-                                     "  --seed N             every random draw comes from it [1]\n"
-                                     "  --init NAME          he, xavier or lecun [he]\n"
-                                     "  --augment SPEC       none, light, standard, heavy and/or key=value,... [none]\n"
-                                     "  --limit N            train on the first N images only\n"
-                                     "  --out PATH           model file to write [build/model.cnn]\n"
-                                     "  --json               last line: one JSON object with the results\n"
-                                     "  --quiet              no progress output\n"}};
+const RegisterCommand train_command{
+    {"train", "train a network on the prepared data and save the model", train,
+     "  --net NAME|SPEC      preset (lenet5, lenet5-bn, lenet5-dropout, resnet-mini, mlp) or spec text [lenet5]\n"
+     "  --data DIR           prepared data set [web/data/mnist]\n"
+     "  --optimizer NAME     sgd, rmsprop or adam [sgd]\n"
+     "  --lr X               learning rate [0.05]\n"
+     "  --momentum X         SGD momentum [0.9]; --nesterov for Nesterov's\n"
+     "  --weight-decay X     L2 weight decay [5e-4]\n"
+     "  --schedule NAME      constant, step or cosine [cosine]\n"
+     "  --batch N            minibatch size [32]\n"
+     "  --epochs X           passes over the training set, fractions allowed [1]\n"
+     "  --seed N             every random draw comes from it [1]\n"
+     "  --init NAME          he, xavier or lecun [he]\n"
+     "  --augment SPEC       none, light, standard, heavy and/or key=value,... [none]\n"
+     "  --limit N            train on the first N images only\n"
+     "  --out PATH           model file to write [build/model.cnn]\n"
+     "  --json               last line: one JSON object with the results\n"
+     "  --quiet              no progress output\n"}};
 const RegisterCommand eval_command{{"eval", "evaluate a model file on the test set", eval,
                                     "  --model PATH   model file [web/models/lenet5.cnn]\n"
                                     "  --data DIR     prepared data set [web/data/mnist]\n"

@@ -1,8 +1,9 @@
-// Elementwise and pooling kernels: cheap in FLOPs but, written as plain
-// loops with a data-dependent branch per element, they mispredict on every
-// other value and cost as much as a convolution. The SIMD versions decide
-// with compare + select, four lanes at a time, and keep the reference
-// loops' exact semantics (NaN is not > 0; the first maximum of a window wins).
+// Elementwise and pooling kernels, SIMD versions: cheap in FLOPs but, written
+// as plain loops with a data-dependent branch per element, they mispredict on
+// every other value and cost as much as a convolution. These decide with
+// compare + select, four lanes at a time, and keep the reference loops'
+// (reference.cpp) exact semantics: NaN is not > 0; the first maximum of a
+// window wins.
 #include <cmath>
 #include <cstdint>
 
@@ -26,13 +27,6 @@ inline void store4i(std::int32_t* p, i32x4 v) { std::memcpy(p, &v, sizeof v); }
 
 // ---- ReLU ----
 
-void relu_forward_reference(const float* x, float* y, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) y[i] = x[i] > 0 ? x[i] : 0.0f;
-}
-void relu_backward_reference(const float* x, const float* dy, float* dx, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) dx[i] = x[i] > 0 ? dy[i] : 0.0f;
-}
-
 // x AND (x > 0): two vector operations; NaN and -0 become +0 like the reference.
 inline f32x4 relu4(f32x4 v) { return (f32x4)((i32x4)v & (v > splat4(0))); }
 
@@ -55,13 +49,6 @@ void relu_backward_simd(const float* x, const float* dy, float* dx, std::size_t 
   std::size_t i = 0;
   for (; i + 4 <= n; i += 4) store4(dx + i, load4(x + i) > zero ? load4(dy + i) : zero);
   for (; i < n; ++i) dx[i] = x[i] > 0 ? dy[i] : 0.0f;
-}
-
-void relu_forward(const float* x, float* y, std::size_t n) {
-  backend() == Backend::Simd ? relu_forward_simd(x, y, n) : relu_forward_reference(x, y, n);
-}
-void relu_backward(const float* x, const float* dy, float* dx, std::size_t n) {
-  backend() == Backend::Simd ? relu_backward_simd(x, dy, dx, n) : relu_backward_reference(x, dy, dx, n);
 }
 
 // ---- 2×2 max pooling, stride 2 ----
@@ -145,7 +132,7 @@ void max_pool_2x2_planes(int planes, int h, int w, const float* x, float* y, std
 
 }  // namespace
 
-void max_pool_2x2(int planes, int h, int w, const float* x, float* y, std::int32_t* argmax) {
+void max_pool_2x2_simd(int planes, int h, int w, const float* x, float* y, std::int32_t* argmax) {
   if (argmax)
     max_pool_2x2_planes<true>(planes, h, w, x, y, argmax);
   else

@@ -109,9 +109,11 @@ void axpy_block(const AxpyBlock& J) {
   int j0 = 0;
   // One or two rows (a GEMV, e.g. batch 1): wider strips keep 8 accumulators busy.
   if (J.m == 1)
-    for (; j0 + 32 <= J.n; j0 += 32) axpy_tile<1, 8, kTransA>(J.k, J.a, J.lda, J.b + j0, J.ldb, J.c + j0, J.ldc, J.accumulate);
+    for (; j0 + 32 <= J.n; j0 += 32)
+      axpy_tile<1, 8, kTransA>(J.k, J.a, J.lda, J.b + j0, J.ldb, J.c + j0, J.ldc, J.accumulate);
   if (J.m == 2)
-    for (; j0 + 16 <= J.n; j0 += 16) axpy_tile<2, 4, kTransA>(J.k, J.a, J.lda, J.b + j0, J.ldb, J.c + j0, J.ldc, J.accumulate);
+    for (; j0 + 16 <= J.n; j0 += 16)
+      axpy_tile<2, 4, kTransA>(J.k, J.a, J.lda, J.b + j0, J.ldb, J.c + j0, J.ldc, J.accumulate);
   for (; j0 + 8 <= J.n; j0 += 8) axpy_strip<2, kTransA>(J, J.b + j0, J.ldb, J.c + j0, J.ldc, J.accumulate);
   if (j0 + 4 <= J.n) {
     axpy_strip<1, kTransA>(J, J.b + j0, J.ldb, J.c + j0, J.ldc, J.accumulate);
@@ -136,8 +138,16 @@ void axpy_block(const AxpyBlock& J) {
 void gemm_axpy(int m, int n, int k, const float* a, int lda, bool trans_a, const float* b, int ldb, float* c, int ldc,
                bool beta) {
   for (int k0 = 0; k0 < k; k0 += KC) {
-    AxpyBlock J{m, n, std::min(KC, k - k0), trans_a ? a + std::size_t(k0) * lda : a + k0, lda,
-                b + std::size_t(k0) * ldb, ldb, c, ldc, beta || k0 > 0};
+    AxpyBlock J{.m = m,
+                .n = n,
+                .k = std::min(KC, k - k0),
+                .a = trans_a ? a + std::size_t(k0) * lda : a + k0,
+                .lda = lda,
+                .b = b + std::size_t(k0) * ldb,
+                .ldb = ldb,
+                .c = c,
+                .ldc = ldc,
+                .accumulate = beta || k0 > 0};
     if (trans_a)
       axpy_block<true>(J);
     else
@@ -209,6 +219,8 @@ void dot_row_panel(int n, int k, const float* a, int lda, const float* b, int ld
   int j0 = 0;
   for (; j0 + NR <= n; j0 += NR) dot_tile<MR, NR>(k, a, lda, b + std::size_t(j0) * ldb, ldb, c + j0, ldc, beta);
   const float* bj = b + std::size_t(j0) * ldb;
+  // One case per tail width, generated: the formatter would scatter it.
+  // clang-format off
   switch (n - j0) {
 #define CNN_DOT_TAIL(r)                                                      \
   case r:                                                                    \
@@ -218,6 +230,7 @@ void dot_row_panel(int n, int k, const float* a, int lda, const float* b, int ld
 #undef CNN_DOT_TAIL
     default: break;
   }
+  // clang-format on
 }
 
 // A not transposed, B transposed (stored n×k): C(i,j) = Σ_p A[i][p]·B[j][p].

@@ -1,12 +1,19 @@
-// The arithmetic that dominates a CNN step, behind one dispatch point.
+// The arithmetic that dominates a CNN step.
 //
-// Each kernel has a scalar reference version (plain loops, easy to read,
-// the ground truth in tests) and a SIMD version (GCC/Clang generic vectors:
-// wasm SIMD128 under Emscripten with -msimd128, SSE/AVX natively). Layers
-// call the dispatching functions; tests call both versions and compare.
+// gemm, relu_forward/backward and max_pool_2x2 each have a scalar reference
+// version (plain loops, easy to read, the ground truth in tests) and a SIMD
+// version (GCC/Clang generic vectors: wasm SIMD128 under Emscripten with
+// -msimd128, SSE/AVX natively); layers call the plain name, which picks one in
+// dispatch.cpp, the only place that does. Conv2D is the exception: its fast
+// path is a different algorithm (direct or interleaved convolution, not a
+// faster GEMM), so Conv2D::forward/backward read backend() once and call that
+// path's kernels (the *_simd, direct_conv* and interleave ones below) or the
+// reference path's (im2col, col2im, gemm_reference) directly. Tests call
+// both versions of every kernel and compare.
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace cnn::kernels {
 
@@ -22,17 +29,19 @@ Backend backend();
 // C (M×N) = beta·C + op(A)·op(B), all row-major, beta ∈ {0, 1}.
 // op(A) is M×K: A stored M×K (lda ≥ K), or K×M when trans_a (lda ≥ M).
 // op(B) is K×N: B stored K×N (ldb ≥ N), or N×K when trans_b (ldb ≥ K).
+// Callers name the fields (Gemm{.m = …, .n = …, …}, in this order); the
+// flags and beta default to no transpose and C overwritten.
 struct Gemm {
-  int m, n, k;
-  const float* a;
-  int lda;
-  bool trans_a;
-  const float* b;
-  int ldb;
-  bool trans_b;
-  float* c;
-  int ldc;
-  float beta;
+  int m = 0, n = 0, k = 0;
+  const float* a = nullptr;
+  int lda = 0;
+  bool trans_a = false;
+  const float* b = nullptr;
+  int ldb = 0;
+  bool trans_b = false;
+  float* c = nullptr;
+  int ldc = 0;
+  float beta = 0;
 };
 void gemm(const Gemm& g);
 void gemm_reference(const Gemm& g);
@@ -45,8 +54,8 @@ void add_row_sums(int rows, int cols, const float* x, float* out);
 // padding; out (OH,OW), OH = (H − R + 2P)/stride + 1.
 struct ConvGeometry {
   int c, h, w, r, s, stride, pad, oh, ow;
-  int rows() const { return c * r * s; }     // K of the conv GEMM
-  int cols() const { return oh * ow; }       // output positions
+  int rows() const { return c * r * s; }  // K of the conv GEMM
+  int cols() const { return oh * ow; }    // output positions
 };
 // cols (C·R·S, OH·OW) gathered from one image x (C,H,W).
 void im2col(const ConvGeometry& g, const float* x, float* cols);
@@ -77,13 +86,29 @@ bool direct_conv_supported(const ConvGeometry& g);  // stride 1
 std::size_t padded_input_floats(const ConvGeometry& g);
 void pad_input(const ConvGeometry& g, const float* x, float* xp);    // xp = x zero-padded
 void unpad_input(const ConvGeometry& g, const float* xp, float* x);  // x = the interior of xp
+
+// One output vector of a single image: where its first tap reads the padded
+// input, where it sits in its filter's output plane, how many lanes are real.
+struct DirectOutVector {
+  int in, out, lanes;
+};
+// The tables the direct kernels walk for one geometry, made once (Conv2D's
+// reserve) and owned by the caller: a plan shares nothing with another plan,
+// and nothing is allocated per call.
+struct DirectConvPlan {
+  ConvGeometry g{};
+  std::vector<int> taps1, taps4;         // per tap (c, r, s): offset into xp, into x4p
+  std::vector<DirectOutVector> vectors;  // one image's output vectors (the input gradient's)
+  std::vector<float> packed;             // scratch: 4 filters' weights tap-major, rewritten by each forward
+};
+DirectConvPlan make_direct_conv_plan(const ConvGeometry& g);  // g must be direct_conv_supported
+
 // y = bias + w (K, C·R·S) ⋆ xp
-void direct_conv_forward(const ConvGeometry& g, int filters, const float* w, const float* bias, const float* xp,
-                         float* y);
+void direct_conv_forward(DirectConvPlan& p, int filters, const float* w, const float* bias, const float* xp, float* y);
 // dw (K, C·R·S) += dy ⋆ xp
-void direct_conv_weight_grad(const ConvGeometry& g, int filters, const float* xp, const float* dy, float* dw);
+void direct_conv_weight_grad(const DirectConvPlan& p, int filters, const float* xp, const float* dy, float* dw);
 // dxp (padded like xp) += the transposed convolution of dy with w
-void direct_conv_input_grad(const ConvGeometry& g, int filters, const float* w, const float* dy, float* dxp);
+void direct_conv_input_grad(const DirectConvPlan& p, int filters, const float* w, const float* dy, float* dxp);
 // The forward pass and weight gradient on four lane-interleaved images
 // (interleave4's layout): a vector is one position of 4 images, so every lane
 // is useful whatever OW is. x4p (C, H+2P, W+2P)×4, y4 and dy4 (K, OH, OW)×4.
@@ -91,10 +116,10 @@ std::size_t padded_input4_floats(const ConvGeometry& g);
 // x4p = images x, x + stride, x + 2·stride, x + 3·stride, zero-padded and interleaved
 void pad_interleave4(const ConvGeometry& g, const float* x, std::size_t stride, float* x4p);
 // y4 = bias + w ⋆ x4p
-void direct_conv4_forward(const ConvGeometry& g, int filters, const float* w, const float* bias, const float* x4p,
+void direct_conv4_forward(DirectConvPlan& p, int filters, const float* w, const float* bias, const float* x4p,
                           float* y4);
 // dw += Σ over the 4 images of dy4 ⋆ x4p
-void direct_conv4_weight_grad(const ConvGeometry& g, int filters, const float* x4p, const float* dy4, float* dw);
+void direct_conv4_weight_grad(const DirectConvPlan& p, int filters, const float* x4p, const float* dy4, float* dw);
 
 // ReLU, y = x > 0 ? x : 0, and its gradient dx = x > 0 ? dy : 0 (NaN → 0).
 void relu_forward(const float* x, float* y, std::size_t n);
@@ -106,8 +131,10 @@ void relu_backward_simd(const float* x, const float* dy, float* dx, std::size_t 
 
 // 2×2 max pooling, stride 2, of `planes` planes h×w (h, w ≥ 2) into
 // (h/2)×(w/2): y the maxima, argmax each one's index within its input plane
-// (the first maximum in scan order, like the reference pooling loop), or
-// nullptr when only the maxima are needed (inference).
+// (the first maximum in scan order; NaN never wins), or nullptr when only the
+// maxima are needed (inference).
 void max_pool_2x2(int planes, int h, int w, const float* x, float* y, std::int32_t* argmax);
+void max_pool_2x2_reference(int planes, int h, int w, const float* x, float* y, std::int32_t* argmax);
+void max_pool_2x2_simd(int planes, int h, int w, const float* x, float* y, std::int32_t* argmax);
 
 }  // namespace cnn::kernels

@@ -1,6 +1,7 @@
 // Scalar reference kernels: the definitions the fast kernels are tested
 // against. Clarity over speed; no intrinsics, no tiling.
 #include <algorithm>
+#include <cmath>
 
 #include "kernels.h"
 
@@ -58,6 +59,33 @@ void col2im(const ConvGeometry& g, const float* cols, float* dx) {
           }
         }
       }
+}
+
+void relu_forward_reference(const float* x, float* y, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) y[i] = x[i] > 0 ? x[i] : 0.0f;
+}
+void relu_backward_reference(const float* x, const float* dy, float* dx, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) dx[i] = x[i] > 0 ? dy[i] : 0.0f;
+}
+
+void max_pool_2x2_reference(int planes, int h, int w, const float* x, float* y, std::int32_t* argmax) {
+  const int oh = h / 2, ow = w / 2;
+  for (int p = 0; p < planes; ++p) {
+    const float* in = x + std::size_t(p) * h * w;
+    for (int oy = 0; oy < oh; ++oy)
+      for (int ox = 0; ox < ow; ++ox) {
+        float best = -INFINITY;  // not the first value: a NaN there must lose to what follows
+        std::int32_t at = 2 * oy * w + 2 * ox;
+        for (int dy = 0; dy < 2; ++dy)
+          for (int dx = 0; dx < 2; ++dx) {
+            const int idx = (2 * oy + dy) * w + 2 * ox + dx;
+            if (in[idx] > best) best = in[idx], at = idx;
+          }
+        const std::size_t o = (std::size_t(p) * oh + oy) * ow + ox;
+        y[o] = best;
+        if (argmax) argmax[o] = at;
+      }
+  }
 }
 
 }  // namespace cnn::kernels

@@ -47,9 +47,7 @@ void Activation::backward(const float* x, const float* y, const float* dy, float
   const std::size_t count = std::size_t(n) * in_shape.size();
   const float a = alpha_;
   switch (kind_) {
-    case ActivationKind::Relu:
-      kernels::relu_backward(x, dy, dx, count);
-      break;
+    case ActivationKind::Relu: kernels::relu_backward(x, dy, dx, count); break;
     case ActivationKind::LeakyRelu:
       for (std::size_t i = 0; i < count; ++i) dx[i] = x[i] > 0 ? dy[i] : a * dy[i];
       break;

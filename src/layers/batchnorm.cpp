@@ -7,9 +7,7 @@
 
 namespace cnn {
 
-std::string BatchNorm::spec() const {
-  return "batchnorm momentum=" + format_option(momentum_);
-}
+std::string BatchNorm::spec() const { return "batchnorm momentum=" + format_option(momentum_); }
 
 Shape BatchNorm::setup(Shape in) {
   if (!(momentum_ >= 0 && momentum_ < 1)) throw SpecError("batchnorm momentum must be in [0, 1)");

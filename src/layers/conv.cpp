@@ -11,8 +11,8 @@ namespace cnn {
 using kernels::Gemm;
 
 std::string Conv2D::spec() const {
-  return "conv " + std::to_string(o_.filters) + " k=" + std::to_string(o_.kernel) +
-         " s=" + std::to_string(o_.stride) + " p=" + std::to_string(o_.pad);
+  return "conv " + std::to_string(o_.filters) + " k=" + std::to_string(o_.kernel) + " s=" + std::to_string(o_.stride) +
+         " p=" + std::to_string(o_.pad);
 }
 
 // The output size, or a SpecError showing the formula with the numbers.
@@ -65,7 +65,10 @@ std::uint64_t Conv2D::scratch_per_sample() const {
 std::uint64_t Conv2D::scratch_fixed() const {
   const std::uint64_t per_image = std::uint64_t(geo_.rows()) * geo_.cols();
   const std::uint64_t padded = kernels::direct_conv_supported(geo_) ? kernels::padded_input_floats(geo_) : 0;
-  std::uint64_t f = 5 * padded + 4 * per_image + per_image;  // 4 padded slots + one gradient; 4 column slots; dcols (reference)
+  // 4 padded slots + one gradient; 4 column slots; dcols (reference)
+  std::uint64_t f = 5 * padded + 4 * per_image + per_image;
+  // The direct kernels' plan: two tap tables, packed weights of 4 filters, one image's output vectors (3 ints each).
+  if (padded) f += 6 * std::uint64_t(geo_.rows()) + 3 * std::uint64_t(geo_.oh) * ((geo_.ow + 3) / 4);
   if (interleaved()) f += 4 * per_image + 4 * in_shape.size() + 4 * out_shape.size();  // dcols_, x4_, y4_
   return f;
 }
@@ -74,6 +77,7 @@ void Conv2D::reserve(int max_batch) {
   const std::size_t slots = std::size_t(std::max(max_batch, 4));  // a group of 4 fills 4 slots
   const std::size_t per_image = std::size_t(geo_.rows()) * geo_.cols();
   if (kernels::direct_conv_supported(geo_)) {
+    plan_ = kernels::make_direct_conv_plan(geo_);
     const std::size_t per_padded = kernels::padded_input_floats(geo_);
     padded_.assign(slots * per_padded, 0);
     dpadded_.assign(per_padded, 0);
@@ -122,8 +126,16 @@ void Conv2D::forward_reference(const float* x, float* y, int n) {
     float* out = y + i * out_size;
     // Start from the bias, then accumulate W (K × CRR) · cols (CRR × OH·OW).
     for (int f = 0; f < k; ++f) std::fill_n(out + f * positions, positions, bias[f]);
-    kernels::gemm_reference(
-        Gemm{k, positions, rows, params_, rows, false, cols, positions, false, out, positions, 1.0f});
+    kernels::gemm_reference(Gemm{.m = k,
+                                 .n = positions,
+                                 .k = rows,
+                                 .a = params_,
+                                 .lda = rows,
+                                 .b = cols,
+                                 .ldb = positions,
+                                 .c = out,
+                                 .ldc = positions,
+                                 .beta = 1});
   }
 }
 
@@ -140,8 +152,17 @@ void Conv2D::backward_reference(const float* x, const float* dy, float* dx, int 
         cols = column_slot(0, 1);
       }
       // dW (K × CRR) += dy (K × P) · cols^T;  db += Σ_p dy
-      kernels::gemm_reference(
-          Gemm{k, rows, positions, g, positions, false, cols, positions, true, grads_, rows, 1.0f});
+      kernels::gemm_reference(Gemm{.m = k,
+                                   .n = rows,
+                                   .k = positions,
+                                   .a = g,
+                                   .lda = positions,
+                                   .b = cols,
+                                   .ldb = positions,
+                                   .trans_b = true,
+                                   .c = grads_,
+                                   .ldc = rows,
+                                   .beta = 1});
       float* db = grads_ + weight_count();
       for (int f = 0; f < k; ++f) {
         float s = 0;
@@ -153,11 +174,27 @@ void Conv2D::backward_reference(const float* x, const float* dy, float* dx, int 
       // dcols (CRR × P) = W^T · dy, then scattered back onto the image.
       float* dxi = dx + i * in_size;
       if (pointwise()) {
-        kernels::gemm_reference(
-            Gemm{rows, positions, k, params_, rows, true, g, positions, false, dxi, positions, 0.0f});
+        kernels::gemm_reference(Gemm{.m = rows,
+                                     .n = positions,
+                                     .k = k,
+                                     .a = params_,
+                                     .lda = rows,
+                                     .trans_a = true,
+                                     .b = g,
+                                     .ldb = positions,
+                                     .c = dxi,
+                                     .ldc = positions});
       } else {
-        kernels::gemm_reference(
-            Gemm{rows, positions, k, params_, rows, true, g, positions, false, dcols_.data(), positions, 0.0f});
+        kernels::gemm_reference(Gemm{.m = rows,
+                                     .n = positions,
+                                     .k = k,
+                                     .a = params_,
+                                     .lda = rows,
+                                     .trans_a = true,
+                                     .b = g,
+                                     .ldb = positions,
+                                     .c = dcols_.data(),
+                                     .ldc = positions});
         std::fill_n(dxi, in_size, 0.0f);
         kernels::col2im(geo_, dcols_.data(), dxi);
       }

@@ -64,12 +64,13 @@ class Conv2D : public Layer {
 
   ConvOptions o_;
   kernels::ConvGeometry geo_{};
-  std::vector<float> cols_;    // im2col of each image of the last training forward pass
-  std::vector<float> padded_;  // direct path: each image's zero-padded input (training keeps all)
-  std::vector<float> dpadded_; // direct path: one image's padded input gradient
-  std::vector<float> dcols_;   // column gradient of up to four images
-  std::vector<float> x4_, y4_; // four interleaved inputs (or their gradient), outputs (or theirs)
-  int saved_images_ = 0;       // images whose columns/planes a training forward kept
+  kernels::DirectConvPlan plan_;  // stride 1: the direct kernels' tables, made in reserve()
+  std::vector<float> cols_;       // im2col of each image of the last training forward pass
+  std::vector<float> padded_;     // direct path: each image's zero-padded input (training keeps all)
+  std::vector<float> dpadded_;    // direct path: one image's padded input gradient
+  std::vector<float> dcols_;      // column gradient of up to four images
+  std::vector<float> x4_, y4_;    // four interleaved inputs (or their gradient), outputs (or theirs)
+  int saved_images_ = 0;          // images whose columns/planes a training forward kept
 };
 
 }  // namespace cnn

@@ -84,7 +84,7 @@ float* Conv2D::padded_slot(int image) {
 void Conv2D::forward_direct(const float* x, float* y, int i, bool keep) {
   float* xp = padded_slot(keep ? i : 0);
   kernels::pad_input(geo_, x + i * in_shape.size(), xp);
-  kernels::direct_conv_forward(geo_, o_.filters, params_, params_ + weight_count(), xp, y + i * out_shape.size());
+  kernels::direct_conv_forward(plan_, o_.filters, params_, params_ + weight_count(), xp, y + i * out_shape.size());
 }
 
 void Conv2D::backward_direct(const float* x, const float* dy, float* dx, int i, bool saved) {
@@ -96,12 +96,12 @@ void Conv2D::backward_direct(const float* x, const float* dy, float* dx, int i, 
     if (!saved) kernels::pad_input(geo_, x + i * in_size, xp);
     // db += Σ_p dy;  dW (K × CRR) += dy ⋆ xp
     kernels::add_row_sums(k, geo_.cols(), g, grads_ + weight_count());
-    kernels::direct_conv_weight_grad(geo_, k, xp, g, grads_);
+    kernels::direct_conv_weight_grad(plan_, k, xp, g, grads_);
   }
   if (dx) {
     // The transposed convolution into a zero-padded gradient, then its interior.
     std::fill(dpadded_.begin(), dpadded_.end(), 0.0f);
-    kernels::direct_conv_input_grad(geo_, k, params_, g, dpadded_.data());
+    kernels::direct_conv_input_grad(plan_, k, params_, g, dpadded_.data());
     kernels::unpad_input(geo_, dpadded_.data(), dx + i * in_size);
   }
 }
@@ -112,7 +112,7 @@ void Conv2D::forward_interleaved(const float* x, float* y, int first, bool keep)
   const std::size_t in_size = in_shape.size(), out_size = out_shape.size();
   float* x4p = padded_slot(keep ? first : 0);
   kernels::pad_interleave4(geo_, x + first * in_size, in_size, x4p);
-  kernels::direct_conv4_forward(geo_, o_.filters, params_, params_ + weight_count(), x4p, y4_.data());
+  kernels::direct_conv4_forward(plan_, o_.filters, params_, params_ + weight_count(), x4p, y4_.data());
   kernels::deinterleave4(y4_.data(), 1, int(out_size), nullptr, out_size, y + first * out_size);
 }
 
@@ -126,7 +126,7 @@ void Conv2D::backward_interleaved(const float* x, const float* dy, float* dx, in
     if (!saved) kernels::pad_interleave4(geo_, x + first * in_size, in_size, x4p);
     // db += Σ dy (all 4 lanes);  dW (K × CRR) += dy4 ⋆ x4p, lanes summed
     kernels::add_row_sums(k, 4 * geo_.cols(), dy4, grads_ + weight_count());
-    kernels::direct_conv4_weight_grad(geo_, k, x4p, dy4, grads_);
+    kernels::direct_conv4_weight_grad(plan_, k, x4p, dy4, grads_);
   }
   if (dx) input_grad_columns(dy4, dx, first, 4);
 }
@@ -146,7 +146,8 @@ void Conv2D::forward_columns(const float* x, float* y, int first, int count, boo
   }
   // out (K × columns) = W (K × CRR) · cols (CRR × columns), then + bias
   float* out = count == 4 ? y4_.data() : y + first * out_size;
-  kernels::gemm_simd(Gemm{k, columns, rows, params_, rows, false, cols, columns, false, out, columns, 0.0f});
+  kernels::gemm_simd(Gemm{
+      .m = k, .n = columns, .k = rows, .a = params_, .lda = rows, .b = cols, .ldb = columns, .c = out, .ldc = columns});
   const float* bias = params_ + weight_count();
   if (count == 4) return kernels::deinterleave4(out, k, geo_.cols(), bias, out_size, y + first * out_size);
   for (int f = 0; f < k; ++f)
@@ -171,7 +172,17 @@ void Conv2D::backward_columns(const float* x, const float* dy, float* dx, int fi
     }
     // db += Σ dy;  dW (K × CRR) += dy (K × columns) · colsᵀ
     kernels::add_row_sums(k, columns, g, grads_ + weight_count());
-    kernels::gemm_simd(Gemm{k, rows, columns, g, columns, false, cols, columns, true, grads_, rows, 1.0f});
+    kernels::gemm_simd(Gemm{.m = k,
+                            .n = rows,
+                            .k = columns,
+                            .a = g,
+                            .lda = columns,
+                            .b = cols,
+                            .ldb = columns,
+                            .trans_b = true,
+                            .c = grads_,
+                            .ldc = rows,
+                            .beta = 1});
   }
   if (dx) input_grad_columns(g, dx, first, count);
 }
@@ -181,7 +192,16 @@ void Conv2D::input_grad_columns(const float* g, float* dx, int first, int count)
   const int k = o_.filters, columns = count * geo_.cols(), rows = geo_.rows();
   const std::size_t in_size = in_shape.size();
   // dcols (CRR × columns) = Wᵀ · dy, then scattered back onto the image(s).
-  kernels::gemm_simd(Gemm{rows, columns, k, params_, rows, true, g, columns, false, dcols_.data(), columns, 0.0f});
+  kernels::gemm_simd(Gemm{.m = rows,
+                          .n = columns,
+                          .k = k,
+                          .a = params_,
+                          .lda = rows,
+                          .trans_a = true,
+                          .b = g,
+                          .ldb = columns,
+                          .c = dcols_.data(),
+                          .ldc = columns});
   float* dxi = count == 4 ? x4_.data() : dx + first * in_size;
   std::fill_n(dxi, count * in_size, 0.0f);
   if (count == 1) return kernels::col2im_simd(geo_, dcols_.data(), dxi);

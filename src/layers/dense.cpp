@@ -27,19 +27,48 @@ void Dense::forward(const float* x, float* y, int n, Mode) {
   const float* bias = params_ + weight_count();
   for (int i = 0; i < n; ++i) std::copy_n(bias, outputs_, y + i * outputs_);
   // y (N × O) += x (N × I) · Wᵀ
-  kernels::gemm(Gemm{n, outputs_, inputs_, x, inputs_, false, params_, inputs_, true, y, outputs_, 1.0f});
+  kernels::gemm(Gemm{.m = n,
+                     .n = outputs_,
+                     .k = inputs_,
+                     .a = x,
+                     .lda = inputs_,
+                     .b = params_,
+                     .ldb = inputs_,
+                     .trans_b = true,
+                     .c = y,
+                     .ldc = outputs_,
+                     .beta = 1});
 }
 
 void Dense::backward(const float* x, const float*, const float* dy, float* dx, int n) {
   if (!frozen_) {
     // dW (O × I) += dyᵀ (O × N) · x (N × I);  db += Σ_n dy
-    kernels::gemm(Gemm{outputs_, inputs_, n, dy, outputs_, true, x, inputs_, false, grads_, inputs_, 1.0f});
+    kernels::gemm(Gemm{.m = outputs_,
+                       .n = inputs_,
+                       .k = n,
+                       .a = dy,
+                       .lda = outputs_,
+                       .trans_a = true,
+                       .b = x,
+                       .ldb = inputs_,
+                       .c = grads_,
+                       .ldc = inputs_,
+                       .beta = 1});
     float* db = grads_ + weight_count();
     for (int i = 0; i < n; ++i)
       for (int o = 0; o < outputs_; ++o) db[o] += dy[i * outputs_ + o];
   }
   // dx (N × I) = dy (N × O) · W (O × I)
-  if (dx) kernels::gemm(Gemm{n, inputs_, outputs_, dy, outputs_, false, params_, inputs_, false, dx, inputs_, 0.0f});
+  if (dx)
+    kernels::gemm(Gemm{.m = n,
+                       .n = inputs_,
+                       .k = outputs_,
+                       .a = dy,
+                       .lda = outputs_,
+                       .b = params_,
+                       .ldb = inputs_,
+                       .c = dx,
+                       .ldc = inputs_});
 }
 
 void Flatten::forward(const float* x, float* y, int n, Mode) { std::copy_n(x, std::size_t(n) * in_shape.size(), y); }

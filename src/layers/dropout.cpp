@@ -6,9 +6,7 @@
 
 namespace cnn {
 
-std::string Dropout::spec() const {
-  return "dropout keep=" + format_option(keep_);
-}
+std::string Dropout::spec() const { return "dropout keep=" + format_option(keep_); }
 
 Shape Dropout::setup(Shape in) {
   if (!(keep_ > 0 && keep_ <= 1)) throw SpecError("dropout keep probability must be in (0, 1]");

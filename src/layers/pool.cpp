@@ -25,9 +25,9 @@ void Pool::reserve(int max_batch) {
 void Pool::forward(const float* x, float* y, int n, Mode mode) {
   const int h = in_shape.h, w = in_shape.w, oh = out_shape.h, ow = out_shape.w;
   const int planes = n * in_shape.c;
-  // LeNet's pooling: a branch-free vector kernel with the same arg-max,
-  // which inference does not need.
-  if (kind_ == PoolKind::Max && k_ == 2 && s_ == 2 && kernels::backend() == kernels::Backend::Simd) {
+  // LeNet's pooling: a kernel (branch-free SIMD or the reference scan) that
+  // skips the arg-max, which inference does not need.
+  if (kind_ == PoolKind::Max && k_ == 2 && s_ == 2) {
     argmax_fresh_ = mode == Mode::Train;
     return kernels::max_pool_2x2(planes, h, w, x, y, argmax_fresh_ ? argmax_.data() : nullptr);
   }

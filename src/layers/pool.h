@@ -28,8 +28,8 @@ class Pool : public Layer {
   PoolKind kind_;
   int k_, s_;
   std::vector<std::int32_t> argmax_;  // max pool: input index of each output
-  bool argmax_fresh_ = false;          // ... recorded by the last forward pass
-  std::vector<float> recomputed_;      // backward after inference: the maxima again
+  bool argmax_fresh_ = false;         // ... recorded by the last forward pass
+  std::vector<float> recomputed_;     // backward after inference: the maxima again
 };
 
 }  // namespace cnn

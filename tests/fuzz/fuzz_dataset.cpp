@@ -31,7 +31,8 @@ void check_dataset(const cnn::Dataset& d, cnn::Shape shape, int classes) {
     d.image_as_float(i, x.data());
     const std::uint8_t label = d.labels[i];
     const cnn::Dataset one = cnn::dataset_from_floats(x, std::span(&label, 1), shape, classes);
-    fuzz::require(std::memcmp(one.pixels.data(), d.image(i), shape.size()) == 0, "pixels changed in the float round trip");
+    fuzz::require(std::memcmp(one.pixels.data(), d.image(i), shape.size()) == 0,
+                  "pixels changed in the float round trip");
   }
   const cnn::Dataset head = d.head(d.count() / 2 + 1);
   fuzz::require(head.count() == d.count() / 2 + 1, "head() returned the wrong count");

@@ -59,7 +59,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   static std::vector<std::unique_ptr<cnn::Network>> targets = [] {
     std::vector<std::unique_ptr<cnn::Network>> nets;
-    for (std::size_t i = 0; i < fuzz::small_specs().size(); ++i) nets.push_back(std::make_unique<cnn::Network>(fuzz::small_specs()[i], 2));
+    for (std::size_t i = 0; i < fuzz::small_specs().size(); ++i)
+      nets.push_back(std::make_unique<cnn::Network>(fuzz::small_specs()[i], 2));
     return nets;
   }();
   cnn::Network& target = *targets[(flags >> 1) % targets.size()];

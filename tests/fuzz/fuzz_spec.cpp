@@ -56,8 +56,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // this network has to load again.
   try {
     cnn::Network again(net->spec(), max_batch);
-    fuzz::require(again.spec() == net->spec(), "the canonical spec changed when built again:\n" + net->spec() +
-                                                   "--\n" + again.spec());
+    fuzz::require(again.spec() == net->spec(),
+                  "the canonical spec changed when built again:\n" + net->spec() + "--\n" + again.spec());
     fuzz::require(again.params().size() == net->params().size() && again.state().size() == net->state().size(),
                   "the canonical spec builds a network of another size");
   } catch (const cnn::SpecError& e) {

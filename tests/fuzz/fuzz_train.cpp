@@ -1,6 +1,6 @@
 // Fuzzes training the way Training.step / setOptions drive it from
 // JavaScript: a small network, a few images from the input, and optimiser
-// options anywhere in the ranges wasm/bindings.cpp accepts (learning rates
+// options anywhere in the ranges wasm/training_bindings.cpp accepts (learning rates
 // up to 1e3 included, which is how training diverges).
 //
 // Input: read with FuzzedDataProvider: network, options, a second set of
@@ -27,7 +27,8 @@ constexpr int kMaxBatch = 4;
 
 cnn::TrainOptions options_from(FuzzedDataProvider& in) {
   cnn::TrainOptions o;
-  o.optimizer.kind = in.PickValueInArray({cnn::OptimizerKind::Sgd, cnn::OptimizerKind::RmsProp, cnn::OptimizerKind::Adam});
+  o.optimizer.kind =
+      in.PickValueInArray({cnn::OptimizerKind::Sgd, cnn::OptimizerKind::RmsProp, cnn::OptimizerKind::Adam});
   o.optimizer.learning_rate = float(std::pow(10.0, in.ConsumeFloatingPointInRange(-9.0, 3.0)));  // bindings: 1e-9..1e3
   o.optimizer.momentum = in.ConsumeFloatingPointInRange(0.0f, 0.9999f);
   o.optimizer.nesterov = in.ConsumeBool();

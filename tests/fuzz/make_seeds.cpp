@@ -43,27 +43,35 @@ void append_floats(Bytes& out, const std::vector<float>& v) {
 
 // count images of h×w×c in a sprite, kSpriteColumns per row, as a PNG.
 Bytes sprite_png(int count, int h, int w, int c, cnn::Rng& rng) {
-  const int columns = std::min(count, cnn::kSpriteColumns), rows = (count + cnn::kSpriteColumns - 1) / cnn::kSpriteColumns;
+  const int columns = std::min(count, cnn::kSpriteColumns),
+            rows = (count + cnn::kSpriteColumns - 1) / cnn::kSpriteColumns;
   std::vector<std::uint8_t> pixels(std::size_t(columns) * w * rows * h * c);
   for (auto& p : pixels) p = rng.uniform() < 0.7f ? 0 : std::uint8_t(rng.below(256));  // mostly background, like MNIST
   Bytes png;
-  stbi_write_png_to_func([](void* ctx, void* data, int size) {
-    auto* out = static_cast<Bytes*>(ctx);
-    out->insert(out->end(), static_cast<std::uint8_t*>(data), static_cast<std::uint8_t*>(data) + size);
-  }, &png, columns * w, rows * h, c, pixels.data(), columns * w * c);
+  stbi_write_png_to_func(
+      [](void* ctx, void* data, int size) {
+        auto* out = static_cast<Bytes*>(ctx);
+        out->insert(out->end(), static_cast<std::uint8_t*>(data), static_cast<std::uint8_t*>(data) + size);
+      },
+      &png, columns * w, rows * h, c, pixels.data(), columns * w * c);
   return png;
 }
 
 Bytes idx_labels(int count, int classes, cnn::Rng& rng) {
-  Bytes idx = {0, 0, 8, 1, std::uint8_t(count >> 24), std::uint8_t(count >> 16), std::uint8_t(count >> 8), std::uint8_t(count)};
+  Bytes idx = {
+      0, 0, 8, 1, std::uint8_t(count >> 24), std::uint8_t(count >> 16), std::uint8_t(count >> 8), std::uint8_t(count)};
   for (int i = 0; i < count; ++i) idx.push_back(std::uint8_t(rng.below(classes)));
   return idx;
 }
 
 // fuzz_dataset's layout: header, labels, then the PNG (or f32 pixels).
 Bytes dataset_input(std::uint8_t mode, int h, int w, int classes, const Bytes& labels, const Bytes& rest) {
-  Bytes out = {mode, std::uint8_t(h - 1), std::uint8_t(w - 1), std::uint8_t(classes - 1),
-               std::uint8_t(labels.size() & 0xFF), std::uint8_t(labels.size() >> 8)};
+  Bytes out = {mode,
+               std::uint8_t(h - 1),
+               std::uint8_t(w - 1),
+               std::uint8_t(classes - 1),
+               std::uint8_t(labels.size() & 0xFF),
+               std::uint8_t(labels.size() >> 8)};
   out.insert(out.end(), labels.begin(), labels.end());
   out.insert(out.end(), rest.begin(), rest.end());
   return out;
@@ -101,7 +109,8 @@ int main(int argc, char** argv) {
     write("fuzz_dataset", "mnist" + std::to_string(count) + ".in",
           dataset_input(0, 28, 28, 10, labels, sprite_png(count, 28, 28, 1, rng)));
   }
-  write("fuzz_dataset", "tworows3x3.in", dataset_input(0, 3, 3, 10, idx_labels(101, 10, rng), sprite_png(101, 3, 3, 1, rng)));
+  write("fuzz_dataset", "tworows3x3.in",
+        dataset_input(0, 3, 3, 10, idx_labels(101, 10, rng), sprite_png(101, 3, 3, 1, rng)));
   write("fuzz_dataset", "rgb4x5.in", dataset_input(1, 4, 5, 3, idx_labels(7, 3, rng), sprite_png(7, 4, 5, 3, rng)));
   {
     Bytes labels = {1, 0, 3};
@@ -114,10 +123,12 @@ int main(int argc, char** argv) {
 
   // fuzz_spec: the presets, the small networks, and every option spelled out.
   for (const auto& p : cnn::presets()) write("fuzz_spec", p.name + ".spec", text(p.spec));
-  for (std::size_t i = 0; i < small.size(); ++i) write("fuzz_spec", "small" + std::to_string(i) + ".spec", text(small[i]));
-  write("fuzz_spec", "options.spec",
-        text("input 3x9x7 # comment\nconv 4 k=3 s=2 p=1; leaky_relu a=0.2\nbatchnorm momentum=0.5\nelu a=0.7\n"
-             "residual\n  maxpool 2 s=1\n  tanh\nend\nmaxout 2\navgpool 2 s=1\ndropout keep=0.25\nfc 3\nloss softmax\n"));
+  for (std::size_t i = 0; i < small.size(); ++i)
+    write("fuzz_spec", "small" + std::to_string(i) + ".spec", text(small[i]));
+  write(
+      "fuzz_spec", "options.spec",
+      text("input 3x9x7 # comment\nconv 4 k=3 s=2 p=1; leaky_relu a=0.2\nbatchnorm momentum=0.5\nelu a=0.7\n"
+           "residual\n  maxpool 2 s=1\n  tanh\nend\nmaxout 2\navgpool 2 s=1\ndropout keep=0.25\nfc 3\nloss softmax\n"));
   write("fuzz_spec", "name.spec", text("lenet5"));
 
   // fuzz_predict: moderate values for every network, and one with NaN and

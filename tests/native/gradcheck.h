@@ -35,9 +35,9 @@
 #include <string>
 #include <vector>
 
+#include "layers/residual.h"
 #include "loss.h"
 #include "network.h"
-#include "layers/residual.h"
 #include "rng.h"
 
 namespace gradcheck {
@@ -168,7 +168,7 @@ struct Options {
   double rtol = 1e-2, atol = 2e-4;  // |analytic − numeric| ≤ atol + rtol·max(|analytic|, |numeric|)
   cnn::Mode mode = cnn::Mode::Train;
   bool inputs = true, params = true;
-  int max_coordinates = 400;        // per kind; a random sample beyond this
+  int max_coordinates = 400;  // per kind; a random sample beyond this
   bool skip_kinks = false;
 };
 
@@ -179,8 +179,8 @@ struct Report {
 };
 
 inline std::ostream& operator<<(std::ostream& os, const Report& r) {
-  return os << r.checked << " checked, " << r.skipped << " skipped at kinks, " << r.failed
-            << " failed; worst ratio " << r.worst << " at " << r.worst_at;
+  return os << r.checked << " checked, " << r.skipped << " skipped at kinks, " << r.failed << " failed; worst ratio "
+            << r.worst << " at " << r.worst_at;
 }
 
 // Compares analytic gradients of the loss w.r.t. the input x (N samples) and
@@ -240,7 +240,8 @@ inline Report check(cnn::Network& net, std::vector<float> x, int n, const Object
     }
     const double numeric = (l_up - l_down) / (double(up) - double(down));
     ++r.checked;
-    const double ratio = std::fabs(analytic - numeric) / (o.atol + o.rtol * std::max(std::fabs(analytic), std::fabs(numeric)));
+    const double ratio =
+        std::fabs(analytic - numeric) / (o.atol + o.rtol * std::max(std::fabs(analytic), std::fabs(numeric)));
     if (ratio > 1) ++r.failed;
     if (ratio > r.worst) {
       r.worst = ratio;
@@ -262,12 +263,12 @@ inline Report check(cnn::Network& net, std::vector<float> x, int n, const Object
 }
 
 // The usual assertion: every coordinate within tolerance, something checked.
-#define CHECK_GRADIENTS(report)                 \
-  do {                                          \
-    const gradcheck::Report r_ = (report);      \
-    INFO(r_);                                   \
-    CHECK(r_.checked > 0);                      \
-    CHECK(r_.failed == 0);                      \
+#define CHECK_GRADIENTS(report)            \
+  do {                                     \
+    const gradcheck::Report r_ = (report); \
+    INFO(r_);                              \
+    CHECK(r_.checked > 0);                 \
+    CHECK(r_.failed == 0);                 \
   } while (0)
 
 }  // namespace gradcheck

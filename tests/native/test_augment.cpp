@@ -8,7 +8,7 @@
 #include <cstring>
 #include <vector>
 
-#include "augment.h"
+#include "augment/augmenter.h"
 
 using cnn::AffineParams;
 using cnn::Shape;
@@ -185,9 +185,9 @@ TEST_CASE("the sampling map inverts the forward composition of every transform")
   const double th = 33 * 3.14159265358979323846 / 180, c = std::cos(th), s = std::sin(th);
   for (auto [px, py] : {std::pair{0.0, 0.0}, {7.0, 2.0}, {3.25, 6.5}}) {
     double qx = cx + (px - cx - g.crop_dx) / g.crop, qy = cy + (py - cy - g.crop_dy) / g.crop;
-    double vx = -(qx - cx), vy = qy - cy;  // flip_h
-    vx += g.shear * vy;                    // shear
-    vx *= g.scale, vy *= g.scale;          // scale
+    double vx = -(qx - cx), vy = qy - cy;                      // flip_h
+    vx += g.shear * vy;                                        // shear
+    vx *= g.scale, vy *= g.scale;                              // scale
     const double rx = c * vx + s * vy, ry = -s * vx + c * vy;  // counter-clockwise on screen
     const double ox = cx + g.shift_x + rx, oy = cy + g.shift_y + ry;
     const double sx = cx + m.a00 * (ox - cx) + m.a01 * (oy - cy) + m.bx;

@@ -9,7 +9,7 @@
 #include <limits>
 #include <vector>
 
-#include "augment.h"
+#include "augment/augmenter.h"
 #include "network.h"
 #include "trainer.h"
 
@@ -36,7 +36,7 @@ TEST_CASE("brightness and contrast arithmetic") {
   CHECK(x[0] == 0.0f);
   CHECK(x[1] == doctest::Approx(0.3f));
   CHECK(x[3] == doctest::Approx(0.9f));
-  x = {0.1f, 0.2f, 0.3f, 0.4f};  // mean 0.25
+  x = {0.1f, 0.2f, 0.3f, 0.4f};             // mean 0.25
   cnn::adjust_contrast(x.data(), s, 2.0f);  // 0.25 + (x − 0.25)·2
   CHECK(x[0] == doctest::Approx(-0.05f));
   CHECK(x[1] == doctest::Approx(0.15f));
@@ -91,7 +91,8 @@ TEST_CASE("random erasing zeroes one rectangle within the area range") {
     int x0 = s.w, y0 = s.h, x1 = -1, y1 = -1, zeros = 0;
     for (int y = 0; y < s.h; ++y)
       for (int x = 0; x < s.w; ++x)
-        if (img[y * s.w + x] == 0) x0 = std::min(x0, x), y0 = std::min(y0, y), x1 = std::max(x1, x), y1 = std::max(y1, y), ++zeros;
+        if (img[y * s.w + x] == 0)
+          x0 = std::min(x0, x), y0 = std::min(y0, y), x1 = std::max(x1, x), y1 = std::max(y1, y), ++zeros;
     REQUIRE(zeros > 0);
     const int area = (x1 - x0 + 1) * (y1 - y0 + 1);
     CHECK(zeros == area);  // the zeros fill their bounding box: a rectangle
@@ -249,7 +250,8 @@ TEST_CASE("options: off by default, validated, presets and specs") {
   CHECK(cnn::parse_augment_spec("rotation=20").rotation == 20);
   CHECK(cnn::augment_summary(light) == "shift 2, rotation 10°, scale 0.9–1.1");
   CHECK(cnn::augment_summary({}) == "none");
-  CHECK_THROWS_WITH(cnn::parse_augment_spec("rotation=200"), doctest::Contains("rotation must be a number in [0, 180]"));
+  CHECK_THROWS_WITH(cnn::parse_augment_spec("rotation=200"),
+                    doctest::Contains("rotation must be a number in [0, 180]"));
   CHECK_THROWS_WITH(cnn::parse_augment_spec("shiftX=1.5"), doctest::Contains("whole number"));
   CHECK_THROWS_WITH(cnn::parse_augment_spec("rotate=5"), doctest::Contains("unknown augmentation option 'rotate'"));
   CHECK_THROWS_WITH(cnn::parse_augment_spec("noise=abc"), doctest::Contains("not a number"));

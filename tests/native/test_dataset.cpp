@@ -18,7 +18,6 @@
 #define STB_IMAGE_WRITE_STATIC
 #define STBI_WRITE_NO_STDIO
 #include "/usr/include/stb/stb_image_write.h"
-
 #include "dataset.h"
 
 namespace {
@@ -176,7 +175,8 @@ TEST_CASE("load_dataset reads <dir>/<split>-images.png and -labels.idx, and says
   const std::string dir = "/tmp/cnn-test-dataset";
   std::filesystem::create_directories(dir);
   auto write = [&](const std::string& name, const Bytes& b) {
-    std::ofstream(dir + "/" + name, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), std::streamsize(b.size()));
+    std::ofstream(dir + "/" + name, std::ios::binary)
+        .write(reinterpret_cast<const char*>(b.data()), std::streamsize(b.size()));
   };
   // Three 28×28 digits-to-be: an 84×28 sprite, image i filled with 10·i.
   std::vector<std::uint8_t> sprite(84 * 28);
@@ -191,12 +191,12 @@ TEST_CASE("load_dataset reads <dir>/<split>-images.png and -labels.idx, and says
   // A decode error names the files.
   write("bad-images.png", png(84, 28, 1, sprite));
   write("bad-labels.idx", idx({4, 5}));
-  CHECK_THROWS_WITH_AS(cnn::load_dataset(dir, "bad"), doctest::Contains((dir + "/bad: the image sprite is 84x28").c_str()),
-                       cnn::DatasetError);
+  CHECK_THROWS_WITH_AS(cnn::load_dataset(dir, "bad"),
+                       doctest::Contains((dir + "/bad: the image sprite is 84x28").c_str()), cnn::DatasetError);
   // A missing file says how to make it.
   std::filesystem::remove(dir + "/test-images.png");
-  CHECK_THROWS_WITH_AS(cnn::load_dataset(dir, "test"), doctest::Contains(("cannot open '" + dir + "/test-images.png'").c_str()),
-                       cnn::DatasetError);
+  CHECK_THROWS_WITH_AS(cnn::load_dataset(dir, "test"),
+                       doctest::Contains(("cannot open '" + dir + "/test-images.png'").c_str()), cnn::DatasetError);
   CHECK_THROWS_WITH_AS(cnn::load_dataset(dir, "test"), doctest::Contains("HINT"), cnn::DatasetError);
   std::filesystem::remove_all(dir);
 }

@@ -11,27 +11,16 @@
 #include <vector>
 
 #include "gradcheck.h"
+#include "kernel_checks.h"
 #include "kernels/kernels.h"
 #include "network.h"
 #include "rng.h"
 
 namespace {
 
-std::vector<float> random_vector(cnn::Rng& rng, std::size_t n) {
-  std::vector<float> v(n);
-  for (float& x : v) x = rng.uniform(-1.0f, 1.0f);
-  return v;
-}
-
-// |a − b| ≤ tol·(1 + |b|) everywhere; reports the first offender.
-void check_close(const std::vector<float>& got, const std::vector<float>& want, float tol, const char* what) {
-  REQUIRE(got.size() == want.size());
-  for (std::size_t i = 0; i < got.size(); ++i)
-    if (!(std::fabs(got[i] - want[i]) <= tol * (1 + std::fabs(want[i])))) {
-      FAIL_CHECK(what << ": element " << i << " is " << got[i] << ", reference " << want[i]);
-      return;
-    }
-}
+using kernel_checks::check_close;
+using kernel_checks::geometry;
+using kernel_checks::random_vector;
 
 void check_gemm(cnn::Rng& rng, int m, int n, int k, bool ta, bool tb, float beta) {
   const int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 2, ldc = n + 1;  // padded strides catch stride bugs
@@ -39,8 +28,30 @@ void check_gemm(cnn::Rng& rng, int m, int n, int k, bool ta, bool tb, float beta
   const auto b = random_vector(rng, std::size_t(tb ? n : k) * ldb);
   auto c_ref = random_vector(rng, std::size_t(m) * ldc);
   auto c_simd = c_ref;
-  cnn::kernels::gemm_reference({m, n, k, a.data(), lda, ta, b.data(), ldb, tb, c_ref.data(), ldc, beta});
-  cnn::kernels::gemm_simd({m, n, k, a.data(), lda, ta, b.data(), ldb, tb, c_simd.data(), ldc, beta});
+  cnn::kernels::gemm_reference({.m = m,
+                                .n = n,
+                                .k = k,
+                                .a = a.data(),
+                                .lda = lda,
+                                .trans_a = ta,
+                                .b = b.data(),
+                                .ldb = ldb,
+                                .trans_b = tb,
+                                .c = c_ref.data(),
+                                .ldc = ldc,
+                                .beta = beta});
+  cnn::kernels::gemm_simd({.m = m,
+                           .n = n,
+                           .k = k,
+                           .a = a.data(),
+                           .lda = lda,
+                           .trans_a = ta,
+                           .b = b.data(),
+                           .ldb = ldb,
+                           .trans_b = tb,
+                           .c = c_simd.data(),
+                           .ldc = ldc,
+                           .beta = beta});
   INFO("m=" << m << " n=" << n << " k=" << k << " trans_a=" << ta << " trans_b=" << tb << " beta=" << beta);
   check_close(c_simd, c_ref, 1e-5f * float(std::max(k, 1)), "gemm");
 }
@@ -68,15 +79,6 @@ TEST_CASE("gemm_simd: the LeNet-5 shapes, batch 1 and 32") {
   }
 }
 
-namespace {
-
-cnn::kernels::ConvGeometry geometry(int c, int h, int w, int r, int stride, int pad) {
-  const int oh = (h - r + 2 * pad) / stride + 1, ow = (w - r + 2 * pad) / stride + 1;
-  return {c, h, w, r, r, stride, pad, oh, ow};
-}
-
-}  // namespace
-
 TEST_CASE("im2col_simd and col2im_simd equal the reference loops exactly") {
   namespace k = cnn::kernels;
   cnn::Rng rng(3);
@@ -99,99 +101,6 @@ TEST_CASE("im2col_simd and col2im_simd equal the reference loops exactly") {
   }
 }
 
-namespace {
-
-// One image's forward, weight gradient and input gradient by im2col and the
-// reference GEMM: the definitions the direct kernels must meet.
-struct ConvReference {
-  std::vector<float> y, dw, dx;
-};
-ConvReference conv_by_columns(const cnn::kernels::ConvGeometry& g, int filters, const float* x, const float* w,
-                              const float* bias, const float* dy) {
-  namespace k = cnn::kernels;
-  const int rows = g.rows(), positions = g.cols();
-  std::vector<float> cols(std::size_t(rows) * positions), dcols(cols.size());
-  k::im2col(g, x, cols.data());
-  ConvReference r{std::vector<float>(std::size_t(filters) * positions), std::vector<float>(std::size_t(filters) * rows),
-                  std::vector<float>(std::size_t(g.c) * g.h * g.w)};
-  for (int f = 0; f < filters; ++f) std::fill_n(r.y.begin() + f * positions, positions, bias[f]);
-  k::gemm_reference({filters, positions, rows, w, rows, false, cols.data(), positions, false, r.y.data(), positions, 1});
-  k::gemm_reference({filters, rows, positions, dy, positions, false, cols.data(), positions, true, r.dw.data(), rows, 0});
-  k::gemm_reference({rows, positions, filters, w, rows, true, dy, positions, false, dcols.data(), positions, 0});
-  k::col2im(g, dcols.data(), r.dx.data());
-  return r;
-}
-
-}  // namespace
-
-TEST_CASE("direct convolution equals im2col + reference GEMM: forward, weight gradient, input gradient") {
-  namespace k = cnn::kernels;
-  cnn::Rng rng(5);
-  // Widths that leave 1–3 lanes at a row's end; 1–7 filters and 1–150 taps hit every tile remainder.
-  for (auto g : {geometry(1, 28, 28, 5, 1, 2), geometry(6, 14, 14, 5, 1, 0), geometry(1, 9, 7, 3, 1, 1),
-                 geometry(2, 6, 11, 5, 1, 0), geometry(3, 4, 4, 3, 1, 2), geometry(1, 13, 10, 1, 1, 0),
-                 geometry(2, 8, 9, 4, 1, 3), geometry(3, 1, 1, 5, 1, 2), geometry(5, 3, 3, 1, 1, 0)})
-    for (int filters : {1, 2, 3, 4, 6, 7}) {
-      INFO("c=" << g.c << " h=" << g.h << " w=" << g.w << " r=" << g.r << " pad=" << g.pad << " filters=" << filters);
-      REQUIRE(k::direct_conv_supported(g));
-      const int taps = g.rows(), positions = g.cols();
-      const auto x = random_vector(rng, std::size_t(g.c) * g.h * g.w);
-      const auto dy = random_vector(rng, std::size_t(filters) * positions);
-      const auto w = random_vector(rng, std::size_t(filters) * taps), bias = random_vector(rng, filters);
-      const auto ref = conv_by_columns(g, filters, x.data(), w.data(), bias.data(), dy.data());
-
-      std::vector<float> xp(k::padded_input_floats(g), 99.0f);
-      k::pad_input(g, x.data(), xp.data());
-      std::vector<float> y(ref.y.size(), -7.0f), dxp(xp.size(), 0.0f), dx(x.size(), -7.0f);
-      k::direct_conv_forward(g, filters, w.data(), bias.data(), xp.data(), y.data());
-      check_close(y, ref.y, 1e-5f * taps, "forward");
-      auto dw = random_vector(rng, w.size());
-      auto dw_want = dw;
-      for (std::size_t j = 0; j < dw.size(); ++j) dw_want[j] += ref.dw[j];
-      k::direct_conv_weight_grad(g, filters, xp.data(), dy.data(), dw.data());
-      check_close(dw, dw_want, 1e-5f * positions, "weight gradient");
-      k::direct_conv_input_grad(g, filters, w.data(), dy.data(), dxp.data());
-      k::unpad_input(g, dxp.data(), dx.data());
-      check_close(dx, ref.dx, 1e-5f * filters * taps, "input gradient");
-    }
-}
-
-TEST_CASE("interleaved direct convolution equals im2col + reference GEMM per image: forward, weight gradient") {
-  namespace k = cnn::kernels;
-  cnn::Rng rng(29);
-  // Channels 1–7, kernels 1–5, padding 0–2, widths that are not multiples of 4 (and LeNet's conv2).
-  for (auto g : {geometry(6, 14, 14, 5, 1, 0), geometry(1, 9, 7, 3, 1, 1), geometry(7, 6, 5, 5, 1, 2),
-                 geometry(2, 5, 10, 4, 1, 0), geometry(3, 3, 3, 1, 1, 0), geometry(5, 4, 6, 2, 1, 1),
-                 geometry(4, 1, 1, 5, 1, 2), geometry(3, 8, 9, 3, 1, 2)})
-    for (int filters : {1, 2, 3, 4, 5, 7}) {
-      INFO("c=" << g.c << " h=" << g.h << " w=" << g.w << " r=" << g.r << " pad=" << g.pad << " filters=" << filters);
-      const int taps = g.rows();
-      const std::size_t in_size = std::size_t(g.c) * g.h * g.w, out_size = std::size_t(filters) * g.cols();
-      const auto x = random_vector(rng, 4 * in_size), dy = random_vector(rng, 4 * out_size);
-      const auto w = random_vector(rng, std::size_t(filters) * taps), bias = random_vector(rng, filters);
-      // Images side by side; the weight gradient sums over all four.
-      std::vector<float> y_want(4 * out_size), dw_want = random_vector(rng, w.size());
-      auto dw = dw_want;
-      for (int lane = 0; lane < 4; ++lane) {
-        const auto ref = conv_by_columns(g, filters, x.data() + lane * in_size, w.data(), bias.data(),
-                                         dy.data() + lane * out_size);
-        std::copy(ref.y.begin(), ref.y.end(), y_want.begin() + lane * out_size);
-        for (std::size_t j = 0; j < dw.size(); ++j) dw_want[j] += ref.dw[j];
-      }
-
-      // Garbage first: padded borders must come out zero, unpadded rows cover the whole buffer.
-      std::vector<float> x4p(k::padded_input4_floats(g), 99.0f);
-      k::pad_interleave4(g, x.data(), in_size, x4p.data());
-      std::vector<float> y4(4 * out_size, -7.0f), y(y4.size()), dy4(dy.size());
-      k::direct_conv4_forward(g, filters, w.data(), bias.data(), x4p.data(), y4.data());
-      k::deinterleave4(y4.data(), 1, int(out_size), nullptr, out_size, y.data());
-      check_close(y, y_want, 1e-5f * taps, "forward");
-      k::interleave4(dy.data(), out_size, out_size, dy4.data());
-      k::direct_conv4_weight_grad(g, filters, x4p.data(), dy4.data(), dw.data());
-      check_close(dw, dw_want, 1e-5f * 4 * g.cols(), "weight gradient");
-    }
-}
-
 TEST_CASE("add_row_sums adds each row's sum, any width") {
   cnn::Rng rng(9);
   for (int cols : {1, 3, 4, 7, 8, 9, 100, 784}) {
@@ -204,39 +113,42 @@ TEST_CASE("add_row_sums adds each row's sum, any width") {
   }
 }
 
-TEST_CASE("max_pool_2x2 equals the scalar window scan: maxima, first arg-max on ties, NaN") {
+TEST_CASE(
+    "max_pool_2x2 (SIMD, reference, dispatched) equals the scalar window scan: maxima, first arg-max on ties, NaN") {
+  namespace k = cnn::kernels;
   cnn::Rng rng(13);
-  for (auto size : {std::pair{28, 28}, {10, 10}, {2, 2}, {6, 18}, {4, 22}, {8, 9}, {3, 7}}) {
-    const int h = size.first, w = size.second;  // not a structured binding: INFO captures them
-    INFO("h=" << h << " w=" << w);
-    const int planes = 3, oh = h / 2, ow = w / 2;
-    auto x = random_vector(rng, std::size_t(planes) * h * w);
-    // Ties (a quantised range) and a NaN exercise the first-maximum rule.
-    for (float& v : x) v = std::round(v * 2) / 2;
-    x[1] = NAN;
-    x[std::size_t(h) * w + 0] = NAN;  // a NaN top-left loses to the rest of its window
-    std::vector<float> y(std::size_t(planes) * oh * ow);
-    std::vector<std::int32_t> arg(y.size());
-    cnn::kernels::max_pool_2x2(planes, h, w, x.data(), y.data(), arg.data());
-    std::vector<float> maxima_only(y.size(), -7.0f);  // inference: no arg-max
-    cnn::kernels::max_pool_2x2(planes, h, w, x.data(), maxima_only.data(), nullptr);
-    CHECK(maxima_only == y);
-    for (int p = 0; p < planes; ++p)
-      for (int oy = 0; oy < oh; ++oy)
-        for (int ox = 0; ox < ow; ++ox) {
-          const float* in = x.data() + std::size_t(p) * h * w;
-          float best = -INFINITY;
-          int at = 2 * oy * w + 2 * ox;
-          for (int dy = 0; dy < 2; ++dy)
-            for (int dx = 0; dx < 2; ++dx) {
-              const int idx = (2 * oy + dy) * w + 2 * ox + dx;
-              if (in[idx] > best) best = in[idx], at = idx;
-            }
-          const std::size_t o = (std::size_t(p) * oh + oy) * ow + ox;
-          CHECK(arg[o] == at);
-          CHECK(y[o] == in[at]);
-        }
-  }
+  for (auto size : {std::pair{28, 28}, {10, 10}, {2, 2}, {6, 18}, {4, 22}, {8, 9}, {3, 7}})
+    for (auto kernel : {&k::max_pool_2x2_simd, &k::max_pool_2x2_reference, &k::max_pool_2x2}) {
+      const int h = size.first, w = size.second;  // not a structured binding: INFO captures them
+      INFO("h=" << h << " w=" << w << (kernel == &k::max_pool_2x2_reference ? " reference" : " simd"));
+      const int planes = 3, oh = h / 2, ow = w / 2;
+      auto x = random_vector(rng, std::size_t(planes) * h * w);
+      // Ties (a quantised range) and a NaN exercise the first-maximum rule.
+      for (float& v : x) v = std::round(v * 2) / 2;
+      x[1] = NAN;
+      x[std::size_t(h) * w + 0] = NAN;  // a NaN top-left loses to the rest of its window
+      std::vector<float> y(std::size_t(planes) * oh * ow);
+      std::vector<std::int32_t> arg(y.size());
+      kernel(planes, h, w, x.data(), y.data(), arg.data());
+      std::vector<float> maxima_only(y.size(), -7.0f);  // inference: no arg-max
+      kernel(planes, h, w, x.data(), maxima_only.data(), nullptr);
+      CHECK(maxima_only == y);
+      for (int p = 0; p < planes; ++p)
+        for (int oy = 0; oy < oh; ++oy)
+          for (int ox = 0; ox < ow; ++ox) {
+            const float* in = x.data() + std::size_t(p) * h * w;
+            float best = -INFINITY;
+            int at = 2 * oy * w + 2 * ox;
+            for (int dy = 0; dy < 2; ++dy)
+              for (int dx = 0; dx < 2; ++dx) {
+                const int idx = (2 * oy + dy) * w + 2 * ox + dx;
+                if (in[idx] > best) best = in[idx], at = idx;
+              }
+            const std::size_t o = (std::size_t(p) * oh + oy) * ow + ox;
+            CHECK(arg[o] == at);
+            CHECK(y[o] == in[at]);
+          }
+    }
 }
 
 TEST_CASE("max pooling backward after an inference pass routes like after a training pass") {
@@ -260,7 +172,7 @@ TEST_CASE("ReLU SIMD kernels equal the reference, NaN included") {
     auto x = random_vector(rng, n);
     x[0] = NAN;
     x[n / 2] = n > 1 ? NAN : x[n / 2];  // in the unrolled part too
-    if (n > 2) x[n - 1] = -0.0f;       // must come out +0, as the reference gives
+    if (n > 2) x[n - 1] = -0.0f;        // must come out +0, as the reference gives
     const auto dy = random_vector(rng, n);
     std::vector<float> y_ref(n), y(n), dx_ref(n), dx(n);
     k::relu_forward_reference(x.data(), y_ref.data(), n);
@@ -272,7 +184,8 @@ TEST_CASE("ReLU SIMD kernels equal the reference, NaN included") {
   }
 }
 
-TEST_CASE("four interleaved images: interleave4/deinterleave4 round trip, im2col4/col2im4 equal per-image im2col/col2im") {
+TEST_CASE(
+    "four interleaved images: interleave4/deinterleave4 round trip, im2col4/col2im4 equal per-image im2col/col2im") {
   namespace k = cnn::kernels;
   cnn::Rng rng(19);
   for (auto g : {geometry(6, 14, 14, 5, 1, 0), geometry(3, 7, 5, 3, 1, 2), geometry(2, 9, 9, 3, 2, 1),
@@ -300,8 +213,7 @@ TEST_CASE("four interleaved images: interleave4/deinterleave4 round trip, im2col
       std::vector<float> dcols(per_image), want(size, 0.0f);
       for (std::size_t e = 0; e < per_image; ++e) dcols[e] = dcols4[4 * e + lane];
       k::col2im(g, dcols.data(), want.data());
-      check_close(std::vector<float>(dx.begin() + lane * size, dx.begin() + (lane + 1) * size), want, 1e-6f,
-                  "col2im4");
+      check_close(std::vector<float>(dx.begin() + lane * size, dx.begin() + (lane + 1) * size), want, 1e-6f, "col2im4");
     }
   }
 }
@@ -314,8 +226,8 @@ TEST_CASE("deinterleave4 adds each row's bias") {
       for (int i = 0; i < 4; ++i) x4[(r * 3 + e) * 4 + i] = float(100 * i + 10 * r + e);
   const float bias[2] = {0.5f, -1.0f};
   cnn::kernels::deinterleave4(x4.data(), 2, 3, bias, 6, y.data());
-  CHECK(y[2] == 2.5f);                 // image 0, row 0, element 2: 2 + 0.5
-  CHECK(y[3 * 6 + 3 + 1] == 310.0f);   // image 3, row 1, element 1: 311 − 1
+  CHECK(y[2] == 2.5f);                // image 0, row 0, element 2: 2 + 0.5
+  CHECK(y[3 * 6 + 3 + 1] == 310.0f);  // image 3, row 1, element 1: 311 − 1
 }
 
 namespace {
@@ -340,8 +252,9 @@ std::vector<float> conv_results(cnn::kernels::Backend backend, cnn::Network& net
 
 TEST_CASE("Conv2D fast paths at batches of 4 and more (interleaved groups + leftover images) equal the reference") {
   cnn::Rng rng(23);
-  for (const char* spec : {"input 6x14x14\nconv 16 k=5", "input 3x7x9\nconv 5 k=3 p=1", "input 2x9x9\nconv 3 k=3 s=2 p=1",
-                           "input 1x28x28\nconv 6 k=5 p=2", "input 3x1x1\nconv 2 k=5 p=2", "input 4x5x6\nconv 7 k=1"})
+  for (const char* spec :
+       {"input 6x14x14\nconv 16 k=5", "input 3x7x9\nconv 5 k=3 p=1", "input 2x9x9\nconv 3 k=3 s=2 p=1",
+        "input 1x28x28\nconv 6 k=5 p=2", "input 3x1x1\nconv 2 k=5 p=2", "input 4x5x6\nconv 7 k=1"})
     for (int n : {4, 5, 7, 8, 9})
       for (cnn::Mode mode : {cnn::Mode::Train, cnn::Mode::Infer}) {
         INFO(spec << " n=" << n << (mode == cnn::Mode::Train ? " train" : " infer"));

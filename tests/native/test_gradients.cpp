@@ -21,7 +21,8 @@ struct Case {
   cnn::Network net;
   std::vector<float> x, r;
   int n;
-  Case(const std::string& spec, Fill fill, int batch, std::uint64_t seed) : net(spec + "\nloss mse", batch + 1), n(batch) {
+  Case(const std::string& spec, Fill fill, int batch, std::uint64_t seed)
+      : net(spec + "\nloss mse", batch + 1), n(batch) {
     cnn::Rng rng(seed);
     net.init(seed);
     // Random biases, γ and β too: zero biases would hide a bias gradient bug.
@@ -69,14 +70,14 @@ TEST_CASE("the gradient check itself catches a wrong gradient") {
 }
 
 TEST_CASE("gradients: convolution (stride, padding, 1x1, odd channel counts)") {
-  check_all({"input 3x7x7\nconv 5 k=3 p=1",       // 'same' padding
-             "input 3x7x7\nconv 5 k=3 s=2 p=1",   // stride 2: 7 → 4
-             "input 5x7x9\nconv 3 k=3 s=2",       // non-square: 7×9 → 3×4
-             "input 3x5x5\nconv 5 k=1",           // 1×1 reads the input directly
-             "input 5x7x7\nconv 3 k=1 s=2",       // 1×1 with stride goes through im2col
-             "input 1x5x5\nconv 1 k=5",           // one output pixel
-             "input 3x5x5\nconv 4 k=3 p=2",       // padding wider than the output shrinks
-             "input 2x6x6\nconv 7 k=2 s=2"},      // kernel = stride, no overlap
+  check_all({"input 3x7x7\nconv 5 k=3 p=1",      // 'same' padding
+             "input 3x7x7\nconv 5 k=3 s=2 p=1",  // stride 2: 7 → 4
+             "input 5x7x9\nconv 3 k=3 s=2",      // non-square: 7×9 → 3×4
+             "input 3x5x5\nconv 5 k=1",          // 1×1 reads the input directly
+             "input 5x7x7\nconv 3 k=1 s=2",      // 1×1 with stride goes through im2col
+             "input 1x5x5\nconv 1 k=5",          // one output pixel
+             "input 3x5x5\nconv 4 k=3 p=2",      // padding wider than the output shrinks
+             "input 2x6x6\nconv 7 k=2 s=2"},     // kernel = stride, no overlap
             Fill::Uniform);
 }
 
@@ -136,16 +137,16 @@ TEST_CASE("gradients: dropout with a fixed mask") {
 TEST_CASE("gradients: batch norm in training mode, conv and dense outputs") {
   // In training the batch statistics depend on every input, so dx has the
   // full three-term form; this is where a missing term shows.
-  check_all({"input 5x3x3\nbatchnorm",          // (N,C,H,W): statistics over N·H·W
-             "input 7x1x1\nbatchnorm",          // dense outputs: statistics over N
+  check_all({"input 5x3x3\nbatchnorm",  // (N,C,H,W): statistics over N·H·W
+             "input 7x1x1\nbatchnorm",  // dense outputs: statistics over N
              "input 3x5x5\nconv 5 k=3\nbatchnorm", "input 6x1x1\ndense 5\nbatchnorm"},
             Fill::Uniform, 5);
 }
 
 TEST_CASE("gradients: residual blocks, identity and projection shortcuts") {
   check_all({"input 3x5x5\nresidual\nconv 3 k=3 p=1\ntanh\nconv 3 k=3 p=1\nend",  // identity
-             "input 3x5x5\nresidual\nconv 5 k=3 p=1\nbatchnorm\nend",              // 1×1 projection 3 → 5 channels
-             "input 3x6x6\nresidual\nconv 4 k=2 s=2\nend",                         // stride-2 projection 6 → 3
+             "input 3x5x5\nresidual\nconv 5 k=3 p=1\nbatchnorm\nend",             // 1×1 projection 3 → 5 channels
+             "input 3x6x6\nresidual\nconv 4 k=2 s=2\nend",                        // stride-2 projection 6 → 3
              "input 2x4x4\nresidual\nconv 2 k=3 p=1\nend\nresidual\nsigmoid\nend\ndense 3"},
             Fill::Uniform);
 }
@@ -246,10 +247,11 @@ TEST_CASE("gradients: the original LeNet-5 style (tanh, average pooling) has no 
 }
 
 TEST_CASE("gradients: a small residual network with batch norm and dropout") {
-  NetCase c("input 2x8x8\nconv 4 k=3 p=1\nbatchnorm\nrelu\n"
-            "residual\nconv 4 k=3 p=1\nbatchnorm\nrelu\nconv 4 k=3 p=1\nend\nrelu\n"
-            "residual\nconv 6 k=2 s=2\nbatchnorm\nend\n"
-            "dropout keep=0.7\navgpool 2\ndense 5\n",
-            4, 17);
+  NetCase c(
+      "input 2x8x8\nconv 4 k=3 p=1\nbatchnorm\nrelu\n"
+      "residual\nconv 4 k=3 p=1\nbatchnorm\nrelu\nconv 4 k=3 p=1\nend\nrelu\n"
+      "residual\nconv 6 k=2 s=2\nbatchnorm\nend\n"
+      "dropout keep=0.7\navgpool 2\ndense 5\n",
+      4, 17);
   check_with_kinks(c);
 }

@@ -46,8 +46,30 @@ void check_gemm(cnn::Rng& rng, int m, int n, int kk, bool ta, bool tb, float bet
     for (int i = 0; i < m; ++i)
       for (int j = 0; j < n; ++j) c0[i * ldc + j] = std::numeric_limits<float>::quiet_NaN();
   auto c_ref = c0, c_simd = c0;
-  k::gemm_reference({m, n, kk, a.data(), lda, ta, b.data(), ldb, tb, c_ref.data(), ldc, beta});
-  k::gemm_simd({m, n, kk, a.data(), lda, ta, b.data(), ldb, tb, c_simd.data(), ldc, beta});
+  k::gemm_reference({.m = m,
+                     .n = n,
+                     .k = kk,
+                     .a = a.data(),
+                     .lda = lda,
+                     .trans_a = ta,
+                     .b = b.data(),
+                     .ldb = ldb,
+                     .trans_b = tb,
+                     .c = c_ref.data(),
+                     .ldc = ldc,
+                     .beta = beta});
+  k::gemm_simd({.m = m,
+                .n = n,
+                .k = kk,
+                .a = a.data(),
+                .lda = lda,
+                .trans_a = ta,
+                .b = b.data(),
+                .ldb = ldb,
+                .trans_b = tb,
+                .c = c_simd.data(),
+                .ldc = ldc,
+                .beta = beta});
   int bad = 0;
   for (int i = 0; i < m && bad < 3; ++i)
     for (int j = 0; j < ldc && bad < 3; ++j) {
@@ -101,9 +123,9 @@ TEST_CASE("gemm with k = 0: C = 0 for beta 0, untouched for beta 1, on both kern
   const float a[1] = {1}, b[1] = {1};
   for (auto kernel : {&k::gemm_reference, &k::gemm_simd, &k::gemm}) {
     std::vector<float> c = {7, 7, 7, 7, 7, 7};
-    kernel({2, 3, 0, a, 1, false, b, 3, false, c.data(), 3, 1.0f});
+    kernel({.m = 2, .n = 3, .k = 0, .a = a, .lda = 1, .b = b, .ldb = 3, .c = c.data(), .ldc = 3, .beta = 1});
     CHECK(c == std::vector<float>(6, 7.0f));
-    kernel({2, 3, 0, a, 1, false, b, 3, false, c.data(), 3, 0.0f});
+    kernel({.m = 2, .n = 3, .k = 0, .a = a, .lda = 1, .b = b, .ldb = 3, .c = c.data(), .ldc = 3});
     CHECK(c == std::vector<float>(6, 0.0f));
   }
 }
@@ -139,7 +161,8 @@ TEST_CASE("col2im is the adjoint of im2col: <im2col(x), c> = <x, col2im(c)>") {
               k::im2col(g, x.data(), gathered.data());
               k::col2im(g, cols.data(), scattered.data());
               double lhs = 0, rhs = 0, scale = 0;
-              for (std::size_t i = 0; i < cols.size(); ++i) lhs += double(gathered[i]) * cols[i], scale += std::fabs(cols[i]);
+              for (std::size_t i = 0; i < cols.size(); ++i)
+                lhs += double(gathered[i]) * cols[i], scale += std::fabs(cols[i]);
               for (std::size_t i = 0; i < x.size(); ++i) rhs += double(x[i]) * scattered[i];
               INFO("c=" << c << " h=" << h << " w=" << w << " r=" << r << " stride=" << stride << " pad=" << pad);
               CHECK(lhs == doctest::Approx(rhs).epsilon(1e-5).scale(scale));
@@ -223,8 +246,9 @@ TEST_CASE("Conv2D: SIMD and reference backends agree, and both compute the convo
             for (int size : {5, 7, 8}) {
               if ((size - kernel + 2 * pad) % stride != 0 || size + 2 * pad < kernel) continue;
               const std::string spec = "input " + std::to_string(channels) + "x" + std::to_string(size) + "x" +
-                                       std::to_string(size + (stride == 1 ? 2 : 0)) + "\nconv " + std::to_string(filters) +
-                                       " k=" + std::to_string(kernel) + " s=" + std::to_string(stride) + " p=" + std::to_string(pad);
+                                       std::to_string(size + (stride == 1 ? 2 : 0)) + "\nconv " +
+                                       std::to_string(filters) + " k=" + std::to_string(kernel) +
+                                       " s=" + std::to_string(stride) + " p=" + std::to_string(pad);
               const int n = 1 + tested % 3;
               const auto ref = check_backends_agree(spec, n, 100 + tested);
               // The reference output against the definition, on a few positions.
@@ -265,9 +289,10 @@ TEST_CASE("Dense: SIMD and reference backends agree") {
 
 TEST_CASE("whole networks agree across backends: LeNet-5 and resnet-mini") {
   check_backends_agree("lenet5", 5, 3, true);
-  check_backends_agree("input 1x12x12\nconv 4 k=3 p=1\nbatchnorm\nrelu\nresidual\nconv 4 k=3 p=1\nend\n"
-                       "residual\nconv 6 k=2 s=2\nend\nconv 6 k=1\nrelu\ndense 5",
-                       3, 4, true);
+  check_backends_agree(
+      "input 1x12x12\nconv 4 k=3 p=1\nbatchnorm\nrelu\nresidual\nconv 4 k=3 p=1\nend\n"
+      "residual\nconv 6 k=2 s=2\nend\nconv 6 k=1\nrelu\ndense 5",
+      3, 4, true);
 }
 
 TEST_CASE("im2col_simd and col2im_simd give exactly the reference's results") {
@@ -280,8 +305,8 @@ TEST_CASE("im2col_simd and col2im_simd give exactly the reference's results") {
           for (int stride : {1, 2})
             for (int pad = 0; pad < r; ++pad) {
               if (h - r + 2 * pad < 0 || w - r + 2 * pad < 0) continue;
-              const k::ConvGeometry g{c, h, w, r, r, stride, pad, (h - r + 2 * pad) / stride + 1,
-                                      (w - r + 2 * pad) / stride + 1};
+              const k::ConvGeometry g{
+                  c, h, w, r, r, stride, pad, (h - r + 2 * pad) / stride + 1, (w - r + 2 * pad) / stride + 1};
               INFO("c=" << c << " h=" << h << " w=" << w << " r=" << r << " stride=" << stride << " pad=" << pad);
               const auto x = random(rng, std::size_t(c) * h * w);
               const auto cols = random(rng, std::size_t(g.rows()) * g.cols());
@@ -308,7 +333,8 @@ TEST_CASE("relu kernels: SIMD equals reference on every length, zeros, infinitie
     for (std::size_t i = 0; i < n; ++i)
       if (i % 3 == 0) x[i] = specials[(i / 3) % 9];
     const auto dy = random(rng, n + 1);
-    std::vector<float> y_ref(n + 1, kSentinel), y_fast(n + 1, kSentinel), d_ref(n + 1, kSentinel), d_fast(n + 1, kSentinel);
+    std::vector<float> y_ref(n + 1, kSentinel), y_fast(n + 1, kSentinel), d_ref(n + 1, kSentinel),
+        d_fast(n + 1, kSentinel);
     k::relu_forward_reference(x.data(), y_ref.data(), n);
     k::relu_forward_simd(x.data(), y_fast.data(), n);
     k::relu_backward_reference(x.data(), dy.data(), d_ref.data(), n);
@@ -322,10 +348,10 @@ TEST_CASE("relu kernels: SIMD equals reference on every length, zeros, infinitie
 }
 
 TEST_CASE("pooling and activation layers: SIMD and reference backends agree") {
-  for (const char* spec : {"input 3x6x10\nmaxpool 2", "input 1x2x2\nmaxpool 2", "input 5x4x18\nmaxpool 2",
-                           "input 2x8x34\nmaxpool 2", "input 3x7x7\nmaxpool 3 s=2", "input 3x6x10\navgpool 2",
-                           "input 3x6x10\nl2pool 2", "input 3x7x7\nrelu", "input 1x1x13\nrelu", "input 3x5x5\nleaky_relu",
-                           "input 3x5x5\nelu", "input 6x3x3\nmaxout 3"})
+  for (const char* spec :
+       {"input 3x6x10\nmaxpool 2", "input 1x2x2\nmaxpool 2", "input 5x4x18\nmaxpool 2", "input 2x8x34\nmaxpool 2",
+        "input 3x7x7\nmaxpool 3 s=2", "input 3x6x10\navgpool 2", "input 3x6x10\nl2pool 2", "input 3x7x7\nrelu",
+        "input 1x1x13\nrelu", "input 3x5x5\nleaky_relu", "input 3x5x5\nelu", "input 6x3x3\nmaxout 3"})
     for (int n : {1, 3}) check_backends_agree(spec, n, 11);
 }
 

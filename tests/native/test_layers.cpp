@@ -83,12 +83,12 @@ TEST_CASE("conv: channels and filters, a batch of two (1x1 kernel)") {
   // w (3 filters, 2 channels): f0 = [1, 0], f1 = [0, 1], f2 = [1, −1]; b = [0, 0.5, −1]
   p.set_params({1, 0, 0, 1, 1, -1, 0, 0.5f, -1});
   // sample 0: channel 0 = [1, 2], channel 1 = [3, 4]; sample 1 is 10× that
-  check_close(p.forward({1, 2, 3, 4, 10, 20, 30, 40}, 2), {1, 2,          // f0 copies channel 0
-                                                            3.5, 4.5,     // f1: channel 1 + 0.5
-                                                            -3, -3,       // f2: 1 − 3 − 1, 2 − 4 − 1
-                                                            10, 20,       // sample 1
-                                                            30.5, 40.5,   //
-                                                            -21, -21});   // 10 − 30 − 1, 20 − 40 − 1
+  check_close(p.forward({1, 2, 3, 4, 10, 20, 30, 40}, 2), {1, 2,        // f0 copies channel 0
+                                                           3.5, 4.5,    // f1: channel 1 + 0.5
+                                                           -3, -3,      // f2: 1 − 3 − 1, 2 − 4 − 1
+                                                           10, 20,      // sample 1
+                                                           30.5, 40.5,  //
+                                                           -21, -21});  // 10 − 30 − 1, 20 − 40 − 1
 }
 
 TEST_CASE("conv backward: weight, bias and input gradients by hand") {
@@ -98,11 +98,11 @@ TEST_CASE("conv backward: weight, bias and input gradients by hand") {
   p.forward(x, 1, Mode::Train);
   const auto dx = p.backward(x, {1, 1, 1, 1}, 1);
   // dW[r][s] = Σ over the 4 outputs of the input under tap (r, s)
-  check_close(grads(p.net), {0 + 1 + 3 + 4,   // 8
-                             1 + 2 + 4 + 5,   // 12
-                             3 + 4 + 6 + 7,   // 20
-                             4 + 5 + 7 + 8,   // 24
-                             4});             // db = Σ dy
+  check_close(grads(p.net), {0 + 1 + 3 + 4,  // 8
+                             1 + 2 + 4 + 5,  // 12
+                             3 + 4 + 6 + 7,  // 20
+                             4 + 5 + 7 + 8,  // 24
+                             4});            // db = Σ dy
   // dx = how many windows cover each pixel: corners 1, edges 2, centre 4
   check_close(dx, {1, 2, 1, 2, 4, 2, 1, 2, 1});
 }
@@ -111,14 +111,14 @@ TEST_CASE("pooling: max, average and L2 over 2x2 windows") {
   const auto x = iota(16);  // 0 1 2 3 / 4 5 6 7 / 8 9 10 11 / 12 13 14 15
   Probe max("input 1x4x4\nmaxpool 2"), avg("input 1x4x4\navgpool 2"), l2("input 1x4x4\nl2pool 2");
   check_close(max.forward(x, 1), {5, 7, 13, 15});
-  check_close(avg.forward(x, 1), {(0 + 1 + 4 + 5) / 4.0,      // 2.5
-                                  (2 + 3 + 6 + 7) / 4.0,      // 4.5
-                                  (8 + 9 + 12 + 13) / 4.0,    // 10.5
-                                  (10 + 11 + 14 + 15) / 4.0}); // 12.5
-  check_close(l2.forward(x, 1), {std::sqrt(0 + 1 + 16 + 25.0),       // √42
-                                 std::sqrt(4 + 9 + 36 + 49.0),       // √98
-                                 std::sqrt(64 + 81 + 144 + 169.0),   // √458
-                                 std::sqrt(100 + 121 + 196 + 225.0)}); // √642
+  check_close(avg.forward(x, 1), {(0 + 1 + 4 + 5) / 4.0,                // 2.5
+                                  (2 + 3 + 6 + 7) / 4.0,                // 4.5
+                                  (8 + 9 + 12 + 13) / 4.0,              // 10.5
+                                  (10 + 11 + 14 + 15) / 4.0});          // 12.5
+  check_close(l2.forward(x, 1), {std::sqrt(0 + 1 + 16 + 25.0),          // √42
+                                 std::sqrt(4 + 9 + 36 + 49.0),          // √98
+                                 std::sqrt(64 + 81 + 144 + 169.0),      // √458
+                                 std::sqrt(100 + 121 + 196 + 225.0)});  // √642
   // Backward: max routes each dy to its arg-max, avg spreads dy/4.
   max.forward(x, 1, Mode::Train);
   check_close(max.backward(x, {1, 2, 3, 4}, 1), {0, 0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 0, 0, 3, 0, 4});
@@ -139,7 +139,7 @@ TEST_CASE("pooling: overlapping windows (3x3, stride 1) share inputs") {
   std::vector<float> x = iota(16);
   Probe avg("input 1x4x4\navgpool 3 s=1");
   check_close(avg.forward(x, 1), {(0 + 1 + 2 + 4 + 5 + 6 + 8 + 9 + 10) / 9.0,  // 5
-                                  6, 9, 10});                                // each step adds 1 or 4 to all nine
+                                  6, 9, 10});                                  // each step adds 1 or 4 to all nine
   // One large value in the middle wins all four windows: its gradient is the
   // sum of the four dy.
   x[5] = 100;
@@ -154,10 +154,10 @@ TEST_CASE("dense: y = W·x + b, backward by hand") {
   Probe p("input 3x1x1\ndense 2", 2);
   p.set_params({1, 0, -1, 2, 1, 0, 0.5f, -1});  // W = [[1, 0, −1], [2, 1, 0]], b = [0.5, −1]
   const std::vector<float> x = {1, 2, 3, 0, 1, 0};
-  check_close(p.forward(x, 2, Mode::Train), {1 - 3 + 0.5,   // −1.5
-                                             2 + 2 - 1,     // 3
-                                             0 + 0.5,       // sample [0, 1, 0]: 0.5
-                                             1 - 1});       // 0
+  check_close(p.forward(x, 2, Mode::Train), {1 - 3 + 0.5,  // −1.5
+                                             2 + 2 - 1,    // 3
+                                             0 + 0.5,      // sample [0, 1, 0]: 0.5
+                                             1 - 1});      // 0
   const auto dx = p.backward(x, {1, 1, 0, 2}, 2);
   check_close(dx, {1 + 2, 0 + 1, -1 + 0,   // Wᵀ·[1, 1] = [3, 1, −1]
                    0 + 4, 0 + 2, 0 + 0});  // Wᵀ·[0, 2] = [4, 2, 0]
@@ -225,7 +225,8 @@ TEST_CASE("batch norm: training statistics, running averages with momentum, infe
   const double mean = 0.9 * 0.25 + 0.1 * 2, var = 0.9 * (0.9 + 0.1 * (5 / 3.0));  // 0.425, 0.96
   check_close({p.net.state().begin(), p.net.state().end()}, {mean, var});
   // Inference uses the running statistics and leaves them alone.
-  check_close(p.forward({1, 0}, 2), {1 + 2 * (1 - mean) / std::sqrt(var + 1e-5), 1 + 2 * (0 - mean) / std::sqrt(var + 1e-5)});
+  check_close(p.forward({1, 0}, 2),
+              {1 + 2 * (1 - mean) / std::sqrt(var + 1e-5), 1 + 2 * (0 - mean) / std::sqrt(var + 1e-5)});
   check_close({p.net.state().begin(), p.net.state().end()}, {mean, var});
 }
 
@@ -288,4 +289,30 @@ TEST_CASE("dropout: keep=0.8 scales kept values by 1.25") {
     kept += v != 0;
   }
   CHECK(double(kept) / 10000 == doctest::Approx(0.8).epsilon(0.03));  // σ = 0.004
+}
+
+TEST_CASE(
+    "a layer observer sees each forward in order and backward down to the lowest trained layer, changing nothing") {
+  struct Log : cnn::LayerObserver {
+    std::string seen;
+    void begin(int layer, Pass pass) override { seen += (pass == Pass::Forward ? "f" : "b") + std::to_string(layer); }
+    void end(int layer, Pass) override { seen += "."; }
+  };
+  // relu, conv, relu, dense: backward without dx stops at the conv (layer 1).
+  const std::string spec = "input 1x4x4\nrelu\nconv 2 k=3\nrelu\ndense 3\nloss mse";
+  const auto run = [&](Log* log) {
+    cnn::Network net(spec, 2);
+    net.init(5);
+    net.set_layer_observer(log);
+    const auto x = iota(32, -7), dy = iota(6, -2);
+    const float* y = net.forward(x.data(), 2, Mode::Train);
+    std::vector<float> out(y, y + 6);
+    net.zero_grads();
+    net.backward(x.data(), dy.data(), 2);
+    out.insert(out.end(), net.grads().begin(), net.grads().end());
+    return out;
+  };
+  Log log;
+  CHECK(run(&log) == run(nullptr));
+  CHECK(log.seen == "f0.f1.f2.f3.b3.b2.b1.");
 }

@@ -40,7 +40,7 @@ TEST_CASE("softmax cross-entropy does not overflow on huge logits (log-sum-exp)"
     const float loss = cnn::softmax_cross_entropy(z.data(), &label, 1, 3, d.data());
     CHECK(std::isfinite(loss));
     CHECK(loss == doctest::Approx(1000.0 * label).epsilon(1e-6));  // 1000 − z[label]
-    CHECK(d[0] == doctest::Approx(label == 0 ? 0 : 1));             // p ≈ [1, 0, 0]
+    CHECK(d[0] == doctest::Approx(label == 0 ? 0 : 1));            // p ≈ [1, 0, 0]
     CHECK(d[label] <= 0);
   }
   // Far beyond exp's range in float: 1e30 − 1e30 = 0, everything else underflows to 0.

@@ -117,8 +117,8 @@ TEST_CASE("save → load gives identical outputs for every preset, batch-norm st
 
 TEST_CASE("an empty or foreign file is not a model file") {
   CHECK(load_error({}) == "this is not a model file (too short, no CNNPLAY header)");
-  const Bytes png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
-                     0,    0,   0,   1,   0,    0,    0,    1,    8, 0, 0, 0,  0,   0,   0,   0,   0, 0, 0, 0};
+  const Bytes png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R', 0, 0,
+                     0,    1,   0,   0,   0,    1,    8,    0,    0, 0, 0, 0,  0,   0,   0,   0,   0, 0};
   CHECK(contains(load_error(png), "not a model file (no CNNPLAY header)"));
   Model m(kSmall);
   Bytes wrong_magic = cnn::save_model(m.net);
@@ -161,7 +161,7 @@ TEST_CASE("one changed byte anywhere is refused, and says where the damage is") 
       else if (i < 16 || (i >= spec_end && i < counts_end))
         CHECK(contains(e, "truncated"));  // the lengths no longer add up
       else
-        CHECK(contains(e, "checksum"));   // spec text, weights, state, the CRC itself
+        CHECK(contains(e, "checksum"));  // spec text, weights, state, the CRC itself
       CHECK_THROWS_AS(cnn::load_model_into(target, bad), cnn::ModelFileError);
     }
   CHECK(copy(target.params()) == params);  // none of the bad files touched it

@@ -103,9 +103,9 @@ TEST_CASE("weight decay applies to weights, not biases, for every optimiser") {
     t.set({1, -2, 3}, {0, 0, 0});  // no loss gradient: only the decay acts
     opt.step(0.1f);
     const auto p = t.params();
-    CHECK(p[0] < 1);        // pulled towards 0
+    CHECK(p[0] < 1);  // pulled towards 0
     CHECK(p[1] > -2);
-    CHECK(p[2] == 3.0f);    // the bias is not decayed
+    CHECK(p[2] == 3.0f);  // the bias is not decayed
     if (kind == cnn::OptimizerKind::Sgd) check_params(t, {1 - 0.1 * 0.1 * 1, -2 + 0.1 * 0.1 * 2, 3});  // w −= lr·λ·w
   }
   // Which blocks decay, in a real network: conv and dense weights yes; their

@@ -33,10 +33,10 @@ TEST_CASE("regression: a tiny spec cannot make the engine allocate gigabytes") {
   // came out small and forward() ran off its end. Now a SpecError names the
   // layer before anything is allocated.
   const char* huge[] = {
-      "input 64x1024x1024\nconv 4096 k=1",     // output 2^32 values: wraps a 32-bit size_t to 0
-      "input 64x256x256\ndense 65536",         // 2^38 weights
-      "input 1x64x64\nconv 4096 k=64 p=32",    // 2^24 weights, 2^24 im2col values per image
-      "input 64x1024x1024\nrelu",              // 2^26 per sample × 64: activations alone
+      "input 64x1024x1024\nconv 4096 k=1",   // output 2^32 values: wraps a 32-bit size_t to 0
+      "input 64x256x256\ndense 65536",       // 2^38 weights
+      "input 1x64x64\nconv 4096 k=64 p=32",  // 2^24 weights, 2^24 im2col values per image
+      "input 64x1024x1024\nrelu",            // 2^26 per sample × 64: activations alone
       "input 1x28x28\nconv 4096 k=1\nconv 4096 k=1\nflatten\ndense 65536",
   };
   for (const char* spec : huge) {
@@ -49,8 +49,7 @@ TEST_CASE("regression: a tiny spec cannot make the engine allocate gigabytes") {
   CHECK_THROWS_AS(cnn::Network("input 9x271x821\nconv 1 k=5", 1), cnn::SpecError);
   CHECK_THROWS_AS(cnn::Network("input 9x271x821\nresidual\nconv 9 k=5 p=2\nend", 1), cnn::SpecError);
   // The message says what to change.
-  CHECK_THROWS_WITH(cnn::Network("input 64x1024x1024\nrelu", 64),
-                    doctest::Contains("smaller batch"));
+  CHECK_THROWS_WITH(cnn::Network("input 64x1024x1024\nrelu", 64), doctest::Contains("smaller batch"));
   // The presets still fit at the page's batch sizes; resnet-mini at 1024 does not.
   for (const auto& p : cnn::presets()) {
     CAPTURE(p.name);
@@ -110,8 +109,8 @@ TEST_CASE("regression: a tiny PNG cannot make the data-set decoder allocate giga
   // The same builder with an honest IDAT decodes: the checks refuse nothing valid.
   // zlib stream, one stored block: 28 rows of (filter byte 0 + 28 zero pixels).
   const std::uint16_t raw = 28 * 29;
-  std::vector<std::uint8_t> stored = {0x78, 0x01, 0x01, std::uint8_t(raw), std::uint8_t(raw >> 8),
-                                      std::uint8_t(~raw), std::uint8_t(~raw >> 8)};
+  std::vector<std::uint8_t> stored = {
+      0x78, 0x01, 0x01, std::uint8_t(raw), std::uint8_t(raw >> 8), std::uint8_t(~raw), std::uint8_t(~raw >> 8)};
   stored.resize(stored.size() + raw, 0);
   PngBuilder::be32(stored, std::uint32_t(raw) << 16 | 1);  // Adler-32 of zeros: a = 1, b = count
   auto valid = PngBuilder().header(28, 28).chunk("IDAT", stored).chunk("IEND", {}).bytes;
@@ -175,7 +174,8 @@ TEST_CASE("regression: evaluate() refuses data that does not fit the network ins
 
   cnn::Network four("input 1x28x28\ndense 4", 8);
   const std::vector<float> digits(784 * 3, 0.5f);
-  const cnn::Dataset ten_classes = cnn::dataset_from_floats(digits, std::vector<std::uint8_t>{9, 9, 9}, {1, 28, 28}, 10);
+  const cnn::Dataset ten_classes =
+      cnn::dataset_from_floats(digits, std::vector<std::uint8_t>{9, 9, 9}, {1, 28, 28}, 10);
   CHECK_THROWS_WITH_AS(cnn::evaluate(four, ten_classes), doctest::Contains("4 outputs for 10 classes"),
                        std::invalid_argument);
   CHECK(cnn::evaluate(lenet, ten_classes).count == 3);  // what fits is still evaluated

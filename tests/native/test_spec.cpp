@@ -35,15 +35,15 @@ TEST_CASE("output size O = (W − K + 2P)/S + 1") {
   struct Case {
     int w, k, p, s, o;
   } cases[] = {
-      {28, 5, 2, 1, 28},   // (28 − 5 + 4)/1 + 1: 'same' padding
-      {28, 5, 0, 1, 24},   // LeNet-5's first conv without padding
-      {14, 5, 0, 1, 10},   // LeNet-5's second conv
-      {28, 2, 0, 2, 14},   // 2×2 pooling
-      {7, 3, 1, 2, 4},     // (7 − 3 + 2)/2 + 1
-      {227, 11, 0, 4, 55}, // AlexNet's first layer: (227 − 11)/4 + 1
-      {5, 5, 0, 1, 1},     // the kernel covers the image
-      {1, 1, 0, 1, 1},
-      {9, 3, 0, 3, 3},     // (9 − 3)/3 + 1
+      {28, 5, 2, 1, 28},    // (28 − 5 + 4)/1 + 1: 'same' padding
+      {28, 5, 0, 1, 24},    // LeNet-5's first conv without padding
+      {14, 5, 0, 1, 10},    // LeNet-5's second conv
+      {28, 2, 0, 2, 14},    // 2×2 pooling
+      {7, 3, 1, 2, 4},      // (7 − 3 + 2)/2 + 1
+      {227, 11, 0, 4, 55},  // AlexNet's first layer: (227 − 11)/4 + 1
+      {5, 5, 0, 1, 1},      // the kernel covers the image
+      {1, 1, 0, 1, 1},      // one pixel, one tap
+      {9, 3, 0, 3, 3},      // (9 − 3)/3 + 1
   };
   for (const auto& c : cases) {
     CAPTURE(c.w);
@@ -132,7 +132,8 @@ TEST_CASE("canonical specs round trip for every preset") {
 TEST_CASE("the canonical spec is normalised: separators, comments, aliases, defaults") {
   cnn::Network net("input 1x28x28; conv 6 k=5 p=2   # first layer\n\t relu;maxpool 2 ; fc 10", 1);
   CHECK(net.spec() == "input 1x28x28\nconv 6 k=5 s=1 p=2\nrelu\nmaxpool 2 s=2\ndense 10\n");
-  cnn::Network mse("input 1x4x4\nleaky_relu\nelu\ndropout\nbatchnorm\nresidual\n relu\nend\nflatten\ndense 2\nloss mse", 1);
+  cnn::Network mse("input 1x4x4\nleaky_relu\nelu\ndropout\nbatchnorm\nresidual\n relu\nend\nflatten\ndense 2\nloss mse",
+                   1);
   CHECK(mse.spec() ==
         "input 1x4x4\nleaky_relu a=0.01\nelu a=1\ndropout keep=0.5\nbatchnorm momentum=0.9\nresidual\n  relu\nend\n"
         "flatten\ndense 2\nloss mse\n");
@@ -141,8 +142,9 @@ TEST_CASE("the canonical spec is normalised: separators, comments, aliases, defa
 TEST_CASE("the canonical spec keeps every option's exact value") {
   // Model files store the canonical spec, so a value rounded there would load
   // a different network than the one trained.
-  const std::string spec = "input 1x1x6\nleaky_relu a=0.0001234567\nelu a=0.0000001\ndropout keep=0.123456789\n"
-                           "batchnorm momentum=0.987654321\nloss mse";
+  const std::string spec =
+      "input 1x1x6\nleaky_relu a=0.0001234567\nelu a=0.0000001\ndropout keep=0.123456789\n"
+      "batchnorm momentum=0.987654321\nloss mse";
   cnn::Network original(spec, 2), rebuilt(original.spec(), 2);
   CAPTURE(original.spec());
   CHECK(rebuilt.spec() == original.spec());
@@ -160,7 +162,8 @@ TEST_CASE("the canonical spec keeps every option's exact value") {
 TEST_CASE("receptive fields of LeNet-5: conv1 5, pool1 6, conv2 14, pool2 16") {
   const auto info = cnn::Network("lenet5").layers();
   const int rf[] = {5, 5, 6, 14, 14, 16, 0, 0, 0, 0, 0};  // 0: a dense layer sees the whole image
-  const char* kinds[] = {"conv", "relu", "maxpool", "conv", "relu", "maxpool", "dense", "relu", "dense", "relu", "dense"};
+  const char* kinds[] = {"conv",  "relu", "maxpool", "conv", "relu", "maxpool",
+                         "dense", "relu", "dense",   "relu", "dense"};
   for (int i = 0; i < 11; ++i) {
     CAPTURE(i);
     CHECK(info[i].receptive_field == rf[i]);
@@ -216,7 +219,8 @@ TEST_CASE("parameter counts: conv (K·K·C_in + 1)·C_out, dense (I + 1)·O, bat
 }
 
 TEST_CASE("a '#' comment runs to the end of its line, a ';' inside it included") {
-  cnn::Network net("input 1x4x4\nrelu   # rectify; then flatten\n# dense 3; dense 4\ndense 2 # two outputs; no more\nloss mse", 1);
+  cnn::Network net(
+      "input 1x4x4\nrelu   # rectify; then flatten\n# dense 3; dense 4\ndense 2 # two outputs; no more\nloss mse", 1);
   CHECK(net.spec() == "input 1x4x4\nrelu\ndense 2\nloss mse\n");
   // ';' still separates layers outside comments, and the line count goes on.
   check_error("input 1x4x4; relu # a; b\nfoo", {"line 2 'foo'"});

@@ -110,7 +110,8 @@ TEST_CASE("divergence restores the last snapshot (taken every 50 steps), batch-n
   net.init(3);
   cnn::Trainer trainer(net, data, sgd(0.01f, 3));
   for (int i = 0; i < 50; ++i) REQUIRE_FALSE(trainer.step().diverged);
-  const std::vector<float> params(net.params().begin(), net.params().end()), state(net.state().begin(), net.state().end());
+  const std::vector<float> params(net.params().begin(), net.params().end()),
+      state(net.state().begin(), net.state().end());
   for (int i = 0; i < 3; ++i) trainer.step();  // good steps after the snapshot
   CHECK_FALSE(same_bits({net.params().begin(), net.params().end()}, params));
   cnn::TrainOptions wild = trainer.options();
@@ -144,10 +145,12 @@ TEST_CASE("the trainer refuses data or options that do not fit the network") {
   const cnn::Dataset data = bars(12, 1);
   cnn::Network net(kSpec, 8);
   cnn::Network wrong_input("input 1x9x9\ndense 3", 8), two_outputs("input 1x8x8\ndense 2", 8);
-  CHECK_THROWS_WITH_AS(cnn::Trainer(wrong_input, data, sgd(0.1f, 1)), doctest::Contains("1x8x8"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(cnn::Trainer(wrong_input, data, sgd(0.1f, 1)), doctest::Contains("1x8x8"),
+                       std::invalid_argument);
   CHECK_THROWS_WITH_AS(cnn::Trainer(two_outputs, data, sgd(0.1f, 1)), doctest::Contains("2 outputs for 3 classes"),
                        std::invalid_argument);
-  CHECK_THROWS_WITH_AS(cnn::Trainer(net, data.head(0), sgd(0.1f, 1)), doctest::Contains("empty"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(cnn::Trainer(net, data.head(0), sgd(0.1f, 1)), doctest::Contains("empty"),
+                       std::invalid_argument);
   auto o = sgd(0.1f, 1);
   o.batch_size = 9;  // the network was built for 8
   CHECK_THROWS_WITH_AS(cnn::Trainer(net, data, o), doctest::Contains("batch size must be 1..8"), std::invalid_argument);

@@ -3,9 +3,11 @@
 // own Conv2DBackpropFilter kernel and its check against the cpu backend) and
 // ConvNetJS: the JSON's shape, every figure named and positive, the ratios,
 // the per-layer split and the goals. No timing thresholds: speed is for the
-// benchmark to print, not for a test to fail on (STYLE.md).
+// benchmark to print, not for a test to fail on (STYLE.md). Also: the bench
+// modules are the page's module plus the benchmark, and the page's has none.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 
@@ -105,4 +107,33 @@ describe('bench selection and failures', () => {
     assert.deepEqual(s.train, {});
     assert.ok(s.goals.every((g) => g.met === null && g.value === null));
   });
+});
+
+describe('bench modules (web/engine/cnn-bench-<flavour>) and the page\'s', () => {
+  const load = async (name) => {
+    const { default: createEngine } = await import(new URL(`../../web/engine/${name}.mjs`, import.meta.url));
+    return createEngine({ wasmBinary: await readFile(repo(`web/engine/${name}.wasm`)) });
+  };
+
+  for (const flavour of ['simd', 'scalar']) {
+    const name = `cnn-bench-${flavour} is cnn-${flavour} plus benchmark() and peakGflops(); ` +
+      'the page\'s carries no benchmark code';
+    test(name, async () => {
+      const [page, bench] = [await load(`cnn-${flavour}`), await load(`cnn-bench-${flavour}`)];
+      const api = (m) =>
+        Object.keys(m).filter((k) => typeof m[k] === 'function' && /^[A-Za-z]/.test(k) && !/^(HEAP|_)/.test(k));
+      assert.ok(['Model', 'Data', 'Training', 'evaluate', 'augmentPreview'].every((k) => api(page).includes(k)));
+      const missing = api(page).filter((k) => !(k in bench));
+      assert.deepEqual(missing, [], 'the bench module has everything the page module has');
+      assert.equal(typeof bench.benchmark, 'function');
+      assert.equal(typeof bench.peakGflops, 'function');
+      assert.equal(page.benchmark, undefined);
+      assert.equal(page.peakGflops, undefined);
+      assert.equal(bench.simdEnabled(), flavour === 'simd');
+      // Not even the names or the JSON keys are in the page's binary.
+      const bytes = (await readFile(repo(`web/engine/cnn-${flavour}.wasm`))).toString('latin1');
+      for (const text of ['peakGflops', 'benchmark', 'profiled_step_ms']) assert.ok(!bytes.includes(text),
+        `cnn-${flavour}.wasm contains '${text}'`);
+    });
+  }
 });

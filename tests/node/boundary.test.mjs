@@ -1,25 +1,69 @@
-// The JavaScript boundary of the engine (wasm/bindings.cpp and
-// wasm/augment_bindings.cpp) under hostile input: every Embind entry point is
-// fed wrong types, wrong sizes, NaN, negative and huge indices, out-of-range
+// The JavaScript boundary of the engine (wasm/*_bindings.cpp, all checking
+// arguments with wasm/js_args.h) under hostile input: every Embind entry point
+// is fed wrong types, wrong sizes, NaN, negative and huge indices, out-of-range
 // options and garbage bytes, first from a table and then from a seeded random
 // loop. Each bad call must throw a JavaScript Error with a clear message (not
 // abort, trap or return garbage), and afterwards a model nobody touched must
-// predict exactly what it did before. boundary-heap.test.mjs checks the same
-// module over time (heap, divergence, a soak sample).
+// predict exactly what it did before. The module over time (heap, divergence,
+// soak) is lifetime.test.mjs.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { assertRefused, images, loadEngine, prng, show } from './boundary-helpers.mjs';
+import { images, loadEngine, prng, readMnist } from './engine-helpers.mjs';
+
+// A call that must be refused: an Error with a message that says something,
+// and not a trap or an abort (those are Errors too, but the module is dead).
+function assertRefused(call, what, pattern) {
+  let thrown;
+  try {
+    const value = call();
+    thrown = { returned: value };
+  } catch (e) {
+    thrown = e;
+  }
+  assert.ok(thrown instanceof Error,
+    `${what}: expected an Error, got ` +
+      (thrown?.returned !== undefined ? `a return value ${show(thrown.returned)}` : show(thrown)));
+  assert.ok(!(thrown instanceof WebAssembly.RuntimeError) && !/^Aborted|unreachable|out of bounds/.test(thrown.message),
+    `${what}: the module crashed: ${thrown.message}`);
+  assert.ok(thrown.message.length >= 8 && !/unknown engine error/.test(thrown.message),
+    `${what}: unclear message '${thrown.message}'`);
+  if (pattern) assert.match(thrown.message, pattern, what);
+  return thrown;
+}
+
+function show(v) {
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'symbol') return v.toString();
+  if (typeof v === 'function') return 'a function';
+  if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${v.length})`;
+  if (typeof v === 'object' && v !== null && typeof v.$$ === 'object') return `an Embind ${v.constructor.name}`;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
 
 describe('the engine module at its JavaScript boundary (cnn-simd)', () => {
   let m;
+  let sentinel; // never passed to a hostile call: its predictions must never change
+  let sentinelInput;
+  let sentinelOutput;
   let modelBytes;
   let mnist; // { png, labels } of the test split
-  let assertAlive;
-  let sentinel;
+
+  const assertAlive = (what) => assert.deepEqual(sentinel.predict(sentinelInput), sentinelOutput,
+    `module still works after: ${what}`);
 
   before(async () => {
-    ({ m, modelBytes, mnist, assertAlive, sentinel } = await loadEngine());
+    m = await loadEngine('simd');
+    sentinel = new m.Model('lenet5', 4);
+    sentinel.init(11, 'he');
+    sentinelInput = images(3, 1);
+    sentinelOutput = sentinel.predict(sentinelInput);
+    modelBytes = sentinel.save();
+    mnist = await readMnist('test');
   });
   after(() => sentinel?.delete());
 
@@ -36,19 +80,13 @@ describe('the engine module at its JavaScript boundary (cnn-simd)', () => {
     const keep = (h) => (made.push(h), h);
     // Indices that Embind's `int` conversion (value | 0, unchecked) used to
     // turn into a valid index silently.
-    const notIndices = [
-      NaN, 1.5, -0.5, true, '1', undefined, null, {}, [], 2 ** 32, 2 ** 31, -(2 ** 31) - 1, Infinity, 1n,
-    ];
-    // Data that does not fit the model (made inside the call that uses it).
-    const hundredLabels = Uint8Array.from([0, 0, 8, 1, 0, 0, 0, 100, ...new Uint8Array(100)]); // IDX1 header + 100
-    const small = () => keep(m.Data.fromArrays(images(1, 5, 64), new Uint8Array([0]), { c: 1, h: 8, w: 8 }));
-    const colour = () =>
-      keep(m.Data.fromArrays(images(2, 5, 3 * 32 * 32), new Uint8Array([0, 1]), { c: 3, h: 32, w: 32 }));
+    const notIndices = [NaN, 1.5, -0.5, true, '1', undefined, null, {}, [], 2 ** 32, 2 ** 31, -(2 ** 31) - 1,
+      Infinity, 1n];
     const cases = [
       ['Model: spec not a string', () => keep(new m.Model(42, 8))],
       ['Model: spec empty', () => keep(new m.Model('', 8)), /input/],
-      ['Model: a one-line spec asking for terabytes',
-        () => keep(new m.Model('input 64x1024x1024\nconv 4096 k=1', 8)), /limit/],
+      ['Model: a one-line spec asking for terabytes', () => keep(new m.Model('input 64x1024x1024\nconv 4096 k=1', 8)),
+        /limit/],
       ['Model: a network over the memory budget at its batch', () => keep(new m.Model('resnet-mini', 4096)), /MiB/],
       ['Model: spec with a NUL and binary', () => keep(new m.Model('input 1x28x28\0\xff\ndense 10', 8))],
       ['fromBytes: garbage', () => keep(m.Model.fromBytes(new Uint8Array(1000).fill(0xa5), 8)), /not a model file/],
@@ -74,26 +112,33 @@ describe('the engine module at its JavaScript boundary (cnn-simd)', () => {
       ['init: 2^53 + 2 seed', () => model.init(2 ** 53 + 2, 'he'), /seed/],
       ['init: scheme not a string', () => model.init(1, 5)],
       ['Data: labels not IDX', () => keep(new m.Data(mnist.png, new Uint8Array(20))), /IDX1/],
-      ['Data: label count disagrees with the file',
-        () => keep(new m.Data(mnist.png, mnist.labels.subarray(0, 108))), /holds/],
-      ['Data: sprite for 10,000 with 100 labels',
-        () => keep(new m.Data(mnist.png, hundredLabels)), /2800x2800/],
-      ['Data: PNG cut in half',
-        () => keep(new m.Data(mnist.png.subarray(0, mnist.png.length >> 1), mnist.labels)), /cannot decode/],
+      ['Data: label count disagrees with the file', () => keep(new m.Data(mnist.png, mnist.labels.subarray(0, 108))),
+        /holds/],
+      ['Data: sprite for 10,000 with 100 labels', () => keep(new m.Data(mnist.png, Uint8Array.from([0, 0, 8, 1, 0, 0,
+        0, 100, ...new Uint8Array(100)]))), /2800x2800/],
+      ['Data: PNG cut in half', () => keep(new m.Data(mnist.png.subarray(0, mnist.png.length >> 1), mnist.labels)),
+        /cannot decode/],
       ['Data: png as a string', () => keep(new m.Data('png', mnist.labels)), /Uint8Array/],
-      ['fromArrays: pixel above 1',
-        () => keep(m.Data.fromArrays(new Float32Array(784).fill(2), new Uint8Array([1]), shape)), /\[0, 1\]/],
-      ['fromArrays: shape h 0',
-        () => keep(m.Data.fromArrays(images(1, 4), new Uint8Array([1]), { c: 1, h: 0, w: 28 })), /h/],
+      ['fromArrays: pixel above 1', () => keep(m.Data.fromArrays(new Float32Array(784).fill(2), new Uint8Array([1]),
+        shape)), /\[0, 1\]/],
+      ['fromArrays: shape h 0', () => keep(m.Data.fromArrays(images(1, 4), new Uint8Array([1]), { c: 1, h: 0,
+        w: 28 })), /h/],
       ['fromArrays: shape null', () => keep(m.Data.fromArrays(images(1, 4), new Uint8Array([1]), null))],
-      ['fromArrays: no labels',
-        () => keep(m.Data.fromArrays(new Float32Array(0), new Uint8Array(0), shape)), /at least one/],
+      ['fromArrays: no labels', () => keep(m.Data.fromArrays(new Float32Array(0), new Uint8Array(0), shape)),
+        /at least one/],
       ['image: index = count', () => data.image(4), /out of range/],
       ['label: index -1', () => data.label(-1), /out of range/],
       ['head: -5 images', () => keep(data.head(-5)), /head count/],
+      ['slice: start -1', () => data.slice(-1, 1), /slice start/],
+      ['slice: past the end', () => data.slice(2, 3), /slice count/],
+      ['slice: start past the end', () => data.slice(5, 0), /slice start/],
+      ['pick: index = count', () => data.pick(Int32Array.from([0, 4])), /indices\[1\]/],
+      ['pick: a Float64Array', () => data.pick(new Float64Array(2)), /indices/],
+      ['pick: a string in the array', () => data.pick([0, '1']), /indices\[1\]/],
+      ['pick: undefined', () => data.pick(undefined), /indices/],
       ['Training: options null', () => keep(new m.Training(model, data, null)), /must be an object/],
-      ['Training: learningRate as a string',
-        () => keep(new m.Training(model, data, { learningRate: '0.1' })), /learningRate/],
+      ['Training: learningRate as a string', () => keep(new m.Training(model, data, { learningRate: '0.1' })),
+        /learningRate/],
       ['Training: learningRate 1e4', () => keep(new m.Training(model, data, { learningRate: 1e4 })), /learningRate/],
       ['Training: momentum 1', () => keep(new m.Training(model, data, { momentum: 1 })), /momentum/],
       ['Training: weightDecay -1', () => keep(new m.Training(model, data, { weightDecay: -1 })), /weightDecay/],
@@ -101,11 +146,11 @@ describe('the engine module at its JavaScript boundary (cnn-simd)', () => {
       ['Training: seed 1.5', () => keep(new m.Training(model, data, { seed: 1.5 })), /seed/],
       ['Training: nesterov 2', () => keep(new m.Training(model, data, { nesterov: 2 })), /nesterov/],
       ['Training: a Data as the model', () => keep(new m.Training(data, data, {}))],
-      ['Training: deleted model',
-        () => { const gone = new m.Model('lenet5', 8); gone.delete(); return keep(new m.Training(gone, data, {})); }],
+      ['Training: deleted model', () => { const gone = new m.Model('lenet5',
+        8); gone.delete(); return keep(new m.Training(gone, data, {})); }],
       ['Training: empty data set', () => keep(new m.Training(model, keep(data.head(0)), {})), /empty/],
-      ['Training: images of another shape',
-        () => keep(new m.Training(model, small(), {})), /1x8x8/],
+      ['Training: images of another shape', () => keep(new m.Training(model, keep(m.Data.fromArrays(images(1, 5, 64),
+        new Uint8Array([0]), { c: 1, h: 8, w: 8 })), {})), /1x8x8/],
       ['step: 100001 steps', () => training.step(100001), /steps/],
       ['setOptions: batchSize 9 > maxBatch 8', () => training.setOptions({ batchSize: 9 }), /batchSize/],
       ['setOptions: optimizer 7', () => training.setOptions({ optimizer: 7 }), /optimizer/],
@@ -115,10 +160,10 @@ describe('the engine module at its JavaScript boundary (cnn-simd)', () => {
       ['setAugment: scaleMin > scaleMax', () => training.setAugment({ scaleMin: 2, scaleMax: 1 }), /scale/],
       ['setAugment: unknown key', () => training.setAugment({ wobble: 1 }), /wobble/],
       ['evaluate: a Training as the data', () => m.evaluate(model, training, -1)],
-      ['evaluate: images of another shape',
-        () => m.evaluate(model, colour(), -1), /3x32x32/],
-      ['evaluate: more classes than outputs',
-        () => m.evaluate(keep(new m.Model('input 1x28x28\ndense 4', 8)), data, -1), /4 outputs for 10 classes/],
+      ['evaluate: images of another shape', () => m.evaluate(model, keep(m.Data.fromArrays(images(2, 5, 3 * 32 * 32),
+        new Uint8Array([0, 1]), { c: 3, h: 32, w: 32 })), -1), /3x32x32/],
+      ['evaluate: more classes than outputs', () => m.evaluate(keep(new m.Model('input 1x28x28\ndense 4', 8)), data,
+        -1), /4 outputs for 10 classes/],
       ['evaluate: limit "all"', () => m.evaluate(model, data, 'all'), /limit/],
       ...notIndices.flatMap((bad) => [
         [`activation: layer ${show(bad)}`, () => model.activation(bad, 0), /layer index/],
@@ -128,13 +173,16 @@ describe('the engine module at its JavaScript boundary (cnn-simd)', () => {
         [`image: ${show(bad)}`, () => data.image(bad), /image index/],
         [`label: ${show(bad)}`, () => data.label(bad), /image index/],
         [`head: ${show(bad)}`, () => keep(data.head(bad)), /head count/],
+        [`slice: start ${show(bad)}`, () => data.slice(bad, 1), /slice start/],
+        [`slice: count ${show(bad)}`, () => data.slice(0, bad), /slice count/],
+        [`pick: [${show(bad)}]`, () => data.pick([bad]), /indices\[0\]/],
         [`step: ${show(bad)}`, () => training.step(bad), /steps/],
         [`evaluate: limit ${show(bad)}`, () => m.evaluate(model, data, bad), /limit/],
         [`Model: max batch ${show(bad)}`, () => keep(new m.Model('lenet5', bad)), /max batch/],
         [`fromBytes: max batch ${show(bad)}`, () => keep(m.Model.fromBytes(modelBytes, bad)), /max batch/],
         [`Training: batchSize ${show(bad)}`, () => keep(new m.Training(model, data, { batchSize: bad })), /batchSize/],
-        // An undefined option means "the default".
       ]).filter(([what]) => !/undefined/.test(what) || !/batchSize/.test(what)),
+        // an undefined option means "the default"
     ];
     if (m.augmentPreview) {
       cases.push(
@@ -173,14 +221,16 @@ describe('the engine module at its JavaScript boundary (cnn-simd)', () => {
     flipped[20] ^= 4;
     const values = [
       undefined, null, NaN, Infinity, -Infinity, 0, 1, 2, 3, -1, 1.5, -0.5, 2 ** 31, 2 ** 32 + 1, 2 ** 53, 1e308,
-      -1e308, 5e-324, true, false, '', '1', 'he', 'lenet5', 'sgd', 'input 1x8x8\ndense 3',
-      'input 1x28x28\nconv 9999 k=64', {}, [], [1, 2, 3], { c: 1, h: 28, w: 28 }, { c: 1, h: 8, w: 8 },
-      { c: 9, h: -1, w: 'x' }, { learningRate: 1e3 }, { batchSize: 0 },
+        -1e308,
+      5e-324, true, false, '', '1', 'he', 'lenet5', 'sgd', 'input 1x8x8\ndense 3', 'input 1x28x28\nconv 9999 k=64',
+        {}, [],
+      [1, 2, 3], { c: 1, h: 28, w: 28 }, { c: 1, h: 8, w: 8 }, { c: 9, h: -1, w: 'x' }, { learningRate: 1e3 },
+        { batchSize: 0 },
       { optimizer: 'adam', learningRate: 0.01, batchSize: 2 }, { rotation: 30, scale: 1.2 }, 1n, Symbol('s'), () => 1,
       new ArrayBuffer(16), new Float32Array(0), new Float32Array(784), images(1, 10), images(2, 11), images(1, 12, 64),
-      new Float32Array(784).fill(NaN), new Float64Array(784), new Uint8Array(0),
-      new Uint8Array([0, 0, 8, 1, 0, 0, 0, 1, 2]), garbage, modelBytes, flipped, mnist.labels, model, small, data,
-      training,
+      new Float32Array(784).fill(NaN), new Float64Array(784), new Uint8Array(0), new Uint8Array([0, 0, 8, 1, 0, 0, 0,
+        1, 2]),
+      garbage, modelBytes, flipped, mnist.labels, model, small, data, training,
     ];
     const entries = {
       'new Model': (a, b) => new m.Model(a, b),
@@ -199,12 +249,14 @@ describe('the engine module at its JavaScript boundary (cnn-simd)', () => {
       'data.image': (a) => data.image(a),
       'data.label': (a) => data.label(a),
       'data.head': (a) => data.head(a),
+      'data.slice': (a, b) => data.slice(a, b),
+      'data.pick': (a) => data.pick(a),
       'training.step': (a) => training.step(typeof a === 'number' && a > 3 && a < 1e6 ? 3 : a), // bounded work
       'training.setOptions': (a) => training.setOptions(a),
     };
     if (m.augmentPreview) {
-      const bounded = (e) => (typeof e === 'number' && e > 16 && e < 2000 ? 16 : e); // bounded work
-      entries.augmentPreview = (a, b, c, d, e) => m.augmentPreview(a, b, c, d, bounded(e));
+      entries.augmentPreview = (a, b, c, d, e) => m.augmentPreview(a, b, c, d,
+        typeof e === 'number' && e > 16 && e < 2000 ? 16 : e);
       entries.transformImages = (a, b, c) => m.transformImages(a, b, c);
     }
     const names = Object.keys(entries);
@@ -234,6 +286,9 @@ describe('the engine module at its JavaScript boundary (cnn-simd)', () => {
           result.delete();
         } else if (result instanceof Float32Array) {
           assert.ok(result.every(Number.isFinite), `${what}: returned non-finite values`);
+        } else if ((name === 'data.slice' || name === 'data.pick') && result) {
+          assert.ok(result.images instanceof Float32Array && result.labels instanceof Uint8Array, what);
+          assert.equal(result.images.length, result.labels.length * 784, what);
         } else if (name === 'training.step' && result) {
           assert.ok(Number.isFinite(result.loss) && result.steps >= 0, `${what}: ${JSON.stringify(result)}`);
         }

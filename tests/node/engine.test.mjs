@@ -1,4 +1,4 @@
-// The engine's JavaScript API (wasm/bindings.cpp) from Node, for both builds
+// The engine's JavaScript API (wasm/*_bindings.cpp) from Node, for both builds
 // the page can load: web/engine/cnn-simd and cnn-scalar. Covers what the page
 // and the worker rely on — presets, shapes, predictions, weights in and out,
 // model files, data sets from web/data, training — and that every bad input
@@ -251,6 +251,49 @@ for (const flavour of ['simd', 'scalar']) {
         }
       });
     }
+
+    test('slice and pick copy many images and labels out in one call, equal to image(i) and label(i)', async () => {
+      const labels = Uint8Array.from({ length: 7 }, (_, i) => (i * 3) % 10);
+      const small = keep(m.Data.fromArrays(randomImages(7, 4), labels, { c: 1, h: 28, w: 28 }));
+      const test = keep(new m.Data(await readFile(repo('web/data/mnist/test-images.png')),
+        await readFile(repo('web/data/mnist/test-labels.idx'))));
+      const expectImages = (data, indices, got, what) => {
+        assert.ok(got.images instanceof Float32Array && got.labels instanceof Uint8Array, what);
+        assert.equal(got.images.length, indices.length * 784, `${what}: count·C·H·W values`);
+        assert.deepEqual(Array.from(got.labels), indices.map((i) => data.label(i)), `${what}: labels`);
+        indices.forEach((i, k) => assert.deepEqual(got.images.subarray(k * 784, (k + 1) * 784), data.image(i),
+          `${what}: image ${k} is image(${i})`));
+      };
+      const range = (start, count) => Array.from({ length: count }, (_, k) => start + k);
+      expectImages(small, range(2, 3), small.slice(2, 3), 'slice(2, 3)');
+      expectImages(small, range(0, 7), small.slice(0, 7), 'slice(0, 7): all');
+      expectImages(small, [], small.slice(7, 0), 'slice(7, 0): none, at the end');
+      expectImages(small, [6, 0, 6, 3], small.pick(Int32Array.from([6, 0, 6, 3])), 'pick(Int32Array), repeats allowed');
+      expectImages(small, [1, 5], small.pick([1, 5]), 'pick(array)');
+      expectImages(small, [], small.pick(new Int32Array(0)), 'pick(nothing)');
+      // More images than one copy chunk (83 of 784 values), up to the last one.
+      expectImages(test, range(9500, 500), test.slice(9500, 500), 'slice(9500, 500) of the MNIST test set');
+      const scattered = Int32Array.from({ length: 300 }, (_, k) => (k * 7919) % 10000);
+      expectImages(test, Array.from(scattered), test.pick(scattered), 'pick(300 scattered indices)');
+      // The copies are the caller's: changing one changes nothing in the data set.
+      small.slice(0, 1).images.fill(5);
+      assert.ok(small.image(0).every((v) => v <= 1));
+
+      const refusals = [
+        [() => small.slice(-1, 1), /slice start must be a whole number in 0\.\.7, got -1/],
+        [() => small.slice(8, 0), /slice start/],
+        [() => small.slice(5, 3), /slice count must be a whole number in 0\.\.2, got 3/],
+        [() => small.slice(0.5, 1), /slice start/],
+        [() => small.slice(0, undefined), /slice count/],
+        [() => small.pick([0, 7]), /indices\[1\] = 7 is out of range 0\.\.6/],
+        [() => small.pick(Int32Array.from([-1])), /indices\[0\] = -1 is out of range/],
+        [() => small.pick([0, 1.5]), /indices\[1\] must be a whole number/],
+        [() => small.pick(new Float64Array(2)), /indices must be an Int32Array or an array/],
+        [() => small.pick(3), /indices must be/],
+      ];
+      for (const [call, message] of refusals) assert.throws(call,
+        (e) => e instanceof Error && message.test(e.message), String(message));
+    });
 
     test('a short training run lowers the loss', async () => {
       const png = await readFile(repo('web/data/mnist/train-images.png'));

@@ -1,6 +1,7 @@
 // Tests of the project's own tooling (tools/): the static server the page and
 // the browser tests use, the PNG encoder and IDX checks behind web/data, and
-// the parsers that turn test output into the totals `npm test` prints.
+// the parsers that turn test output into the totals `npm test` prints, and
+// which files the C++ format check covers.
 import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { inflateSync } from 'node:zlib';
 
 import { makeSprite, parseIdxImages, parseIdxLabels } from '../../tools/prepare-data.mjs';
+import { cppFiles } from '../../tools/lint-cpp.mjs';
 import { crc32, encodeGrayPng } from '../../tools/lib/png.mjs';
 import { parseDoctest, parseNodeTest } from '../../tools/lib/steps.mjs';
 import { resolveUrlPath, startServer } from '../../tools/serve.mjs';
@@ -169,7 +171,8 @@ describe('PNG encoder and IDX conversion', () => {
 
 describe('test output parsers', () => {
   test('doctest summary', () => {
-    const out = '...\n[doctest] test cases:  42 |  40 passed | 2 failed | 0 skipped\n' +
+    const out =
+      '...\n[doctest] test cases:  42 |  40 passed | 2 failed | 0 skipped\n' +
       '[doctest] assertions: 9 | 9 passed\n[doctest] Status: FAILURE!\n';
     assert.deepEqual(parseDoctest(out), { passed: 40, failed: 2 });
     const coloured = '\x1b[0m[doctest] test cases: 3 | 3 passed | 0 failed | 0 skipped';
@@ -192,5 +195,25 @@ describe('tools/test.mjs', () => {
     assert.deepEqual(names(['browser tests']), ['prepare', 'build wasm', 'browser tests']);
     assert.deepEqual(names(['sanitizers', 'lint']), ['prepare', 'lint', 'build sanitize', 'sanitizers']);
     assert.deepEqual(names(['prepare']), ['prepare']);
+  });
+});
+
+describe('tools/lint-cpp.mjs', () => {
+  test('checks every .cpp and .h of src/, wasm/, tests/native/, tests/fuzz/ and nothing else', () => {
+    const files = cppFiles();
+    for (const f of [
+      'src/network.cpp',
+      'src/kernels/kernels.h',
+      'src/augment/ops.cpp',
+      'wasm/js_args.h',
+      'tests/native/gradcheck.h',
+      'tests/fuzz/fuzz_spec.cpp',
+    ])
+      assert.ok(files.includes(f), f);
+    assert.ok(
+      files.every((f) => /^(src|wasm|tests\/native|tests\/fuzz)\/.*\.(cpp|h)$/.test(f) && !f.includes('/corpus/')),
+      files.join(' '),
+    );
+    assert.deepEqual(files, [...files].sort());
   });
 });

@@ -1,7 +1,7 @@
 // The engine's part of `npm run bench`, shared by Node (bench/engine-wasm.mjs)
 // and the bench page's worker (web/dev/bench-worker.js) so both time exactly the
 // same calls: the module's benchmark() binding (wasm/bench_bindings.cpp, the
-// C++ loop of src/benchmark.cpp) for each configuration, and the vector peak
+// C++ loop of src/bench/benchmark.cpp) for each configuration, and the vector peak
 // of this build (peakGflops). No DOM, no Node: plain module code.
 //
 // protocol: { configs: [{mode: 'train'|'infer', batch}], warmup, seconds, repeats, peakSeconds }

@@ -64,26 +64,5 @@ export async function loadEngine(build = 'auto', family = 'cnn') {
   }).catch((error) => {
     throw new Error(`could not start the engine ${name}.wasm: ${error?.message ?? error}`);
   });
-  // TEMP until the engine branch lands Data.slice/pick natively.
-  if (!module.Data.prototype.slice) {
-    const gather = (data, indices) => {
-      const images = new Float32Array(indices.length * 784),
-        labels = new Uint8Array(indices.length);
-      indices.forEach((i, k) => {
-        images.set(data.image(i), k * 784);
-        labels[k] = data.label(i);
-      });
-      return { images, labels };
-    };
-    module.Data.prototype.slice = function (start, count) {
-      return gather(
-        this,
-        Array.from({ length: count }, (_, k) => start + k),
-      );
-    };
-    module.Data.prototype.pick = function (indices) {
-      return gather(this, [...indices]);
-    };
-  }
   return { module, build: name, simd: module.simdEnabled() };
 }

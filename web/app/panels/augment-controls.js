@@ -1,5 +1,5 @@
 // The augmentation panel's controls and their translation to and from the
-// engine's augmentation options (src/augment_options.cpp has the full list
+// engine's augmentation options (src/augment/options.cpp has the full list
 // and ranges; these are the ranges worth exploring on digits). Pure: no DOM,
 // so Node tests check the round trip through a link's 'augment' setting.
 

@@ -161,7 +161,7 @@ function mount(section, app) {
     preview();
   });
 
-  // The engine's named presets (src/augment_options.cpp) become buttons.
+  // The engine's named presets (src/augment/options.cpp) become buttons.
   client.request('augmentInfo').then(({ presets }) => {
     parts.presets.append(...presets.map((p) => {
       const b = el('button', { type: 'button', textContent: p.name, title: p.summary });

@@ -1,7 +1,7 @@
 // The Augmenter: draws one image's transforms from the Rng and applies them
 // (geometry in one bilinear resampling, then photometric), in scratch that
 // is allocated once per image shape.
-#include "augment.h"
+#include "augment/augmenter.h"
 
 #include <algorithm>
 #include <stdexcept>

@@ -1,6 +1,6 @@
 // The deterministic arithmetic of augmentation (see augment_ops.h): the
 // affine map, the bilinear warp, the elastic field and the photometric ops.
-#include "augment_ops.h"
+#include "augment/ops.h"
 
 #include <algorithm>
 #include <cmath>
@@ -17,11 +17,14 @@ constexpr float kLumaR = 0.299f, kLumaG = 0.587f, kLumaB = 0.114f;  // ITU-R BT.
 void sin_cos_degrees(double degrees, double& s, double& c) {
   double r = std::fmod(degrees, 360.0);
   if (r < 0) r += 360.0;
+  // A table, one case per line.
+  // clang-format off
   if (r == 0) s = 0, c = 1;
   else if (r == 90) s = 1, c = 0;
   else if (r == 180) s = 0, c = -1;
   else if (r == 270) s = -1, c = 0;
   else s = std::sin(r * kPi / 180.0), c = std::cos(r * kPi / 180.0);
+  // clang-format on
 }
 
 std::size_t plane_size(Shape s) { return std::size_t(s.h) * std::size_t(s.w); }
@@ -156,8 +159,8 @@ void blur_clamped(float* field, float* tmp, int h, int w, std::span<const float>
 
 }  // namespace
 
-void elastic_field(float* field_x, float* field_y, float* tmp, int h, int w, std::span<const float> kernel,
-                   float alpha, Rng& rng) {
+void elastic_field(float* field_x, float* field_y, float* tmp, int h, int w, std::span<const float> kernel, float alpha,
+                   Rng& rng) {
   const std::size_t n = std::size_t(h) * w;
   for (std::size_t i = 0; i < n; ++i) field_x[i] = rng.uniform(-1, 1);
   for (std::size_t i = 0; i < n; ++i) field_y[i] = rng.uniform(-1, 1);

@@ -27,22 +27,22 @@ struct BenchOptions {
 
 // One layer's share of a step, from a separate profiled run.
 struct LayerTiming {
-  std::string spec;              // its line in the spec language
-  double forward_ms = 0;         // per step
-  double backward_ms = 0;        // per step (0 for inference)
-  double forward_flop = 0;       // per image: 2·multiply-adds of the forward pass
-  double backward_flop = 0;      // per image: weight gradient + input gradient (when needed)
+  std::string spec;          // its line in the spec language
+  double forward_ms = 0;     // per step
+  double backward_ms = 0;    // per step (0 for inference)
+  double forward_flop = 0;   // per image: 2·multiply-adds of the forward pass
+  double backward_flop = 0;  // per image: weight gradient + input gradient (when needed)
 };
 
 struct BenchResult {
   BenchOptions options;
   std::vector<double> images_per_second;  // one figure per repeat
   double median_images_per_second = 0;
-  double flop_per_image = 0;              // multiply-adds ×2 of one step per image
-  std::vector<LayerTiming> layers;        // profiled: each layer timed on its own
-  double loss_ms = 0, update_ms = 0;      // per profiled step: loss + its gradient; zeroing + SGD update
-  double profiled_step_ms = 0;            // sum of everything above
-  float final_loss = 0;                   // sanity: training must keep the loss finite
+  double flop_per_image = 0;          // multiply-adds ×2 of one step per image
+  std::vector<LayerTiming> layers;    // profiled: each layer timed on its own
+  double loss_ms = 0, update_ms = 0;  // per profiled step: loss + its gradient; zeroing + SGD update
+  double profiled_step_ms = 0;        // sum of everything above
+  float final_loss = 0;               // sanity: training must keep the loss finite
 };
 
 BenchResult run_benchmark(const BenchOptions& options);
@@ -51,8 +51,6 @@ BenchResult run_benchmark(const BenchOptions& options);
 // it: f32x4 multiply then add into 12 independent accumulators (wasm SIMD has
 // no fused multiply-add). GFLOP/s, best of `repeats` runs of ~seconds each.
 double measure_peak_gflops(double seconds = 0.1, int repeats = 3);
-
-double median(std::vector<double> v);
 
 // One JSON object with every figure of a result (options, per-repeat and
 // median images/s, FLOP counts, the per-layer split): the native CLI prints

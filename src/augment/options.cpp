@@ -1,11 +1,11 @@
 // AugmentOptions as the outside world sees them: one table of keys and
 // ranges (shared by validation, the JavaScript options parser and the CLI's
 // --augment list), the named presets, and a one-line summary for logs.
+#include "augment/options.h"
+
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
-
-#include "augment.h"
 
 namespace cnn {
 
@@ -99,8 +99,8 @@ bool AugmentOptions::any() const {
 void AugmentOptions::validate() const {
   for (const auto& f : kFields) check_field(f, this->*(f.member));
   if (scale_min > scale_max)
-    throw std::invalid_argument("scaleMin (" + number(scale_min) + ") must not exceed scaleMax (" +
-                                number(scale_max) + ")");
+    throw std::invalid_argument("scaleMin (" + number(scale_min) + ") must not exceed scaleMax (" + number(scale_max) +
+                                ")");
   if (erase_area_min > erase_area_max)
     throw std::invalid_argument("eraseAreaMin (" + number(erase_area_min) + ") must not exceed eraseAreaMax (" +
                                 number(erase_area_max) + ")");
@@ -189,7 +189,8 @@ std::string augment_summary(const AugmentOptions& o) {
   if (o.channel_gain > 0) add("colour jitter ±" + number(o.channel_gain));
   if (o.grayscale > 0) add("grayscale " + number(o.grayscale));
   if (o.noise > 0) add("noise " + number(o.noise));
-  if (o.erase > 0) add("erase " + number(o.erase) + " (" + number(o.erase_area_min) + "–" + number(o.erase_area_max) + ")");
+  if (o.erase > 0)
+    add("erase " + number(o.erase) + " (" + number(o.erase_area_min) + "–" + number(o.erase_area_max) + ")");
   return s.empty() ? "none" : s;
 }
 

@@ -1,4 +1,4 @@
-#include "benchmark.h"
+#include "bench/benchmark.h"
 
 #include <algorithm>
 #include <chrono>
@@ -67,13 +67,6 @@ void count_flops(const Network& net, std::vector<LayerTiming>& layers, int lowes
   }
 }
 
-// The lowest layer whose parameters learn: Sequence::backward stops there.
-int lowest_trained_layer(Network& net) {
-  for (int i = 0; i < net.layer_count(); ++i)
-    if (net.layer(i).param_count() > 0 && !net.layer(i).frozen()) return i;
-  return net.layer_count();
-}
-
 class Step {
  public:
   Step(Network& net, Optimizer& opt, SyntheticBatches& batch, const BenchOptions& o)
@@ -102,19 +95,12 @@ class Step {
   const BenchOptions& o_;
 };
 
-// The same step driven layer by layer with its own activation buffers, so
-// each layer's forward and backward can be timed on its own.
-class ProfiledStep {
+// The same step with each layer's forward and backward timed: Network's own
+// passes, with a LayerObserver that reads the clock around every layer.
+class ProfiledStep : private LayerObserver {
  public:
   ProfiledStep(Network& net, Optimizer& opt, SyntheticBatches& batch, const BenchOptions& o)
-      : net_(net), opt_(opt), b_(batch), o_(o), lowest_(lowest_trained_layer(net)) {
-    for (int i = 0; i < net.layer_count(); ++i) {
-      const std::size_t size = std::size_t(o.batch) * net.layer(i).out_shape.size();
-      outs_.emplace_back(size);
-      grads_.emplace_back(size);
-    }
-  }
-  int lowest() const { return lowest_; }
+      : net_(net), opt_(opt), b_(batch), o_(o) {}
 
   // Times of one step in ms: forward of each layer, backward of each layer,
   // then the loss and the update (zeroing + optimiser).
@@ -122,50 +108,42 @@ class ProfiledStep {
 
   __attribute__((noinline)) float run(double* ms) {
     const int n = o_.batch, count = net_.layer_count(), classes = int(net_.output_shape().size());
-    const Mode mode = o_.train ? Mode::Train : Mode::Infer;
-    std::fill_n(ms, slots(), 0.0);
-    const float* in = b_.images();
-    for (int i = 0; i < count; ++i) {
-      const auto t = Clock::now();
-      net_.layer(i).forward(in, outs_[i].data(), n, mode);
-      ms[i] = 1e3 * seconds_since(t);
-      in = outs_[i].data();
-    }
+    ms_ = ms;
+    std::fill_n(ms, slots(), 0.0);  // layers below the lowest trained one have no backward
+    net_.set_layer_observer(this);
+    const float* x = b_.images();
+    const float* out = net_.forward(x, n, o_.train ? Mode::Train : Mode::Infer);
     float loss = 0;
     if (o_.train) {
       auto t = Clock::now();
-      loss = softmax_cross_entropy(in, b_.batch_labels(), n, classes, b_.dout.data());
+      loss = softmax_cross_entropy(out, b_.batch_labels(), n, classes, b_.dout.data());
       ms[2 * count] = 1e3 * seconds_since(t);
       t = Clock::now();
       net_.zero_grads();
       ms[2 * count + 1] = 1e3 * seconds_since(t);
-      const float* g = b_.dout.data();
-      for (int i = count - 1; i >= lowest_; --i) {
-        const float* x = i == 0 ? b_.images() : outs_[i - 1].data();
-        float* gin = i > lowest_ ? grads_[i - 1].data() : nullptr;
-        t = Clock::now();
-        net_.layer(i).backward(x, outs_[i].data(), g, gin, n);
-        ms[count + i] = 1e3 * seconds_since(t);
-        g = gin;
-      }
+      net_.backward(x, b_.dout.data(), n);
       t = Clock::now();
       opt_.step(o_.learning_rate);
       ms[2 * count + 1] += 1e3 * seconds_since(t);
     }
+    net_.set_layer_observer(nullptr);
     b_.advance();
     return loss;
   }
 
  private:
+  void begin(int, Pass) override { started_ = Clock::now(); }
+  void end(int layer, Pass pass) override {
+    ms_[(pass == Pass::Backward ? net_.layer_count() : 0) + layer] = 1e3 * seconds_since(started_);
+  }
+
   Network& net_;
   Optimizer& opt_;
   SyntheticBatches& b_;
   const BenchOptions& o_;
-  int lowest_;
-  std::vector<std::vector<float>> outs_, grads_;
+  double* ms_ = nullptr;
+  Clock::time_point started_;
 };
-
-}  // namespace
 
 double median(std::vector<double> v) {
   if (v.empty()) return 0;
@@ -173,6 +151,8 @@ double median(std::vector<double> v) {
   const std::size_t m = v.size() / 2;
   return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
 }
+
+}  // namespace
 
 BenchResult run_benchmark(const BenchOptions& o) {
   if (o.batch < 1 || o.batch > 4096) throw std::invalid_argument("bench batch must be 1..4096");
@@ -190,7 +170,7 @@ BenchResult run_benchmark(const BenchOptions& o) {
   for (int i = 0; i < net.layer_count(); ++i) r.layers.push_back({net.layer(i).spec()});
   Step step(net, opt, batch, o);
   ProfiledStep profiled(net, opt, batch, o);
-  count_flops(net, r.layers, profiled.lowest());
+  count_flops(net, r.layers, net.lowest_trained_layer());
   for (const LayerTiming& l : r.layers) r.flop_per_image += l.forward_flop + (o.train ? l.backward_flop : 0);
 
   // Warm-up, then timed repeats of whole steps.
@@ -258,8 +238,7 @@ std::string to_json(const BenchResult& r) {
   std::string s = "{\"spec\":" + quoted(r.options.spec) + ",\"batch\":" + std::to_string(r.options.batch) +
                   ",\"train\":" + (r.options.train ? "true" : "false") +
                   ",\"images_per_second\":" + number(r.median_images_per_second) + ",\"samples\":[";
-  for (std::size_t i = 0; i < r.images_per_second.size(); ++i)
-    s += (i ? "," : "") + number(r.images_per_second[i]);
+  for (std::size_t i = 0; i < r.images_per_second.size(); ++i) s += (i ? "," : "") + number(r.images_per_second[i]);
   s += "],\"flop_per_image\":" + number(r.flop_per_image) + ",\"loss\":" + number(r.final_loss) +
        ",\"loss_ms\":" + number(r.loss_ms) + ",\"update_ms\":" + number(r.update_ms) +
        ",\"profiled_step_ms\":" + number(r.profiled_step_ms) + ",\"layers\":[";

@@ -1,29 +1,31 @@
-// The engine module over time, past its JavaScript boundary: the wasm heap
-// stays flat across thousands of calls and handle create/delete cycles,
-// divergence at an absurd learning rate is caught in the step and undone, and a
-// 500-step training sample shows no heap growth after warm-up (bench/soak.mjs
-// runs the long one). boundary.test.mjs feeds the same entry points hostile input.
+// The engine module over time: the wasm heap stays flat across thousands of
+// calls and handle create/delete cycles, divergence at an absurd learning rate
+// is caught in the step and undone, and a 500-step training sample shows no
+// heap growth after warm-up (bench/soak.mjs runs the long one). Hostile
+// arguments are boundary.test.mjs.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 
-import { heapBytes, images, loadEngine, repo } from './boundary-helpers.mjs';
+import { heapBytes, images, loadEngine, readMnist } from './engine-helpers.mjs';
 
-describe('the engine module at its JavaScript boundary (cnn-simd), over time', () => {
+describe('the engine module over time (cnn-simd)', () => {
   let m;
-  let modelBytes;
+  let modelBytes; // a LeNet-5 file, for loadWeights and a corrupt copy
   let mnist; // { png, labels } of the test split
-  let sentinel;
 
   before(async () => {
-    ({ m, modelBytes, mnist, sentinel } = await loadEngine());
+    m = await loadEngine('simd');
+    const model = new m.Model('lenet5', 4);
+    model.init(11, 'he');
+    modelBytes = model.save();
+    model.delete();
+    mnist = await readMnist('test');
   });
-  after(() => sentinel?.delete());
 
   test('the wasm heap stays flat across thousands of calls and handle cycles', () => {
     const model = new m.Model('lenet5', 16);
-    const labels = Uint8Array.from({ length: 32 }, (_, i) => i % 10);
-    const data = m.Data.fromArrays(images(32, 13), labels, { c: 1, h: 28, w: 28 });
+    const data = m.Data.fromArrays(images(32, 13), Uint8Array.from({ length: 32 }, (_, i) => i % 10), { c: 1, h: 28,
+      w: 28 });
     const x = images(4, 14);
     const nan = images(64, 15);
     nan[nan.length - 1] = NaN;
@@ -39,6 +41,8 @@ describe('the engine module at its JavaScript boundary (cnn-simd), over time', (
       training.step(1);
       training.delete();
       other.delete();
+      data.slice(0, 32); // bulk copies go to JavaScript, through a small scratch
+      data.pick(Int32Array.from([31, 0, 7]));
       const head = data.head(8);
       m.evaluate(model, head, -1);
       head.delete();
@@ -101,8 +105,8 @@ describe('the engine module at its JavaScript boundary (cnn-simd), over time', (
   });
 
   test('soak sample: 500 LeNet-5 training steps, no wasm heap growth after warm-up', async () => {
-    const train = new m.Data(new Uint8Array(await readFile(repo('web/data/mnist/train-images.png'))),
-      new Uint8Array(await readFile(repo('web/data/mnist/train-labels.idx'))));
+    const { png, labels } = await readMnist('train');
+    const train = new m.Data(png, labels);
     const model = new m.Model('lenet5', 64);
     model.init(1, 'he');
     const training = new m.Training(model, train, { optimizer: 'adam', learningRate: 0.001, batchSize: 32 });

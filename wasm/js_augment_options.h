@@ -1,6 +1,6 @@
 // The page's augmentation options object -> cnn::AugmentOptions, shared by
-// the augmentation bindings (preview grid) and the main bindings (to turn on
-// augmentation for a Training). Throws std::invalid_argument with a message
+// the augmentation bindings (preview grid) and the training bindings (to turn
+// on augmentation for a Training). Throws std::invalid_argument with a message
 // naming the key, so callers run it inside guarded().
 //
 // Keys (camelCase; all optional, every transform off when absent; undefined
@@ -27,7 +27,7 @@
 //     erase          probability of zeroing one random rectangle (0..1)
 //     eraseAreaMin, eraseAreaMax  its area as a fraction of the image (0.001..1,
 //                    defaults 0.02 and 0.2, min ≤ max)
-// The key list and ranges live in one table, cnn::augment_fields() (src/augment.h).
+// The key list and ranges live in one table, cnn::augment_fields() (src/augment/options.h).
 #pragma once
 #include <emscripten/val.h>
 
@@ -38,31 +38,24 @@
 #include <string>
 #include <vector>
 
-#include "augment.h"
+#include "augment/options.h"
+#include "js_args.h"
 
 namespace cnn::js {
 
 inline AugmentOptions augment_options_from_js(const emscripten::val& v) {
-  using emscripten::val;
   AugmentOptions o;
   if (v.isUndefined() || v.isNull()) return o;
-  if (v.typeOf().as<std::string>() != "object" || v.isArray())
-    throw std::invalid_argument("augmentation options must be an object such as {rotation: 15, shift: 2}");
-  const val keys = val::global("Object").call<val>("keys", v);
-  std::vector<std::string> names;
-  for (int i = 0, n = keys["length"].as<int>(); i < n; ++i) names.push_back(keys[i].as<std::string>());
+  std::vector<std::string> names = object_keys(v, "augmentation options");
   // "shift" first, so shiftX / shiftY refine it whatever order the keys came in.
   std::stable_partition(names.begin(), names.end(), [](const std::string& k) { return k == "shift"; });
   for (const std::string& key : names) {
-    const val value = v[key];
-    if (value.isUndefined()) continue;
-    if (key != "shift" && !find_augment_field(key)) {
-      set_augment_option(o, key, 0);  // throws the "unknown option (known: ...)" message
-    }
+    if (key != "shift" && !find_augment_field(key))
+      set_augment_option(o, key, 0);  // throws "unknown option (known: ...)"
+    const emscripten::val value = v[key];
     if (!value.isNumber())
-      throw std::invalid_argument("augmentation option " + key + " must be a number, not a " +
-                                  value.typeOf().as<std::string>());
-    set_augment_option(o, key, value.as<double>());  // range check; NaN fails it
+      throw std::invalid_argument("augmentation option " + key + " must be a number, got " + describe(value));
+    set_augment_option(o, key, value.as<double>());  // checks the range with the table's message; NaN fails it
   }
   o.validate();  // the checks between keys (scaleMin ≤ scaleMax ...)
   return o;

@@ -1,6 +1,6 @@
 // The deterministic pieces of augmentation: the affine sampling map, the
 // bilinear warp, the elastic field, and the photometric arithmetic. The
-// Augmenter (augment.h) draws their parameters at random; the robustness
+// Augmenter (augmenter.h) draws their parameters at random; the robustness
 // curves call transform_image with chosen ones. Nothing here allocates.
 //
 // Coordinates: pixel centres sit at whole numbers, x right, y down, and the
@@ -22,13 +22,13 @@ namespace cnn {
 // crop window (resized back to the full image), flips, shear, scale,
 // rotation, shift. The identity is the default.
 struct Geometry {
-  double crop = 1;                    // window side as a fraction of the image side
-  double crop_dx = 0, crop_dy = 0;    // window centre offset from the image centre (pixels)
+  double crop = 1;                  // window side as a fraction of the image side
+  double crop_dx = 0, crop_dy = 0;  // window centre offset from the image centre (pixels)
   bool flip_h = false, flip_v = false;
-  double shear = 0;                   // x += shear · y
-  double scale = 1;                   // > 1 enlarges
-  double rotation = 0;                // degrees, counter-clockwise on screen
-  double shift_x = 0, shift_y = 0;    // pixels, right and down
+  double shear = 0;                 // x += shear · y
+  double scale = 1;                 // > 1 enlarges
+  double rotation = 0;              // degrees, counter-clockwise on screen
+  double shift_x = 0, shift_y = 0;  // pixels, right and down
   bool is_identity() const;
 };
 
@@ -54,8 +54,8 @@ void transform_image(const float* in, float* out, Shape shape, const AffineParam
 
 // The general warp: map plus, when field_x/field_y are given (H×W each), an
 // extra per-output-pixel displacement of the sampling point.
-void warp_bilinear(const float* in, float* out, Shape shape, const SamplingMap& map,
-                   const float* field_x = nullptr, const float* field_y = nullptr);
+void warp_bilinear(const float* in, float* out, Shape shape, const SamplingMap& map, const float* field_x = nullptr,
+                   const float* field_y = nullptr);
 
 // Normalised 1-D Gaussian of radius ceil(3·sigma) into out (size
 // gaussian_kernel_size(sigma)).
@@ -66,16 +66,16 @@ void gaussian_kernel(float sigma, std::span<float> out);
 // then all of y, from rng), smoothed by the kernel (clamped at the border),
 // times alpha. field_x, field_y are H×W; tmp holds elastic_scratch_size().
 std::size_t elastic_scratch_size(int h, int w, int kernel_size);
-void elastic_field(float* field_x, float* field_y, float* tmp, int h, int w, std::span<const float> kernel,
-                   float alpha, Rng& rng);
+void elastic_field(float* field_x, float* field_y, float* tmp, int h, int w, std::span<const float> kernel, float alpha,
+                   Rng& rng);
 
 // Photometric arithmetic on one (C,H,W) image; no clamping (the caller clamps).
 void adjust_brightness(float* image, Shape shape, float factor);  // x·f
 void adjust_contrast(float* image, Shape shape, float factor);    // mean + (x − mean)·f, mean of all values
 // 3-channel (RGB) only: grey = 0.299R + 0.587G + 0.114B per pixel.
-void adjust_saturation(float* image, Shape shape, float factor);  // grey + (x − grey)·f
-void rotate_hue(float* image, Shape shape, float degrees);        // rotation about the grey axis
-void to_grayscale(float* image, Shape shape);                     // every channel = grey
+void adjust_saturation(float* image, Shape shape, float factor);     // grey + (x − grey)·f
+void rotate_hue(float* image, Shape shape, float degrees);           // rotation about the grey axis
+void to_grayscale(float* image, Shape shape);                        // every channel = grey
 void scale_channels(float* image, Shape shape, const float* gains);  // channel c times gains[c]
 void add_gaussian_noise(float* image, Shape shape, float sigma, Rng& rng);
 void clamp_unit(float* image, Shape shape);  // into [0, 1]

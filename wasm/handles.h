@@ -1,0 +1,74 @@
+// The Embind handle classes, declared once for the binding files that take
+// them: Model (model_bindings.cpp), Data (data_bindings.cpp); Training and
+// evaluate (training_bindings.cpp) read the engine objects they hold.
+//
+// Lifetime: handles hold shared_ptrs, so a Training stays valid if
+// JavaScript deletes the Model handle first. JavaScript must still .delete()
+// every handle it creates.
+#pragma once
+#include <emscripten/val.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dataset.h"
+#include "network.h"
+
+namespace cnn::js {
+
+using emscripten::val;
+
+class Model {
+ public:
+  explicit Model(std::shared_ptr<Network> net) : net_(std::move(net)) {}
+  static Model* create(const val& spec, const val& max_batch);
+  static Model* from_bytes(const val& bytes, const val& max_batch);
+
+  void load_weights(const val& bytes);
+  val save() const;
+  std::string spec() const { return net_->spec(); }
+  val input_shape() const;
+  int classes() const { return int(net_->output_shape().size()); }
+  int max_batch() const { return net_->max_batch(); }
+  void init(const val& seed, const val& scheme);
+  val predict(const val& input);
+  val layers() const;
+  val activation(const val& layer, const val& sample) const;
+  val layer_params(const val& layer);
+  val params() const;
+  void set_params(const val& values);
+  void set_frozen(const val& layer, const val& frozen);
+
+  const std::shared_ptr<Network>& network() const { return net_; }
+
+ private:
+  int layer_index(const val& layer) const;
+  std::shared_ptr<Network> net_;
+};
+
+class Data {
+ public:
+  explicit Data(std::shared_ptr<Dataset> d) : d_(std::move(d)) {}
+  static Data* create(const val& png, const val& labels);
+  static Data* from_arrays(const val& images, const val& labels, const val& shape);
+
+  int count() const { return d_->count(); }
+  int label(const val& i) const;
+  val image(const val& i) const;
+  Data* head(const val& n) const;
+  // Bulk copies out, in place of one call per image: images start..start+count-1,
+  // or those at `indices` (an Int32Array or array), as {images: Float32Array
+  // (count·C·H·W), labels: Uint8Array (count)}.
+  val slice(const val& start, const val& count) const;
+  val pick(const val& indices) const;
+
+  const std::shared_ptr<Dataset>& dataset() const { return d_; }
+
+ private:
+  val copy_images(const std::vector<std::int32_t>& indices) const;  // indices already checked
+  std::shared_ptr<Dataset> d_;
+};
+
+}  // namespace cnn::js
