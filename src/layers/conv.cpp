@@ -173,28 +173,19 @@ void Conv2D::backward_reference(const float* x, const float* dy, float* dx, int 
     if (dx) {
       // dcols (CRR × P) = W^T · dy, then scattered back onto the image.
       float* dxi = dx + i * in_size;
-      if (pointwise()) {
-        kernels::gemm_reference(Gemm{.m = rows,
-                                     .n = positions,
-                                     .k = k,
-                                     .a = params_,
-                                     .lda = rows,
-                                     .trans_a = true,
-                                     .b = g,
-                                     .ldb = positions,
-                                     .c = dxi,
-                                     .ldc = positions});
-      } else {
-        kernels::gemm_reference(Gemm{.m = rows,
-                                     .n = positions,
-                                     .k = k,
-                                     .a = params_,
-                                     .lda = rows,
-                                     .trans_a = true,
-                                     .b = g,
-                                     .ldb = positions,
-                                     .c = dcols_.data(),
-                                     .ldc = positions});
+      // A 1×1 convolution's columns are the image itself: W^T · dy lands in dx directly.
+      float* dcols = pointwise() ? dxi : dcols_.data();
+      kernels::gemm_reference(Gemm{.m = rows,
+                                   .n = positions,
+                                   .k = k,
+                                   .a = params_,
+                                   .lda = rows,
+                                   .trans_a = true,
+                                   .b = g,
+                                   .ldb = positions,
+                                   .c = dcols,
+                                   .ldc = positions});
+      if (!pointwise()) {
         std::fill_n(dxi, in_size, 0.0f);
         kernels::col2im(geo_, dcols_.data(), dxi);
       }

@@ -27,6 +27,14 @@ inline void check_close(const std::vector<float>& got, const std::vector<float>&
     }
 }
 
+// The same product twice: by the reference GEMM into c_ref, by the fast one into c_simd.
+inline void gemm_both(cnn::kernels::Gemm g, float* c_ref, float* c_simd) {
+  g.c = c_ref;
+  cnn::kernels::gemm_reference(g);
+  g.c = c_simd;
+  cnn::kernels::gemm_simd(g);
+}
+
 inline cnn::kernels::ConvGeometry geometry(int c, int h, int w, int r, int stride, int pad) {
   const int oh = (h - r + 2 * pad) / stride + 1, ow = (w - r + 2 * pad) / stride + 1;
   return {c, h, w, r, r, stride, pad, oh, ow};

@@ -28,30 +28,18 @@ void check_gemm(cnn::Rng& rng, int m, int n, int k, bool ta, bool tb, float beta
   const auto b = random_vector(rng, std::size_t(tb ? n : k) * ldb);
   auto c_ref = random_vector(rng, std::size_t(m) * ldc);
   auto c_simd = c_ref;
-  cnn::kernels::gemm_reference({.m = m,
-                                .n = n,
-                                .k = k,
-                                .a = a.data(),
-                                .lda = lda,
-                                .trans_a = ta,
-                                .b = b.data(),
-                                .ldb = ldb,
-                                .trans_b = tb,
-                                .c = c_ref.data(),
-                                .ldc = ldc,
-                                .beta = beta});
-  cnn::kernels::gemm_simd({.m = m,
-                           .n = n,
-                           .k = k,
-                           .a = a.data(),
-                           .lda = lda,
-                           .trans_a = ta,
-                           .b = b.data(),
-                           .ldb = ldb,
-                           .trans_b = tb,
-                           .c = c_simd.data(),
-                           .ldc = ldc,
-                           .beta = beta});
+  kernel_checks::gemm_both({.m = m,
+                            .n = n,
+                            .k = k,
+                            .a = a.data(),
+                            .lda = lda,
+                            .trans_a = ta,
+                            .b = b.data(),
+                            .ldb = ldb,
+                            .trans_b = tb,
+                            .ldc = ldc,
+                            .beta = beta},
+                           c_ref.data(), c_simd.data());
   INFO("m=" << m << " n=" << n << " k=" << k << " trans_a=" << ta << " trans_b=" << tb << " beta=" << beta);
   check_close(c_simd, c_ref, 1e-5f * float(std::max(k, 1)), "gemm");
 }

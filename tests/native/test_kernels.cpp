@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gradcheck.h"
+#include "kernel_checks.h"
 #include "kernels/kernels.h"
 #include "network.h"
 
@@ -46,30 +47,18 @@ void check_gemm(cnn::Rng& rng, int m, int n, int kk, bool ta, bool tb, float bet
     for (int i = 0; i < m; ++i)
       for (int j = 0; j < n; ++j) c0[i * ldc + j] = std::numeric_limits<float>::quiet_NaN();
   auto c_ref = c0, c_simd = c0;
-  k::gemm_reference({.m = m,
-                     .n = n,
-                     .k = kk,
-                     .a = a.data(),
-                     .lda = lda,
-                     .trans_a = ta,
-                     .b = b.data(),
-                     .ldb = ldb,
-                     .trans_b = tb,
-                     .c = c_ref.data(),
-                     .ldc = ldc,
-                     .beta = beta});
-  k::gemm_simd({.m = m,
-                .n = n,
-                .k = kk,
-                .a = a.data(),
-                .lda = lda,
-                .trans_a = ta,
-                .b = b.data(),
-                .ldb = ldb,
-                .trans_b = tb,
-                .c = c_simd.data(),
-                .ldc = ldc,
-                .beta = beta});
+  kernel_checks::gemm_both({.m = m,
+                            .n = n,
+                            .k = kk,
+                            .a = a.data(),
+                            .lda = lda,
+                            .trans_a = ta,
+                            .b = b.data(),
+                            .ldb = ldb,
+                            .trans_b = tb,
+                            .ldc = ldc,
+                            .beta = beta},
+                           c_ref.data(), c_simd.data());
   int bad = 0;
   for (int i = 0; i < m && bad < 3; ++i)
     for (int j = 0; j < ldc && bad < 3; ++j) {
