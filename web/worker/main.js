@@ -107,14 +107,21 @@ const commands = {
   // settings: the whole settings table. Optimiser and augmentation settings
   // apply at once, the architecture's (preset, keep, seed) at the next Reset,
   // the data set at once (with a fresh network).
+  // A setting the engine refuses (an augmentation out of range) is reported
+  // after the data set has followed the rest.
   async configure({ settings }) {
     const dataset = settings.dataset ?? world.settings.dataset;
     world.settings = { ...world.settings, ...settings };
-    applySettingsToRun();
-    if (dataset === world.dataset) return;
-    if (world.dataset === null)
-      await loadData(dataset); // the first configure: the data the page wants
-    else await switchDataset(dataset);
+    let refused = null;
+    try {
+      applySettingsToRun();
+    } catch (error) {
+      refused = error;
+    }
+    // The first configure loads the data the page asks for; a later one switches.
+    if (world.dataset === null) await loadData(dataset);
+    else if (dataset !== world.dataset) await switchDataset(dataset);
+    if (refused) throw refused;
   },
   predict({ image, seq, strokes }) {
     world.digit = image ?? null;
