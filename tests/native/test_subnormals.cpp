@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdio>
 #include <span>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "loss.h"
@@ -64,8 +66,8 @@ Subnormals train_and_count(const char* spec, cnn::OptimizerKind kind, float lr, 
 }
 
 void print(const char* what, const Subnormals& c) {
-  std::printf("%s: first moment %zu, second moment %zu, grads %zu, params %zu, activations %zu\n", what,
-              c.first_moment, c.second_moment, c.grads, c.params, c.activations);
+  std::printf("%s: first moment %zu, second moment %zu, grads %zu, params %zu, activations %zu\n", what, c.first_moment,
+              c.second_moment, c.grads, c.params, c.activations);
 }
 
 }  // namespace
@@ -77,5 +79,24 @@ TEST_CASE("subnormals after training LeNet-5 like the bench" * doctest::skip()) 
     std::printf("steps %d\n", steps);
     print("  sgd  ", train_and_count("lenet5", cnn::OptimizerKind::Sgd, 0.01f, steps));
     print("  adam ", train_and_count("lenet5", cnn::OptimizerKind::Adam, 0.001f, steps));
+  }
+}
+
+// A small network trained the same way breeds them within a few thousand
+// steps (3000 here, 0.07 s natively). Before the flush in Optimizer::step:
+// 592 subnormal sgd velocities, 178 adam first moments, 233 rmsprop second
+// moments (of 700 parameters); none in gradients, parameters, activations.
+TEST_CASE("training leaves no subnormal floats in the optimiser state, gradients, parameters or activations") {
+  const char* spec = "input 1x8x8\nconv 4 k=3\nrelu\nmaxpool 2\ndense 16\nrelu\ndense 4";
+  for (auto [kind, lr] : {std::pair{cnn::OptimizerKind::Sgd, 0.05f}, std::pair{cnn::OptimizerKind::Adam, 0.01f},
+                          std::pair{cnn::OptimizerKind::RmsProp, 0.01f}}) {
+    const std::string name = cnn::optimizer_name(kind);
+    CAPTURE(name);
+    const Subnormals c = train_and_count(spec, kind, lr, 3000);
+    CHECK(c.first_moment == 0);
+    CHECK(c.second_moment == 0);
+    CHECK(c.grads == 0);
+    CHECK(c.params == 0);
+    CHECK(c.activations == 0);
   }
 }
