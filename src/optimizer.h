@@ -35,6 +35,10 @@ class Optimizer {
   void step(float learning_rate);
   void reset();  // forget momentum (after loading weights, say)
   const OptimizerOptions& options() const { return o_; }
+  // The state, one value per parameter (for tests and diagnostics): sgd's
+  // velocity or the first moment, and rmsprop's/adam's second moment.
+  const std::vector<float>& first_moment() const { return m_; }
+  const std::vector<float>& second_moment() const { return v_; }
   // A new rule starts fresh: SGD's velocity is not Adam's first moment (it
   // has the opposite sign), and the step count drives Adam's bias correction.
   void set_options(const OptimizerOptions& o) {
