@@ -17,9 +17,11 @@ function loadUPlot() {
   return uPlotPromise;
 }
 
-const css = (name, fallback) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
+// A CSS custom property of the page (its colours), or fallback.
+export const css = (name, fallback) =>
+  getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 const percentTicks = (u, splits) => splits.map((v) => `${Math.round(v * 100)}%`);
-export const percentValue = (v) => (v == null ? '–' : `${(v * 100).toFixed(1)}%`);
+const percentValue = (v) => (v == null ? '–' : `${(v * 100).toFixed(1)}%`);
 export const countTicks = (u, splits) => splits.map(formatShortCount);
 
 // options:

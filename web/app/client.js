@@ -7,15 +7,16 @@
 // every pending request and is reported as a 'worker-lost' event;
 // restart() starts a new one behind the same client, so subscribers stay.
 import { CANCELLED, COMMANDS, EVENTS, transferables } from '../protocol.js';
+import { createEmitter } from '../util.js';
 
 // makeWorker(): a new module Worker running worker/main.js.
 export function createClient(makeWorker) {
-  const listeners = new Map(); // event name -> Set of handlers
+  const listeners = createEmitter(); // the worker's events, to their subscribers
   const pending = new Map(); // id -> { resolve, reject, onProgress }
   let nextId = 1;
   let worker = null;
 
-  const emit = (name, payload) => listeners.get(name)?.forEach((fn) => fn(payload));
+  const emit = listeners.emit;
 
   function rejectAll(message) {
     for (const p of pending.values()) p.reject(new Error(message));
@@ -86,9 +87,7 @@ export function createClient(makeWorker) {
     },
     on(name, fn) {
       if (!EVENTS[name] && name !== 'worker-lost') throw new Error(`unknown event '${name}' (see web/protocol.js)`);
-      if (!listeners.has(name)) listeners.set(name, new Set());
-      listeners.get(name).add(fn);
-      return () => listeners.get(name).delete(fn);
+      return listeners.on(name, fn);
     },
     // Replaces a lost (or any) worker with a new one; subscribers stay.
     restart() {

@@ -13,10 +13,10 @@ import { world } from './world.js';
 import { checkedImages, liveModel, liveTest } from './inspect.js';
 
 // The default sweep: rotation −45°…45° and shifts −6…6 px.
-export const DEFAULT_ANGLES = range(-45, 45, 5);
-export const DEFAULT_SHIFTS = range(-6, 6, 1);
+const DEFAULT_ANGLES = range(-45, 45, 5);
+const DEFAULT_SHIFTS = range(-6, 6, 1);
 
-export function range(from, to, step) {
+function range(from, to, step) {
   const out = [];
   for (let x = from; x <= to + 1e-9; x += step) out.push(Math.round(x * 1000) / 1000);
   return out;
@@ -24,14 +24,16 @@ export function range(from, to, step) {
 
 const clampCount = (count) => clampInt(count, 10, 10000, 500);
 
-// Fraction of images the model classifies as their label.
-export function accuracyOf(model, images, labels) {
+// Predicted classes and accuracy of model on images against labels.
+function predictions(model, images, labels) {
   const classes = model.classes();
   const probs = model.predict(images);
-  let correct = 0;
-  for (let i = 0; i < labels.length; ++i) if (argmax(probs, i * classes, classes) === labels[i]) ++correct;
-  return correct / labels.length;
+  const predicted = Array.from(labels, (_, i) => argmax(probs, i * classes, classes));
+  return { predicted, accuracy: predicted.filter((p, i) => p === labels[i]).length / labels.length };
 }
+
+// Fraction of images the model classifies as their label.
+const accuracyOf = (model, images, labels) => predictions(model, images, labels).accuracy;
 
 // The (curve, x, transform) points a robustness sweep evaluates.
 function sweepPoints(angles = DEFAULT_ANGLES, shifts = DEFAULT_SHIFTS) {
@@ -169,14 +171,6 @@ export function* compare(payload, progress, trainData) {
   } finally {
     for (const h of handles.reverse()) h.delete();
   }
-}
-
-// Predicted classes and accuracy of model on images against labels.
-function predictions(model, images, labels) {
-  const classes = model.classes();
-  const probs = model.predict(images);
-  const predicted = Array.from(labels, (_, i) => argmax(probs, i * classes, classes));
-  return { predicted, accuracy: predicted.filter((p, i) => p === labels[i]).length / labels.length };
 }
 
 // The learner's digits plus `count` training digits spread over the data set:

@@ -7,7 +7,9 @@
 //                │                 ▼                        ▼                  ▼
 //                └──── a new model (Reset, load, data set) ◄─ finished     starting
 // Step from idle or paused runs one minibatch and lands in paused.
+import { RUN_STATES } from '../protocol.js';
 
+// next states allowed from each state; every state is one of RUN_STATES.
 const ALLOWED = {
   loading: ['loading', 'idle'],
   idle: ['idle', 'starting', 'paused', 'loading'],
@@ -18,6 +20,8 @@ const ALLOWED = {
 };
 
 // post(state, extra): tells the page ({ state, message?, kind? }).
+for (const state of Object.keys(ALLOWED)) if (!RUN_STATES[state]) throw new Error(`run state '${state}' is not listed`);
+
 export function createRunState(post) {
   let state = 'loading';
   return {

@@ -45,13 +45,13 @@ const finishedMessage = (epochs) =>
 
 // A model from a file or the pretrained one is not trained further: Train
 // starts a fresh network from the settings, so a link reproduces a run.
-function freshUnlessTraining() {
+function ensureFreshModel() {
   if (world.modelInfo.source !== 'fresh') buildFreshModel(world.settings);
 }
 
 export async function train() {
   if (world.runState.is('training', 'starting')) return;
-  freshUnlessTraining();
+  ensureFreshModel();
   world.runState.go('starting');
   const run = await ensureRun().catch((error) => {
     if (world.runState.is('starting')) world.runState.go(world.run ? 'paused' : 'idle');
@@ -87,7 +87,7 @@ export function pause() {
 
 export async function step() {
   if (!world.runState.is('idle', 'paused', 'finished')) return;
-  freshUnlessTraining();
+  ensureFreshModel();
   const run = await ensureRun();
   if (!run || world.run !== run || world.runState.is('training', 'starting') || world.scheduler.has('train')) return;
   const outcome = await world.scheduler.add('step', run.singleStep(), { lane: 'model' });

@@ -36,7 +36,7 @@ export const world = {
   scheduler: createScheduler({ onError: (error, job) => reportError(error, job) }),
 };
 
-export function reportError(error, context) {
+function reportError(error, context) {
   console.error(`[worker] ${context ?? ''}`, error);
   emit('error', { context: context ?? null, message: error?.message ?? String(error) });
 }
@@ -107,7 +107,7 @@ export async function switchDataset(name) {
 
 // ---- the model ------------------------------------------------------------------
 
-export const presetSpec = (name) => world.presets.find((p) => p.name === name)?.spec ?? null;
+const presetSpec = (name) => world.presets.find((p) => p.name === name)?.spec ?? null;
 
 function describeModel(model, extra) {
   const layers = model.layers();
@@ -169,7 +169,7 @@ export function buildFreshModel(settings) {
 }
 
 // The run (and every job on the live model) ends; the state becomes idle.
-export function dropRun() {
+function dropRun() {
   world.scheduler.cancelLane('model');
   world.run?.delete();
   world.run = null;

@@ -5,7 +5,7 @@
 // events); the numbers come from 'stats' and 'test' events.
 import { ARCHITECTURE_KEYS, SETTINGS } from '../../settings.js';
 import { formatCount } from '../../util.js';
-import { countTicks, createChart } from '../chart.js';
+import { countTicks, createChart, css } from '../chart.js';
 import { el, html, roles } from '../dom.js';
 
 // Nice values for each select; a value from a link that is not in the list
@@ -103,7 +103,6 @@ const markup = () => html`
 // Live curves against images seen: one row per x, null where a series has no point.
 function createCurves(parts, onError) {
   const rows = { x: [], loss: [], train: [], test: [] };
-  const css = (name, fallback) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
   const common = { xLabel: 'images seen', xTicks: countTicks, height: 190, onError };
   const loss = createChart(parts['loss-chart'], {
     ...common, yLabel: 'loss', yTicks: (u, s) => s.map((v) => +v.toFixed(2)),
