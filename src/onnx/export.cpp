@@ -5,7 +5,8 @@
 //   p=2 (no padding, so count_include_pad does not arise), maxout ->
 //   Reshape (N, C/k, k, H, W) + ReduceMax over the group, residual -> the
 //   body, a 1×1 Conv with the block's stride when it projects, and Add;
-//   dropout -> nothing (inference). A cross-entropy network ends in Softmax.
+//   dropout -> Dropout (the identity at inference, as ONNX Runtime runs it).
+//   A cross-entropy network ends in Softmax.
 #include <algorithm>
 
 #include "../layers/batchnorm.h"
@@ -79,7 +80,10 @@ class Exporter {
     if (s.kind == "sigmoid") return unary("Sigmoid");
     if (s.kind == "tanh") return unary("Tanh");
     if (s.kind == "elu") return unary("Elu", {float_attr("alpha", s.number("a", 1.0f))});
-    if (s.kind == "dropout") return x;  // inference: the identity
+    if (s.kind == "dropout") {  // the identity at inference; kept so that an import gives the spec back
+      const std::string ratio = b_.weights("ratio", {}, {1.0f - s.number("keep", 0.5f)});
+      return Value{b_.node("Dropout", {x.name, ratio}), out, x.flat};
+    }
     if (s.kind == "batchnorm") {
       const std::int64_t c = x.shape.c;
       const std::string gamma = b_.weights("bn_scale", {c}, copy(params, c));

@@ -57,7 +57,12 @@ Cur Importer::step(const Node& n, Cur x, std::vector<std::string>& lines) {
   const std::size_t lines_before = lines.size(), params_before = params_.size();
   const std::string& op = n.op_type;
   Cur y{n.outputs[0], x.dims, x.channels_last, x.hwc};
-  if (op == "Identity" || op == "Dropout") {
+  if (op == "Identity") {
+  } else if (op == "Dropout") {  // opset 12+: ratio is an input; before, an attribute
+    const Tensor* ratio = n.inputs.size() > 1 && !n.inputs[1].empty() ? &need_constant(n, 1) : nullptr;
+    const float r = ratio && ratio->floats.size() == 1 ? ratio->floats[0] : n.get_float("ratio", 0.5f);
+    if (!(r >= 0 && r < 1)) refuse(n, "ratio must be in [0, 1)");
+    lines.push_back("dropout keep=" + format_option(1 - r));
   } else if (op == "Relu") {
     lines.push_back("relu");
   } else if (op == "LeakyRelu") {

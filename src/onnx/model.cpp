@@ -127,7 +127,6 @@ std::string encode(const Model& model) {
   m.bytes(f::model::kProducerName, model.producer_name);
   m.bytes(f::model::kProducerVersion, model.producer_version);
   if (!model.doc_string.empty()) m.bytes(f::model::kDocString, model.doc_string);
-  m.message(f::model::kGraph, g);
   ProtoWriter opset;
   opset.bytes(f::opset::kDomain, "");
   opset.int64(f::opset::kVersion, model.opset);
@@ -138,6 +137,9 @@ std::string encode(const Model& model) {
     e.bytes(f::entry::kValue, value);
     m.message(f::model::kMetadataProps, e);
   }
+  // The graph last: a file cut short anywhere then lacks its graph or ends
+  // inside it, and is refused (protobuf itself cannot tell a cut at a field's end).
+  m.message(f::model::kGraph, g);
   return m.data();
 }
 
@@ -354,6 +356,7 @@ Model decode(std::span<const std::uint8_t> bytes) {
     }
   }
   if (!has_graph) throw OnnxError("the file is not an ONNX model: it has no graph");
+  if (m.opset < 1) throw OnnxError("the model does not say which ONNX opset it uses (opset_import)");
   return m;
 }
 
