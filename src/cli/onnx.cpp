@@ -1,9 +1,10 @@
 // `cnn export` and `cnn import`: a model file to ONNX and back (src/onnx/).
+#include "onnx/onnx.h"
+
 #include <cstdio>
 
 #include "command.h"
 #include "model_file.h"
-#include "onnx/onnx.h"
 
 namespace cnn::cli {
 namespace {
@@ -49,7 +50,7 @@ int import_command(const std::vector<std::string>& args) {
 }
 
 const RegisterCommand export_reg{
-    {"export", "write a model as ONNX (opset 13), for ONNX Runtime, PyTorch, Netron...", export_command,
+    {"export", "write a model as ONNX (opset 13), for ONNX Runtime, Netron and other ONNX tools", export_command,
      "  --onnx OUT           the .onnx file to write (required)\n"
      "  --model FILE         model file to export [web/models/lenet5.cnn]\n"
      "  --net NAME|SPEC      or export a freshly initialised network instead\n"

@@ -128,8 +128,7 @@ class Exporter {
     return {b_.node(op, {x.name}, std::move(attrs)), out, false};
   }
 
-  Value residual(const Residual& block, Value x, const float*& params, const float*& state,
-                 const std::string& where) {
+  Value residual(const Residual& block, Value x, const float*& params, const float*& state, const std::string& where) {
     Value body = sequence(block.body(), x, params, state, where + " (residual block), ");
     Value shortcut = x;
     const Shape in = block.in_shape, out = block.out_shape;
@@ -138,8 +137,9 @@ class Exporter {
       Value sx = spatial(x);
       const std::string w = b_.weights("proj_w", {out.c, in.c, 1, 1}, copy(params, std::size_t(out.c) * in.c));
       const std::string bias = b_.weights("proj_b", {out.c}, copy(params, out.c));
-      shortcut = {b_.node("Conv", {sx.name, w, bias}, {ints_attr("kernel_shape", {1, 1}), ints_attr("strides", {f, f})}),
-                  out, false};
+      shortcut = {
+          b_.node("Conv", {sx.name, w, bias}, {ints_attr("kernel_shape", {1, 1}), ints_attr("strides", {f, f})}), out,
+          false};
     }
     if (body.flat != shortcut.flat) body = spatial(body), shortcut = spatial(shortcut);
     return {b_.node("Add", {body.name, shortcut.name}), out, body.flat};

@@ -24,12 +24,11 @@ inline constexpr int kInput = 1, kOutput = 2, kName = 3, kOpType = 4, kAttribute
 namespace attribute {  // AttributeProto
 inline constexpr int kName = 1, kF = 2, kI = 3, kS = 4, kT = 5, kFloats = 7, kInts = 8, kType = 20;
 // AttributeProto.AttributeType
-inline constexpr int kTypeFloat = 1, kTypeInt = 2, kTypeString = 3, kTypeTensor = 4, kTypeFloats = 6,
-                     kTypeInts = 7;
+inline constexpr int kTypeFloat = 1, kTypeInt = 2, kTypeString = 3, kTypeTensor = 4, kTypeFloats = 6, kTypeInts = 7;
 }  // namespace attribute
 namespace tensor {  // TensorProto
-inline constexpr int kDims = 1, kDataType = 2, kFloatData = 4, kInt32Data = 5, kInt64Data = 7, kName = 8,
-                     kRawData = 9, kDataLocation = 14;
+inline constexpr int kDims = 1, kDataType = 2, kFloatData = 4, kInt32Data = 5, kInt64Data = 7, kName = 8, kRawData = 9,
+                     kDataLocation = 14;
 // TensorProto.DataType
 inline constexpr int kFloat = 1, kInt32 = 6, kInt64 = 7;
 }  // namespace tensor

@@ -141,7 +141,8 @@ Cur Importer::residual(Cur x, const std::vector<const Node*>& users, std::vector
   consume(*join);
   const Shape in = x.shape(), out = y.shape();
   if (projection) {
-    if (in == out) throw OnnxError(projection->label() + ": a projection shortcut that keeps the shape is not supported");
+    if (in == out)
+      throw OnnxError(projection->label() + ": a projection shortcut that keeps the shape is not supported");
     const auto strides = projection->get_ints("strides");
     const std::int64_t f = in.h / out.h;
     const bool fits = in.h % out.h == 0 && in.w % out.w == 0 && in.w / out.w == f &&

@@ -18,7 +18,9 @@ bool all_equal(const Ints& v, std::int64_t value) {
   return std::all_of(v.begin(), v.end(), [&](auto x) { return x == value; });
 }
 
-std::int64_t product(const Ints& v) { return std::accumulate(v.begin(), v.end(), std::int64_t(1), std::multiplies<>()); }
+std::int64_t product(const Ints& v) {
+  return std::accumulate(v.begin(), v.end(), std::int64_t(1), std::multiplies<>());
+}
 
 [[noreturn]] void refuse(const Node& n, const std::string& why) { throw OnnxError(n.label() + ": " + why); }
 
@@ -38,8 +40,8 @@ Window window(const Node& n, std::int64_t kernel_from_weights) {
     refuse(n, "auto_pad " + pad_mode + " is not supported (write explicit pads)");
   if (k.size() != 2 || s.size() != 2 || p.size() != 4) refuse(n, "only 2-D windows are supported");
   if (!all_equal(d, 1)) refuse(n, "dilated windows are not supported");
-  if (k[0] != k[1]) refuse(n, "the engine's windows are square; this one is " + std::to_string(k[0]) + "×" +
-                                  std::to_string(k[1]));
+  if (k[0] != k[1])
+    refuse(n, "the engine's windows are square; this one is " + std::to_string(k[0]) + "×" + std::to_string(k[1]));
   if (s[0] != s[1]) refuse(n, "strides differ between height and width");
   if (!all_equal(p, p[0])) refuse(n, "pads differ between sides");
   if (k[0] < 1 || k[0] > 64 || s[0] < 1 || s[0] > 64 || p[0] < 0 || p[0] > 63)
@@ -162,8 +164,7 @@ Cur Importer::dense(const Node& n, Cur x, std::vector<float> w_oi, std::vector<f
     std::vector<float> reordered(w_oi.size());
     for (std::int64_t o = 0; o < outputs; ++o)
       for (int c = 0; c < s.c; ++c)
-        for (int i = 0; i < s.h * s.w; ++i)
-          reordered[o * inputs + c * s.h * s.w + i] = w_oi[o * inputs + i * s.c + c];
+        for (int i = 0; i < s.h * s.w; ++i) reordered[o * inputs + c * s.h * s.w + i] = w_oi[o * inputs + i * s.c + c];
     w_oi = std::move(reordered);
   }
   params_.insert(params_.end(), w_oi.begin(), w_oi.end());
@@ -180,7 +181,8 @@ Cur Importer::gemm(const Node& n, Cur x, std::vector<std::string>& lines) {
   const float alpha = n.get_float("alpha", 1), beta = n.get_float("beta", 1);
   if (b.dims.size() != 2) refuse(n, "weights must be a matrix");
   const std::int64_t inputs = trans_b ? b.dims[1] : b.dims[0], outputs = trans_b ? b.dims[0] : b.dims[1];
-  if (inputs != x.dims[0]) refuse(n, "weights expect " + std::to_string(inputs) + " inputs, got " + std::to_string(x.dims[0]));
+  if (inputs != x.dims[0])
+    refuse(n, "weights expect " + std::to_string(inputs) + " inputs, got " + std::to_string(x.dims[0]));
   std::vector<float> w(b.floats.size());
   for (std::int64_t o = 0; o < outputs; ++o)
     for (std::int64_t i = 0; i < inputs; ++i)
@@ -197,7 +199,8 @@ Cur Importer::gemm(const Node& n, Cur x, std::vector<std::string>& lines) {
 Cur Importer::matmul(const Node& n, Cur x, std::vector<std::string>& lines) {
   if (!x.flat()) refuse(n, "expects a flat (N, features) input; add a Flatten or Reshape");
   const Tensor& b = need_constant(n, 1);
-  if (b.dims.size() != 2 || b.dims[0] != x.dims[0]) refuse(n, "weights must be (" + std::to_string(x.dims[0]) + ", outputs)");
+  if (b.dims.size() != 2 || b.dims[0] != x.dims[0])
+    refuse(n, "weights must be (" + std::to_string(x.dims[0]) + ", outputs)");
   const std::int64_t inputs = b.dims[0], outputs = b.dims[1];
   std::vector<float> w(b.floats.size()), bias(outputs, 0.0f);
   for (std::int64_t o = 0; o < outputs; ++o)
@@ -206,7 +209,8 @@ Cur Importer::matmul(const Node& n, Cur x, std::vector<std::string>& lines) {
   std::string out = n.outputs[0];
   if (const Node* add = sole_user(out); add && add->op_type == "Add" && add->inputs.size() == 2) {
     const int other = add->inputs[0] == out ? 1 : 0;
-    if (const Tensor* c = constant(add->inputs[other]); c && c->data_type == field::tensor::kFloat && c->count() == outputs) {
+    if (const Tensor* c = constant(add->inputs[other]);
+        c && c->data_type == field::tensor::kFloat && c->count() == outputs) {
       consume(*add);
       bias = c->floats;
       out = add->outputs[0];
@@ -220,10 +224,11 @@ Cur Importer::matmul(const Node& n, Cur x, std::vector<std::string>& lines) {
 Cur Importer::batchnorm(const Node& n, Cur x, std::vector<std::string>& lines) {
   if (x.channels_last) refuse(n, "the tensor is NHWC here; a Transpose to NCHW must come first");
   const std::int64_t c = x.dims[0];
-  const Tensor *t[4];
+  const Tensor* t[4];
   for (int i = 0; i < 4; ++i) {
     t[i] = &need_constant(n, std::size_t(i + 1));
-    if (t[i]->count() != c || t[i]->data_type != field::tensor::kFloat) refuse(n, "scale, bias, mean and variance need " + std::to_string(c) + " floats each");
+    if (t[i]->count() != c || t[i]->data_type != field::tensor::kFloat)
+      refuse(n, "scale, bias, mean and variance need " + std::to_string(c) + " floats each");
   }
   // The engine's ε is fixed: another ε folds into the variance exactly,
   // since sqrt(var + ε) = sqrt((var + ε − ε₀) + ε₀).
@@ -260,12 +265,11 @@ Cur Importer::reshape(const Node& n, Cur x, std::vector<std::string>& lines) {
     t[infer] = 1;
     t[infer] = size / std::max<std::int64_t>(1, product(t));
   }
-  if (product(t) != size)
-    refuse(n, "reshapes " + std::to_string(size) + " values per sample to another count");
+  if (product(t) != size) refuse(n, "reshapes " + std::to_string(size) + " values per sample to another count");
   Cur y{n.outputs[0], t, x.channels_last, x.hwc};
   // Maxout: (N, C, H, W) -> (N, C/k, k, H, W) and ReduceMax over the group.
   if (const Node* reduce = sole_user(y.name); reduce && reduce->op_type == "ReduceMax" && !x.channels_last &&
-                                             t.size() == x.dims.size() + 1 && t[0] * t[1] == x.dims[0]) {
+                                              t.size() == x.dims.size() + 1 && t[0] * t[1] == x.dims[0]) {
     Ints axes = reduce->get_ints("axes");
     if (axes.empty() && reduce->inputs.size() > 1) axes = need_constant(*reduce, 1).ints;  // opset 18: an input
     if (axes == Ints{2} && reduce->get_int("keepdims", 1) == 0 && t[1] >= 2 && t[1] <= 255) {
@@ -280,7 +284,7 @@ Cur Importer::reshape(const Node& n, Cur x, std::vector<std::string>& lines) {
     if (t.size() == 3) input_shape_ = y.shape();
     return y;
   }
-  if (t.size() == 1) {       // flattening: the engine's dense layers read any shape flat
+  if (t.size() == 1) {  // flattening: the engine's dense layers read any shape flat
     if (!x.flat()) y.hwc = x.channels_last ? x.shape() : Shape{0, 0, 0};
     return y;
   }

@@ -173,7 +173,8 @@ Tensor decode_tensor(std::string_view bytes) {
       case f::tensor::kInt64Data: r.append_int64s(t.ints); break;
       case f::tensor::kRawData: raw = r.bytes(), has_raw = true; break;
       case f::tensor::kDataLocation:
-        if (r.int64() != 0) throw OnnxError("tensor '" + t.name + "' keeps its data in an external file: not supported");
+        if (r.int64() != 0)
+          throw OnnxError("tensor '" + t.name + "' keeps its data in an external file: not supported");
         break;
       default: r.skip();
     }

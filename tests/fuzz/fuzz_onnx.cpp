@@ -31,7 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const auto exported = cnn::onnx::export_onnx(*net);
   auto again = cnn::onnx::load_onnx(exported, 2);
-  fuzz::require(again->spec() == net->spec(), "export/import changed the spec:\n" + net->spec() + "--\n" + again->spec());
+  fuzz::require(again->spec() == net->spec(),
+                "export/import changed the spec:\n" + net->spec() + "--\n" + again->spec());
   fuzz::require(same(again->params(), net->params()) && same(again->state(), net->state()),
                 "export/import changed the weights");
   const std::size_t in = net->input_shape().size(), classes = net->output_shape().size();

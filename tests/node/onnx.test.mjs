@@ -189,7 +189,8 @@ describe('import: graphs as other exporters write them', () => {
       ],
       nodes: [
         { op: 'Transpose', inputs: ['input_1'], outputs: ['nchw'], attrs: { perm: [0, 3, 1, 2] } },
-        { op: 'Conv', inputs: ['nchw', 'k', 'kb'], outputs: ['conv'], attrs: { kernel_shape: [3, 3], strides: [2, 2] } },
+        { op: 'Conv', inputs: ['nchw', 'k', 'kb'], outputs: ['conv'],
+          attrs: { kernel_shape: [3, 3], strides: [2, 2] } },
         { op: 'BatchNormalization', inputs: ['conv', 'gamma', 'beta', 'mean', 'var'], outputs: ['bn'],
           attrs: { epsilon: { f: 0.001 }, momentum: { f: 0.99 } } },
         { op: 'Relu', inputs: ['bn'], outputs: ['relu'] },
