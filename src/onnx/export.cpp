@@ -1,15 +1,18 @@
 // Network -> ONNX. Each layer becomes one or a few standard operators:
-//   conv -> Conv (weights K,C,R,S as the engine keeps them), dense -> Gemm
-//   with transB (the engine's W is (O, I)), batchnorm -> BatchNormalization
-//   (running statistics, ε = 1e-5), pools -> MaxPool / AveragePool / LpPool
-//   p=2 (no padding, so count_include_pad does not arise), maxout ->
-//   Reshape (N, C/k, k, H, W) + ReduceMax over the group, residual -> the
-//   body, a 1×1 Conv with the block's stride when it projects, and Add;
-//   dropout -> Dropout (the identity at inference, as ONNX Runtime runs it).
-//   A cross-entropy network ends in Softmax.
+//   conv -> Conv (weights K,C,KH,KW as the engine keeps them; per-axis
+//   kernel, stride, padding), dense -> Gemm with transB (the engine's W is
+//   (O, I)), batchnorm -> BatchNormalization (running statistics, ε = 1e-5),
+//   pools -> MaxPool / AveragePool (count_include_pad = 0, as the engine
+//   averages) / LpPool p=2, maxout -> Reshape (N, C/k, k, H, W) + ReduceMax
+//   over the group, relu and noisy_relu (at inference) -> Relu, residual ->
+//   the body, a 1×1 Conv with the block's stride when it projects, Mul by λ
+//   when scaled, and Add; concat -> its branches and Concat along the
+//   channels; dropout -> Dropout (the identity at inference, as ONNX Runtime
+//   runs it). A cross-entropy network ends in Softmax.
 #include <algorithm>
 
 #include "../layers/batchnorm.h"
+#include "../layers/concat.h"
 #include "../layers/residual.h"
 #include "../version.h"
 #include "builder.h"
@@ -67,7 +70,8 @@ class Exporter {
     auto unary = [&](const std::string& op, std::vector<Attribute> attrs = {}) {
       return Value{b_.node(op, {x.name}, std::move(attrs)), out, x.flat};
     };
-    if (s.kind == "conv") return conv(spatial(x), out, s, params);
+    if (dynamic_cast<const Concat*>(&l)) return concat(l, x, params, state, where);
+    if (s.kind == "conv") return conv(spatial(x), l, params);
     if (s.kind == "dense" || s.kind == "fc") {
       const std::int64_t inputs = x.shape.size(), outputs = out.c;
       const std::string w = b_.weights("dense_w", {outputs, inputs}, copy(params, outputs * inputs));
@@ -75,7 +79,7 @@ class Exporter {
       return {b_.node("Gemm", {flat(x).name, w, bias}, {int_attr("transB", 1)}), out, true};
     }
     if (s.kind == "flatten") return x.flat ? x : Value{b_.node("Flatten", {x.name}, {int_attr("axis", 1)}), out, true};
-    if (s.kind == "relu") return unary("Relu");
+    if (s.kind == "relu" || s.kind == "noisy_relu") return unary("Relu");  // its noise is for training only
     if (s.kind == "leaky_relu") return unary("LeakyRelu", {float_attr("alpha", s.number("a", 0.01f))});
     if (s.kind == "sigmoid") return unary("Sigmoid");
     if (s.kind == "tanh") return unary("Tanh");
@@ -94,7 +98,7 @@ class Exporter {
                       {float_attr("epsilon", BatchNorm::kEpsilon), float_attr("momentum", s.number("momentum", 0.9f))}),
               out, x.flat};
     }
-    if (s.kind == "maxpool" || s.kind == "avgpool" || s.kind == "l2pool") return pool(spatial(x), out, s);
+    if (s.kind == "maxpool" || s.kind == "avgpool" || s.kind == "l2pool") return pool(spatial(x), l, s.kind);
     if (s.kind == "maxout") {
       const std::int64_t k = s.integer(0);
       std::vector<std::int64_t> dims{-1, out.c, k};
@@ -105,27 +109,40 @@ class Exporter {
     throw OnnxError(where + " '" + l.spec() + "' has no ONNX equivalent in this exporter");
   }
 
-  Value conv(Value x, Shape out, const SpecLine& s, const float*& params) {
-    const auto [kh, kw] = s.pair("k", 3);
-    const auto [sh, sw] = s.pair("s", 1);
-    const auto [ph, pw] = s.pair("p", 0);
-    const std::int64_t k = out.c, c = x.shape.c;
-    const std::string w = b_.weights("conv_w", {k, c, kh, kw}, copy(params, std::size_t(k * c * kh * kw)));
-    const std::string bias = b_.weights("conv_b", {k}, copy(params, k));
-    return {b_.node("Conv", {x.name, w, bias},
-                    {ints_attr("kernel_shape", {kh, kw}), ints_attr("strides", {sh, sw}),
-                     ints_attr("pads", {ph, pw, ph, pw})}),
-            out, false};
+  // kernel_shape, strides, pads (begin and end alike) as the engine's window has them.
+  static std::vector<Attribute> window_attrs(const Window& w) {
+    return {ints_attr("kernel_shape", {w.kernel.h, w.kernel.w}), ints_attr("strides", {w.stride.h, w.stride.w}),
+            ints_attr("pads", {w.pad.h, w.pad.w, w.pad.h, w.pad.w})};
   }
 
-  Value pool(Value x, Shape out, const SpecLine& s) {
-    const std::int64_t k = s.integer(0);
-    const auto [sh, sw] = s.pair("s", int(k));
-    std::vector<Attribute> attrs{ints_attr("kernel_shape", {k, k}), ints_attr("strides", {sh, sw})};
+  Value conv(Value x, const Layer& l, const float*& params) {
+    const Window win = l.window();
+    const std::int64_t k = l.out_shape.c, c = x.shape.c, kh = win.kernel.h, kw = win.kernel.w;
+    const std::string w = b_.weights("conv_w", {k, c, kh, kw}, copy(params, std::size_t(k * c * kh * kw)));
+    const std::string bias = b_.weights("conv_b", {k}, copy(params, k));
+    return {b_.node("Conv", {x.name, w, bias}, window_attrs(win)), l.out_shape, false};
+  }
+
+  // Padded cells are in no window: MaxPool pads with −∞, LpPool's zeros add
+  // nothing to Σx², and AveragePool leaves them out with count_include_pad = 0.
+  Value pool(Value x, const Layer& l, const std::string& kind) {
+    std::vector<Attribute> attrs = window_attrs(l.window());
     std::string op = "MaxPool";
-    if (s.kind == "avgpool") op = "AveragePool";
-    if (s.kind == "l2pool") op = "LpPool", attrs.push_back(int_attr("p", 2));
-    return {b_.node(op, {x.name}, std::move(attrs)), out, false};
+    if (kind == "avgpool") op = "AveragePool", attrs.push_back(int_attr("count_include_pad", 0));
+    if (kind == "l2pool") op = "LpPool", attrs.push_back(int_attr("p", 2));
+    return {b_.node(op, {x.name}, std::move(attrs)), l.out_shape, false};
+  }
+
+  // Branches side by side along the channels; an empty branch is the input itself.
+  Value concat(const Layer& block, Value x, const float*& params, const float*& state, const std::string& where) {
+    std::vector<Value> outs;
+    for (int i = 0; i < block.sequence_count(); ++i)
+      outs.push_back(
+          sequence(block.sequence(i), x, params, state, where + " (concat branch " + std::to_string(i + 1) + "), "));
+    const bool all_flat = std::all_of(outs.begin(), outs.end(), [](const Value& v) { return v.flat; });
+    std::vector<std::string> names;
+    for (auto& v : outs) names.push_back(all_flat ? v.name : spatial(v).name);
+    return {b_.node("Concat", names, {int_attr("axis", 1)}), block.out_shape, all_flat};
   }
 
   Value residual(const Residual& block, Value x, const float*& params, const float*& state, const std::string& where) {
@@ -141,6 +158,8 @@ class Exporter {
           b_.node("Conv", {sx.name, w, bias}, {ints_attr("kernel_shape", {1, 1}), ints_attr("strides", {f, f})}), out,
           false};
     }
+    if (block.scale() != 1)
+      shortcut = {b_.node("Mul", {shortcut.name, b_.weights("scale", {}, {block.scale()})}), out, shortcut.flat};
     if (body.flat != shortcut.flat) body = spatial(body), shortcut = spatial(shortcut);
     return {b_.node("Add", {body.name, shortcut.name}), out, body.flat};
   }
@@ -157,6 +176,11 @@ std::vector<std::uint8_t> export_onnx(const Network& net) {
   m.doc_string = "Exported from the spec:\n" + net.spec();
   const bool softmax = net.loss() == Loss::CrossEntropy;
   m.metadata.push_back({"cnn.loss", softmax ? "cross_entropy" : "mse"});
+  // How the network was initialised is part of its spec (an 'init' line after
+  // 'input'), not of the graph: kept for the import.
+  const std::string& spec = net.spec();
+  if (const auto second = spec.find('\n') + 1; spec.compare(second, 5, "init ") == 0)
+    m.metadata.push_back({"cnn.init", spec.substr(second, spec.find('\n', second) - second)});
   Graph& g = m.graph;
   g.name = "cnn";
   const Shape in = net.input_shape();

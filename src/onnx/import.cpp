@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "../layers/format.h"
 #include "fields.h"
 
 namespace cnn::onnx {
@@ -50,6 +51,10 @@ Importer::Importer(const Model& m) : m_(m) {
     constants_[n.outputs[0]] = &constant_nodes_.back();
     done_.insert(&n);
   }
+  for (auto& n : g.nodes) {
+    for (auto& out : n.outputs)
+      if (!producers_.emplace(out, &n).second) throw OnnxError("tensor '" + out + "' is written by two nodes");
+  }
   for (auto& n : g.nodes)
     for (auto& in : n.inputs)
       if (!in.empty() && !constants_.count(in)) {
@@ -81,87 +86,18 @@ const Tensor& Importer::need_constant(const Node& n, std::size_t input) const {
   return *t;
 }
 
+const Node* Importer::producer(const std::string& tensor) const {
+  auto it = producers_.find(tensor);
+  return it == producers_.end() ? nullptr : it->second;
+}
+
 bool Importer::is_join(const Node& n) const {
-  return n.op_type == "Add" && n.inputs.size() == 2 && !constant(n.inputs[0]) && !constant(n.inputs[1]);
+  const bool computed = std::none_of(n.inputs.begin(), n.inputs.end(), [&](auto& in) { return constant(in); });
+  return computed && n.inputs.size() >= 2 && ((n.op_type == "Add" && n.inputs.size() == 2) || n.op_type == "Concat");
 }
 
 void Importer::consume(const Node& n) {
   if (!done_.insert(&n).second) throw OnnxError(n.label() + " is reached twice: the graph has a cycle");
-}
-
-Cur Importer::walk(Cur x, std::vector<std::string>& lines, bool in_block) {
-  for (;;) {
-    const auto next = users(x.name);
-    if (next.empty()) {
-      if (x.name != output_) throw OnnxError("tensor '" + x.name + "' leads nowhere: it is not the graph's output");
-      return x;
-    }
-    if (x.name == output_) throw OnnxError("the graph's output '" + output_ + "' is also read by " + next[0]->label());
-    if (next.size() == 1 && is_join(*next[0])) {
-      if (!in_block) throw OnnxError(next[0]->label() + " adds two tensors outside a residual block");
-      return x;
-    }
-    if (next.size() == 1) {
-      x = step(*next[0], x, lines);
-    } else if (next.size() == 2) {
-      if (in_block) throw OnnxError("tensor '" + x.name + "' opens a residual block inside another: not supported");
-      x = residual(x, next, lines);
-    } else {
-      throw OnnxError("tensor '" + x.name + "' is read by " + std::to_string(next.size()) +
-                      " nodes: only chains and residual blocks are supported");
-    }
-  }
-}
-
-Cur Importer::residual(Cur x, const std::vector<const Node*>& users, std::vector<std::string>& lines) {
-  // The shortcut is the Add itself (identity) or a 1×1 Conv feeding it;
-  // tried as the later node first, as PyTorch's ResNets write them.
-  const Node* join = nullptr;
-  const Node* projection = nullptr;
-  const Node* body_start = nullptr;
-  for (int pick : {1, 0}) {
-    const Node* s = users[pick];
-    const Node* after = s->op_type == "Conv" ? sole_user(s->outputs[0]) : nullptr;
-    if (is_join(*s)) {
-      join = s, body_start = users[1 - pick];
-      break;
-    }
-    if (after && is_join(*after) && s->get_ints("kernel_shape") == std::vector<std::int64_t>{1, 1}) {
-      join = after, projection = s, body_start = users[1 - pick];
-      break;
-    }
-  }
-  if (!join) throw OnnxError("tensor '" + x.name + "' is read by two nodes that do not form a residual block");
-  if (x.channels_last) throw OnnxError(join->label() + ": residual blocks on NHWC tensors are not supported");
-
-  std::vector<std::string> body;
-  Cur y = walk(step(*body_start, x, body), body, true);
-  const Node* end = sole_user(y.name);
-  if (end != join) throw OnnxError(join->label() + ": the residual body does not end in the block's Add");
-  consume(*join);
-  const Shape in = x.shape(), out = y.shape();
-  if (projection) {
-    if (in == out)
-      throw OnnxError(projection->label() + ": a projection shortcut that keeps the shape is not supported");
-    const auto strides = projection->get_ints("strides");
-    const std::int64_t f = in.h / out.h;
-    const bool fits = in.h % out.h == 0 && in.w % out.w == 0 && in.w / out.w == f &&
-                      (strides.empty() ? 1 : strides[0]) == f && (strides.size() < 2 || strides[1] == f);
-    const auto pads = projection->get_ints("pads");
-    if (!fits || std::any_of(pads.begin(), pads.end(), [](auto p) { return p != 0; }))
-      throw OnnxError(projection->label() + ": the shortcut must be a 1×1 convolution with the block's stride");
-    std::vector<std::string> unused;
-    consume(*projection);
-    const Cur shortcut = conv(*projection, x, unused);  // appends its weights after the body's
-    if (shortcut.dims != y.dims) throw OnnxError(join->label() + ": the shortcut's shape differs from the body's");
-  } else if (!(in == out)) {
-    throw OnnxError(join->label() + ": the block changes the shape " + in.str() + " -> " + out.str() +
-                    " but its shortcut has no 1×1 projection");
-  }
-  lines.push_back("residual");
-  for (auto& l : body) lines.push_back("  " + l);
-  lines.push_back("end");
-  return {join->outputs[0], y.dims, false, {0, 0, 0}};
 }
 
 namespace {
@@ -192,7 +128,7 @@ Imported Importer::run() {
     if (d < 1 || d > 4096) throw OnnxError("the input '" + input->name + "' needs fixed sizes 1..4096 after the batch");
 
   std::vector<std::string> lines;
-  const Cur last = walk(x, lines, false);
+  const Cur last = walk(x, lines, 0);
   if (last.channels_last && last.shape().h * last.shape().w > 1)
     throw OnnxError("the output '" + output_ + "' is an NHWC image: its order differs from the engine's");
   for (auto& n : g.nodes)
@@ -204,9 +140,14 @@ Imported Importer::run() {
     in = side * side == x.dims[0] ? Shape{1, side, side} : Shape{1, 1, int(x.dims[0])};
   }
   Imported out;
-  out.spec = "input " + in.str() + "\n" + join_lines(lines);
+  out.spec = "input " + in.str() + "\n";
   bool mse = false;
-  for (auto& [key, value] : m_.metadata) mse |= key == "cnn.loss" && value == "mse";
+  for (auto& [key, value] : m_.metadata) {
+    mse |= key == "cnn.loss" && value == "mse";
+    if (key == "cnn.init" && value.rfind("init ", 0) == 0 && value.find_first_of("\n;#") == std::string::npos)
+      out.spec += value + "\n";  // the spec parser checks the rest
+  }
+  out.spec += join_lines(lines);
   if (mse && !softmax_) out.spec += "loss mse\n";
   out.params = std::move(params_);
   out.state = std::move(state_);

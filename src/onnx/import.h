@@ -1,6 +1,7 @@
 // The importer's parts (import.cpp walks the graph, import_ops.cpp turns
 // one operator into spec lines and weights).
 #pragma once
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
@@ -31,10 +32,32 @@ class Importer {
   Imported run();
 
  private:
-  // Follows the chain from x until the graph output or a residual join.
-  Cur walk(Cur x, std::vector<std::string>& lines, bool in_block);
-  Cur residual(Cur x, const std::vector<const Node*>& users, std::vector<std::string>& lines);
+  // Follows the chain from x until the graph output or the join (Add or
+  // Concat) that closes the block it is in (depth > 0). import_blocks.cpp.
+  Cur walk(Cur x, std::vector<std::string>& lines, int depth);
+  // The users of a block's input that start each of its paths; a group of
+  // several opens a nested block at the same tensor (its join given).
+  struct Group {
+    std::vector<const Node*> nodes;
+    const Node* join = nullptr;
+  };
+  std::vector<Group> groups(const std::vector<const Node*>& members, const Node& join) const;
+  Cur branch(Cur x, const Group& g, std::vector<std::string>& lines, int depth);
+  Cur block(Cur x, const Node& join, const std::vector<const Node*>& members, std::vector<std::string>& lines,
+            int depth);
+  Cur residual(Cur x, const Node& join, const std::vector<const Node*>& members, std::vector<std::string>& lines,
+               int depth);
+  Cur concat(Cur x, const Node& join, const std::vector<const Node*>& members, std::vector<std::string>& lines,
+             int depth);
+  // Where the paths from tensor meet again, or null; the joins a path from
+  // node n passes, in order (nested blocks stepped over).
+  const Node* meeting(const std::string& tensor, int& budget) const;
+  std::vector<const Node*> joins_after(const Node* n, int& budget) const;
+  int budget() const { return std::max(1 << 16, 64 * int(m_.graph.nodes.size())); }
   Cur step(const Node& n, Cur x, std::vector<std::string>& lines);
+  std::vector<const Node*> users(const std::string& tensor) const;
+  const Node* producer(const std::string& tensor) const;
+  bool is_join(const Node& n) const;  // Add or Concat of computed tensors
   // The operators with weights or shapes (import_ops.cpp).
   Cur conv(const Node& n, Cur x, std::vector<std::string>& lines);
   Cur pool(const Node& n, Cur x, std::vector<std::string>& lines);
@@ -46,8 +69,6 @@ class Importer {
   Cur transpose(const Node& n, Cur x);
   // The single node reading tensor, or null.
   const Node* sole_user(const std::string& tensor) const;
-  std::vector<const Node*> users(const std::string& tensor) const;
-  bool is_join(const Node& n) const;  // Add of two computed tensors
   const Tensor* constant(const std::string& name) const;
   const Tensor& need_constant(const Node& n, std::size_t input) const;
   void consume(const Node& n);
@@ -58,6 +79,7 @@ class Importer {
   std::map<std::string, const Tensor*> constants_;
   std::vector<Tensor> constant_nodes_;  // Constant nodes' values, owned here
   std::map<std::string, std::vector<const Node*>> users_;
+  std::map<std::string, const Node*> producers_;
   std::set<const Node*> done_;
   std::string output_;
   bool softmax_ = false;

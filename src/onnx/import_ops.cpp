@@ -24,15 +24,12 @@ std::int64_t product(const Ints& v) {
 
 [[noreturn]] void refuse(const Node& n, const std::string& why) { throw OnnxError(n.label() + ": " + why); }
 
-// kernel_shape, strides and pads of a 2-D window, square and symmetric as
-// the engine's layers are.
-struct Window {
-  std::int64_t k, s, p;
-};
-
-Window window(const Node& n, std::int64_t kernel_from_weights) {
+// kernel_shape, strides and pads of a 2-D window as the engine's (the same
+// padding at both ends of an axis). kernel: from the weights when the
+// attribute is absent.
+Window window(const Node& n, HW kernel) {
   Ints k = n.get_ints("kernel_shape"), s = n.get_ints("strides"), p = n.get_ints("pads"), d = n.get_ints("dilations");
-  if (k.empty()) k = {kernel_from_weights, kernel_from_weights};
+  if (k.empty()) k = {kernel.h, kernel.w};
   if (s.empty()) s = {1, 1};
   if (p.empty()) p = {0, 0, 0, 0};
   const std::string pad_mode = n.get_string("auto_pad");
@@ -40,16 +37,18 @@ Window window(const Node& n, std::int64_t kernel_from_weights) {
     refuse(n, "auto_pad " + pad_mode + " is not supported (write explicit pads)");
   if (k.size() != 2 || s.size() != 2 || p.size() != 4) refuse(n, "only 2-D windows are supported");
   if (!all_equal(d, 1)) refuse(n, "dilated windows are not supported");
-  if (k[0] != k[1])
-    refuse(n, "the engine's windows are square; this one is " + std::to_string(k[0]) + "×" + std::to_string(k[1]));
-  if (s[0] != s[1]) refuse(n, "strides differ between height and width");
-  if (!all_equal(p, p[0])) refuse(n, "pads differ between sides");
-  if (k[0] < 1 || k[0] > 64 || s[0] < 1 || s[0] > 64 || p[0] < 0 || p[0] > 63)
-    refuse(n, "kernel, stride or padding out of the engine's range");
-  return {k[0], s[0], p[0]};
+  if (p[0] != p[2] || p[1] != p[3]) refuse(n, "the padding differs between the two ends of an axis");
+  for (int i = 0; i < 2; ++i)
+    if (k[i] < 1 || k[i] > 64 || s[i] < 1 || s[i] > 64 || p[i] < 0 || p[i] > 63)
+      refuse(n, "kernel, stride or padding out of the engine's range (1..64, 1..64, 0..63)");
+  return {{int(k[0]), int(k[1])}, {int(s[0]), int(s[1])}, {int(p[0]), int(p[1])}};
 }
 
-std::int64_t spatial_out(std::int64_t in, Window w) { return (in + 2 * w.p - w.k) / w.s + 1; }
+// (N, C, H, W) through a window, with ONNX's floor; the engine then refuses
+// a window that does not fit a whole number of times, naming the layer.
+Ints window_out(std::int64_t c, const Ints& in, const Window& w) {
+  return {c, (in[1] + 2 * w.pad.h - w.kernel.h) / w.stride.h + 1, (in[2] + 2 * w.pad.w - w.kernel.w) / w.stride.w + 1};
+}
 
 }  // namespace
 
@@ -103,11 +102,15 @@ Cur Importer::step(const Node& n, Cur x, std::vector<std::string>& lines) {
     y = reshape(n, x, lines);
   } else if (op == "Transpose") {
     y = transpose(n, x);
+  } else if (op == "Concat" && n.inputs.size() == 1) {  // of one tensor: the identity
+  } else if (op == "Add" || op == "Mul") {
+    refuse(n, op == "Add" ? "an Add of a constant is read only as a dense layer's bias, after its MatMul"
+                          : "a Mul is read only as a residual block's scale λ, on its shortcut");
   } else {
     throw OnnxError("operator '" + op + "'" + (n.name.empty() ? "" : " (node '" + n.name + "')") +
                     " is not supported; supported: Conv, Gemm, MatMul, Add, BatchNormalization, Relu, LeakyRelu, "
                     "Sigmoid, Tanh, Elu, MaxPool, AveragePool, LpPool, GlobalAveragePool, GlobalMaxPool, Flatten, "
-                    "Reshape, Transpose, Dropout, Identity, Constant, Softmax, LogSoftmax");
+                    "Reshape, Transpose, Concat, Mul, Dropout, Identity, Constant, Softmax, LogSoftmax");
   }
   if (lines.size() > lines_before || params_.size() > params_before) started_ = true;
   return y;
@@ -118,10 +121,11 @@ Cur Importer::conv(const Node& n, Cur x, std::vector<std::string>& lines) {
   if (x.channels_last) refuse(n, "the tensor is NHWC here; a Transpose to NCHW must come first");
   if (x.dims.size() != 3) refuse(n, "expects an image (N, C, H, W)");
   const Tensor& w = need_constant(n, 1);
-  if (w.dims.size() != 4 || w.dims[1] != x.dims[0] || w.dims[2] != w.dims[3])
-    refuse(n, "weights must be (K, " + std::to_string(x.dims[0]) + ", R, R)");
-  const Window win = window(n, w.dims[2]);
-  if (win.k != w.dims[2]) refuse(n, "kernel_shape does not match the weights");
+  if (w.dims.size() != 4 || w.dims[1] != x.dims[0] || w.dims[2] < 1 || w.dims[2] > 64 || w.dims[3] < 1 ||
+      w.dims[3] > 64)
+    refuse(n, "weights must be (K, " + std::to_string(x.dims[0]) + ", KH, KW)");
+  const Window win = window(n, {int(w.dims[2]), int(w.dims[3])});
+  if (win.kernel.h != w.dims[2] || win.kernel.w != w.dims[3]) refuse(n, "kernel_shape does not match the weights");
   const std::int64_t k = w.dims[0];
   params_.insert(params_.end(), w.floats.begin(), w.floats.end());
   if (n.inputs.size() > 2 && !n.inputs[2].empty()) {
@@ -131,26 +135,28 @@ Cur Importer::conv(const Node& n, Cur x, std::vector<std::string>& lines) {
   } else {
     params_.insert(params_.end(), std::size_t(k), 0.0f);
   }
-  lines.push_back("conv " + std::to_string(k) + " k=" + std::to_string(win.k) + " s=" + std::to_string(win.s) +
-                  " p=" + std::to_string(win.p));
-  return {n.outputs[0], {k, spatial_out(x.dims[1], win), spatial_out(x.dims[2], win)}, false, {0, 0, 0}};
+  lines.push_back("conv " + std::to_string(k) + " k=" + win.kernel.str() + " s=" + win.stride.str() +
+                  " p=" + win.pad.str());
+  return {n.outputs[0], window_out(k, x.dims, win), false, {0, 0, 0}};
 }
 
 Cur Importer::pool(const Node& n, Cur x, std::vector<std::string>& lines) {
   const std::string& op = n.op_type;
   if (x.channels_last) refuse(n, "the tensor is NHWC here; a Transpose to NCHW must come first");
   if (x.dims.size() != 3) refuse(n, "expects an image (N, C, H, W)");
-  Window win{x.dims[1], x.dims[1], 0};
-  if (op == "GlobalAveragePool" || op == "GlobalMaxPool") {
-    if (x.dims[1] != x.dims[2]) refuse(n, "global pooling of a non-square map is not supported");
-  } else {
-    win = window(n, 0);
-    if (win.p != 0) refuse(n, "padded pooling is not supported");
+  Window win{{int(x.dims[1]), int(x.dims[2])}, {int(x.dims[1]), int(x.dims[2])}, {0, 0}};
+  if (op != "GlobalAveragePool" && op != "GlobalMaxPool") {
+    win = window(n, {0, 0});
     if (op == "LpPool" && n.get_int("p", 2) != 2) refuse(n, "only p = 2 (L2 pooling) is supported");
+    // The engine averages the cells inside the image only.
+    if (op == "AveragePool" && !(win.pad == HW{0, 0}) && n.get_int("count_include_pad", 0) != 0)
+      refuse(n, "count_include_pad = 1 is not supported: the engine averages over the cells inside the image");
+    if (n.get_int("ceil_mode", 0) != 0) refuse(n, "ceil_mode is not supported");
   }
   const char* kind = op == "MaxPool" || op == "GlobalMaxPool" ? "maxpool" : op == "LpPool" ? "l2pool" : "avgpool";
-  lines.push_back(std::string(kind) + " " + std::to_string(win.k) + " s=" + std::to_string(win.s));
-  return {n.outputs[0], {x.dims[0], spatial_out(x.dims[1], win), spatial_out(x.dims[2], win)}, false, {0, 0, 0}};
+  lines.push_back(std::string(kind) + " " + win.kernel.str() + " s=" + win.stride.str() +
+                  (win.pad == HW{0, 0} ? "" : " p=" + win.pad.str()));
+  return {n.outputs[0], window_out(x.dims[0], x.dims, win), false, {0, 0, 0}};
 }
 
 // w_oi: (O, I) with I in the order the ONNX tensor is flattened; reordered

@@ -21,12 +21,4 @@ float SpecLine::number(const std::string& key, float fallback) const {
   return it == options.end() ? fallback : std::strtof(it->second.c_str(), nullptr);
 }
 
-std::pair<int, int> SpecLine::pair(const std::string& key, int fallback) const {
-  auto it = options.find(key);
-  if (it == options.end()) return {fallback, fallback};
-  const std::string& v = it->second;
-  if (auto x = v.find('x'); x != std::string::npos) return {std::stoi(v.substr(0, x)), std::stoi(v.substr(x + 1))};
-  return {std::stoi(v), std::stoi(v)};
-}
-
 }  // namespace cnn::onnx

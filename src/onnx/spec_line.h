@@ -16,8 +16,6 @@ struct SpecLine {
   explicit SpecLine(const std::string& line);
   int integer(std::size_t i) const { return std::stoi(positional.at(i)); }
   float number(const std::string& key, float fallback) const;
-  // "3" -> {3, 3}; "3x5" -> {3, 5} (height, width).
-  std::pair<int, int> pair(const std::string& key, int fallback) const;
 };
 
 }  // namespace cnn::onnx

@@ -26,6 +26,13 @@ const char* kEveryKind =
     "maxout 2\nl2pool 2 s=2\ntanh\navgpool 3 s=3\nflatten\ndropout keep=0.75\ndense 8\nmaxout 2\nrelu\n"
     "maxpool 1 s=1\ndense 3\nloss mse\n";
 
+// engine-11's kinds: per-axis windows, padded pools, an init line, concat
+// with an empty branch and a nested scaled residual, a scaled projection.
+const char* kBlocks =
+    "input 3x10x12\ninit xavier\nconv 4 k=3x1 s=1 p=1x0\nresidual scale=2\n  conv 6 k=2 s=2\nend\n"
+    "avgpool 3 s=1 p=1\nconcat\n  branch\n    conv 2 k=1\n  branch\n  branch\n    residual scale=0.5\n"
+    "      conv 4 k=3 p=1\n    end\n    relu\nend\nmaxpool 3x2 s=1x2 p=1x0\nl2pool 2x3 s=1x3 p=1x0\ndense 3\n";
+
 Bytes file_of(const cnn::onnx::Model& m) {
   const std::string s = cnn::onnx::encode(m);
   return {s.begin(), s.end()};
@@ -34,7 +41,7 @@ Bytes file_of(const cnn::onnx::Model& m) {
 }  // namespace
 
 TEST_CASE("onnx: export then import gives the spec and the weights back") {
-  for (const std::string spec : {std::string(kEveryKind), cnn::resolve_spec("resnet-mini"),
+  for (const std::string spec : {std::string(kEveryKind), std::string(kBlocks), cnn::resolve_spec("resnet-mini"),
                                  cnn::resolve_spec("lenet5-bn"), cnn::resolve_spec("mlp")}) {
     cnn::Network net(spec, 4);
     net.init(3);
@@ -46,6 +53,12 @@ TEST_CASE("onnx: export then import gives the spec and the weights back") {
     REQUIRE(back->state().size() == net.state().size());
     CHECK(std::memcmp(back->state().data(), net.state().data(), net.state().size_bytes()) == 0);
   }
+}
+
+TEST_CASE("onnx: noisy_relu exports as the Relu it is at inference") {
+  cnn::Network net("input 1x4x4\nconv 2 k=3\nnoisy_relu sigma=0.3\ndense 2\n", 1);
+  CHECK(cnn::onnx::load_onnx(cnn::onnx::export_onnx(net), 1)->spec() ==
+        "input 1x4x4\nconv 2 k=3 s=1 p=0\nrelu\ndense 2\n");
 }
 
 TEST_CASE("onnx: every truncation and a huge length are refused with OnnxError") {
