@@ -116,6 +116,41 @@ describe('export: ONNX Runtime agrees with the engine', () => {
     const back = keep(m.Model.fromOnnx(model.toOnnx(), 16));
     assert.equal(back.spec(), model.spec());
   });
+
+  test('per-axis windows, padded pools, concat branches, scaled residuals, noisy ReLU, an init line', async () => {
+    const spec = [
+      'input 1x28x28',
+      'init xavier',
+      'conv 4 k=5x3 s=1 p=2x1', // 28x28
+      'noisy_relu sigma=0.2', // ReLU at inference
+      'maxpool 3 s=1 p=1', // 28x28, padding never wins a max
+      'maxpool 2', // 14x14
+      'concat',
+      '  branch',
+      '    conv 3 k=1',
+      '  branch', // the input itself
+      '  branch',
+      '    residual scale=0.5',
+      '      conv 5 k=3 p=1', // 4 -> 5 channels: a 1×1 projection
+      '    end',
+      '    avgpool 3 s=1 p=1', // the in-bounds mean at the borders
+      'end', // 3 + 4 + 5 = 12 channels
+      'residual scale=2',
+      '  conv 12 k=3 p=1',
+      'end',
+      'l2pool 2x4 s=2 p=0x1', // 7x7
+      'dense 10',
+    ].join('\n');
+    const model = keep(new m.Model(spec, 16));
+    model.init(5);
+    assert.match(model.spec(), /^input 1x28x28\ninit xavier\n/);
+    const x = images.subarray(0, 100 * 784);
+    const got = await runOrt(model.toOnnx(), x, [100, 1, 28, 28]);
+    const d = maxDiff(got.data, model.predict(x));
+    assert.ok(d <= 1e-4, `largest difference ${d}`);
+    const back = keep(m.Model.fromOnnx(model.toOnnx(), 16));
+    assert.equal(back.spec(), model.spec().replace('noisy_relu sigma=0.2', 'relu'));
+  });
 });
 
 // Random weights in [-0.5, 0.5), seeded.
