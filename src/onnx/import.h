@@ -84,6 +84,7 @@ class Importer {
   std::string output_;
   bool softmax_ = false;
   bool started_ = false;
+  mutable int search_depth_ = 0;  // meeting()'s recursion
   Shape input_shape_{0, 0, 0};
   std::vector<float> params_, state_;
 };

@@ -48,6 +48,13 @@ std::vector<const Node*> Importer::joins_after(const Node* n, int& budget) const
 }
 
 const Node* Importer::meeting(const std::string& tensor, int& budget) const {
+  // Forks inside forks recurse: bounded, so a hostile graph cannot exhaust the stack.
+  struct Level {
+    int& depth;
+    explicit Level(int& d) : depth(++d) {}
+    ~Level() { --depth; }
+  } level(search_depth_);
+  if (search_depth_ > 4 * kMaxDepth) return nullptr;
   std::vector<std::vector<const Node*>> paths;
   for (const Node* u : users(tensor)) paths.push_back(joins_after(u, budget));
   if (paths.empty()) return nullptr;

@@ -265,6 +265,8 @@ Cur Importer::reshape(const Node& n, Cur x, std::vector<std::string>& lines) {
       refuse(n, "invalid shape");
     }
   }
+  for (auto d : t)
+    if (d > size) refuse(n, "reshapes " + std::to_string(size) + " values per sample to a larger dimension");
   const std::int64_t batch = shape_t.ints[0];
   if (infer >= 0) {
     if (batch == -1) refuse(n, "both the batch and another dimension are -1");
@@ -275,7 +277,8 @@ Cur Importer::reshape(const Node& n, Cur x, std::vector<std::string>& lines) {
   Cur y{n.outputs[0], t, x.channels_last, x.hwc};
   // Maxout: (N, C, H, W) -> (N, C/k, k, H, W) and ReduceMax over the group.
   if (const Node* reduce = sole_user(y.name); reduce && reduce->op_type == "ReduceMax" && !x.channels_last &&
-                                              t.size() == x.dims.size() + 1 && t[0] * t[1] == x.dims[0]) {
+                                              t.size() == x.dims.size() + 1 && t[0] * t[1] == x.dims[0] &&
+                                              std::equal(t.begin() + 2, t.end(), x.dims.begin() + 1)) {
     Ints axes = reduce->get_ints("axes");
     if (axes.empty() && reduce->inputs.size() > 1) axes = need_constant(*reduce, 1).ints;  // opset 18: an input
     if (axes == Ints{2} && reduce->get_int("keepdims", 1) == 0 && t[1] >= 2 && t[1] <= 255) {
