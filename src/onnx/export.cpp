@@ -78,7 +78,7 @@ class Exporter {
       const std::string bias = b_.weights("dense_b", {outputs}, copy(params, outputs));
       return {b_.node("Gemm", {flat(x).name, w, bias}, {int_attr("transB", 1)}), out, true};
     }
-    if (s.kind == "flatten") return x.flat ? x : Value{b_.node("Flatten", {x.name}, {int_attr("axis", 1)}), out, true};
+    if (s.kind == "flatten") return {b_.node("Flatten", {x.name}, {int_attr("axis", 1)}), out, true};
     if (s.kind == "relu" || s.kind == "noisy_relu") return unary("Relu");  // its noise is for training only
     if (s.kind == "leaky_relu") return unary("LeakyRelu", {float_attr("alpha", s.number("a", 0.01f))});
     if (s.kind == "sigmoid") return unary("Sigmoid");

@@ -93,8 +93,8 @@ Cur Importer::step(const Node& n, Cur x, std::vector<std::string>& lines) {
     y = batchnorm(n, x, lines);
   } else if (op == "Flatten") {
     if (n.get_int("axis", 1) != 1) refuse(n, "only axis 1 (keep the batch) is supported");
+    lines.push_back("flatten");
     if (!x.flat()) {
-      lines.push_back("flatten");
       y.dims = {product(x.dims)};
       y.hwc = x.channels_last ? x.shape() : Shape{0, 0, 0};
     }

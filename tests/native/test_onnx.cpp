@@ -24,7 +24,7 @@ const char* kEveryKind =
     "input 1x12x12\nconv 4 k=3 s=1 p=1\nbatchnorm momentum=0.8\nleaky_relu a=0.2\n"
     "residual\n  conv 4 k=3 s=1 p=1\n  elu a=0.5\nend\nresidual\n  conv 6 k=2 s=2 p=0\n  sigmoid\nend\n"
     "maxout 2\nl2pool 2 s=2\ntanh\navgpool 3 s=3\nflatten\ndropout keep=0.75\ndense 8\nmaxout 2\nrelu\n"
-    "maxpool 1 s=1\ndense 3\nloss mse\n";
+    "maxpool 1 s=1\ndense 3\nflatten\nloss mse\n";
 
 // engine-11's kinds: per-axis windows, padded pools, an init line, concat
 // with an empty branch and a nested scaled residual, a scaled projection.
