@@ -143,7 +143,7 @@ test('the run: idle → starting → training → paused → training → finish
   assert.equal(stateNow(), 'idle');
 });
 
-test('exportOnnx gives the model as ONNX; load takes an .onnx file and refuses a bad one, keeping the model', async () => {
+test('exportOnnx: the model as ONNX; load takes an .onnx file and refuses a bad one, keeping the model', async () => {
   await request('pretrained');
   const { bytes: onnx, name } = await request('exportOnnx');
   assert.equal(name, 'lenet5');
