@@ -59,7 +59,8 @@ const PRESETS = (await loadEngine('simd')).presets().map((p) => p.name);
 
 describe('export: ONNX Runtime agrees with the engine', () => {
   test('the presets include the five of the issue', () => {
-    for (const name of ['lenet5', 'lenet5-bn', 'lenet5-dropout', 'resnet-mini', 'mlp']) assert.ok(PRESETS.includes(name));
+    for (const name of ['lenet5', 'lenet5-bn', 'lenet5-dropout', 'resnet-mini', 'mlp'])
+      assert.ok(PRESETS.includes(name), name);
   });
   for (const [i, name] of PRESETS.entries()) {
     test(`${name} on ${DIGITS} test digits`, async () => {
