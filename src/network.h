@@ -80,6 +80,8 @@ class Network {
   std::span<float> layer_params(const std::string& path);
   void set_frozen(int layer, bool frozen) { body_.layer(layer).set_frozen(frozen); }
   Layer& layer(int i) { return body_.layer(i); }
+  // Every layer, residual blocks' insides included (the ONNX exporter walks it).
+  const Sequence& body() const { return body_; }
   // The lowest layer that learns: backward computes nothing below it.
   int lowest_trained_layer() const { return body_.lowest_trained(); }
   // Told around each top-level layer's forward and backward (nullptr: off).

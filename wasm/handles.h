@@ -28,6 +28,9 @@ class Model {
 
   void load_weights(const val& bytes);
   val save() const;
+  // ONNX (onnx_bindings.cpp): the model as an opset-13 file, and one read back.
+  val to_onnx() const;
+  static Model* from_onnx(const val& bytes, const val& max_batch);
   std::string spec() const { return net_->spec(); }
   val input_shape() const;
   int classes() const { return int(net_->output_shape().size()); }

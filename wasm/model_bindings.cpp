@@ -207,6 +207,8 @@ EMSCRIPTEN_BINDINGS(cnn_model) {
       .class_function("fromBytes", &Model::from_bytes, allow_raw_pointers())
       .function("loadWeights", &Model::load_weights)
       .function("save", &Model::save)
+      .function("toOnnx", &Model::to_onnx)
+      .class_function("fromOnnx", &Model::from_onnx, allow_raw_pointers())
       .function("spec", &Model::spec)
       .function("inputShape", &Model::input_shape)
       .function("classes", &Model::classes)

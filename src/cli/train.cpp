@@ -13,6 +13,7 @@
 #include "dataset.h"
 #include "model_file.h"
 #include "network.h"
+#include "onnx/onnx.h"
 #include "trainer.h"
 
 namespace cnn::cli {
@@ -118,7 +119,9 @@ int eval(const std::vector<std::string>& args) {
   const std::string data_dir = o.str("data", "web/data/mnist");
   const bool json = o.flag("json");
   o.finish();
-  auto net = load_model(read_file(model_path));
+  const auto bytes = read_file(model_path);
+  const bool is_onnx = model_path.size() > 5 && model_path.substr(model_path.size() - 5) == ".onnx";
+  auto net = is_onnx ? onnx::load_onnx(bytes) : load_model(bytes);
   const Dataset test_set = load_dataset(data_dir, "test");
   const auto start = std::chrono::steady_clock::now();
   const Evaluation e = evaluate(*net, test_set);
@@ -162,7 +165,7 @@ const RegisterCommand train_command{
      "  --json               last line: one JSON object with the results\n"
      "  --quiet              no progress output\n"}};
 const RegisterCommand eval_command{{"eval", "evaluate a model file on the test set", eval,
-                                    "  --model PATH   model file [web/models/lenet5.cnn]\n"
+                                    "  --model PATH   model file, or an ONNX model (*.onnx) [web/models/lenet5.cnn]\n"
                                     "  --data DIR     prepared data set [web/data/mnist]\n"
                                     "  --json         one JSON object instead of the confusion matrix\n"}};
 }  // namespace

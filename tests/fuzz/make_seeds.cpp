@@ -20,6 +20,7 @@
 #include "fuzz_common.h"
 #include "model_file.h"
 #include "network.h"
+#include "onnx/onnx.h"
 
 namespace fs = std::filesystem;
 using Bytes = std::vector<std::uint8_t>;
@@ -100,6 +101,16 @@ int main(int argc, char** argv) {
       v2[0] |= 1;     // with the CRC repaired, so the version check is what refuses it
       write("fuzz_model", "version2.in", v2);
     }
+  }
+
+  // fuzz_onnx: each small network exported (the CLI writes the same:
+  // `cnn export --net SPEC --seed i+1`), and one cut short.
+  for (std::size_t i = 0; i < small.size(); ++i) {
+    cnn::Network net(small[i], 2);
+    net.init(i + 1);
+    const Bytes file = cnn::onnx::export_onnx(net);
+    write("fuzz_onnx", "small" + std::to_string(i) + ".onnx", file);
+    if (i == 0) write("fuzz_onnx", "truncated.onnx", Bytes(file.begin(), file.begin() + file.size() / 2));
   }
 
   // fuzz_dataset: MNIST-shaped sprites (1 and 3 images), tiny images over a

@@ -80,3 +80,20 @@ test('bad options, specs and files are refused with a message and exit status 2'
     assert.match(r.stderr, message, args.join(' '));
   }
 });
+
+test('export --onnx and import --onnx: the shipped model round-trips, and eval reads the .onnx file', () => {
+  const onnx = join(dir, 'lenet5.onnx'), back = join(dir, 'back.cnn');
+  const exported = cnn('export', '--onnx', onnx, '--model', 'web/models/lenet5.cnn');
+  assert.equal(exported.status, 0, exported.stderr);
+  assert.match(exported.stdout, /input \[N, 1x28x28\], output \[N, 10\] softmax probabilities/);
+  const imported = cnn('import', '--onnx', onnx, '--out', back);
+  assert.equal(imported.status, 0, imported.stderr);
+  assert.match(imported.stdout, /written by cnn-playground .*61706 parameters:\ninput 1x28x28\nconv 6 k=5 s=1 p=2\n/);
+  const a = lastJson(cnn('eval', '--model', onnx, '--json').stdout);
+  const b = lastJson(cnn('eval', '--model', 'web/models/lenet5.cnn', '--json').stdout);
+  assert.equal(a.test_accuracy, b.test_accuracy);
+  assert.match(cnn('export', '--help').stdout, /--onnx OUT/);
+  const refused = cnn('import', '--onnx', 'web/models/lenet5.cnn', '--out', back);
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /cnn import: .*(ONNX|protobuf|truncated)/);
+});

@@ -142,3 +142,20 @@ test('the run: idle → starting → training → paused → training → finish
   await request('reset');
   assert.equal(stateNow(), 'idle');
 });
+
+test('exportOnnx: the model as ONNX; load takes an .onnx file and refuses a bad one, keeping the model', async () => {
+  await request('pretrained');
+  const { bytes: onnx, name } = await request('exportOnnx');
+  assert.equal(name, 'lenet5');
+  const since = events.length;
+  assert.equal((await request('load', { bytes: onnx, fileName: 'lenet5.onnx' })).name, 'lenet5.onnx');
+  const info = await waitForEvent('model', (m) => m.changed, since);
+  assert.equal(info.spec, model.spec());
+  await request('predict', { image: testData.image(0), seq: 10, strokes: 1 });
+  assert.deepEqual([...(await request('activations')).probs], [...model.predict(testData.image(0))]);
+
+  const before = events.length;
+  await assert.rejects(request('load', { bytes: onnx.subarray(0, 1000), fileName: 'cut.onnx' }), /truncated/);
+  await assert.rejects(request('load', { bytes: onnx, fileName: 'model.cnn' }), /model file/i);
+  assert.equal(events.slice(before).filter((e) => e.name === 'model').length, 0, 'the model stays');
+});

@@ -14,6 +14,7 @@ import {
   buildFreshModel,
   loadData,
   loadModelBytes,
+  loadOnnxBytes,
   predictDigit,
   queueFullEvaluation,
   switchDataset,
@@ -139,10 +140,16 @@ const commands = {
     name: world.modelInfo.preset ?? 'model',
     imagesSeen: world.run?.imagesSeen ?? 0,
   }),
-  // fromBytes validates the whole file before anything changes: on error the
-  // current model is untouched.
+  exportOnnx: () => ({
+    bytes: world.model.toOnnx(),
+    name: world.modelInfo.preset ?? 'model',
+    imagesSeen: world.run?.imagesSeen ?? 0,
+  }),
+  // fromBytes and fromOnnx validate the whole file before anything changes:
+  // on error the current model is untouched.
   load({ bytes, fileName }) {
-    loadModelBytes(bytes, { source: 'file', name: fileName || 'model file' });
+    const load = /\.onnx$/i.test(fileName ?? '') ? loadOnnxBytes : loadModelBytes;
+    load(bytes, { source: 'file', name: fileName || 'model file' });
     queueFullEvaluation('load');
     return { name: world.modelInfo.name };
   },

@@ -152,6 +152,7 @@ export function setModel(model, extra) {
 }
 
 export const loadModelBytes = (bytes, extra) => setModel(world.engine.Model.fromBytes(bytes, MAX_BATCH), extra);
+export const loadOnnxBytes = (bytes, extra) => setModel(world.engine.Model.fromOnnx(bytes, MAX_BATCH), extra);
 
 // A fresh network from the settings: preset, dropout keep probability, seed.
 export function buildFreshModel(settings) {

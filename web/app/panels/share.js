@@ -1,18 +1,22 @@
-// The "save and share" panel: download the current model as a file, load a
-// model file (the engine validates it; a bad file leaves the current model
-// as it was and says why), go back to the pretrained model, and copy a link
-// that reproduces the run's settings.
+// The "save and share" panel: download the current model as a file or as an
+// ONNX model, load a model file or an .onnx model (the engine validates it; a
+// bad file leaves the current model as it was and says why), go back to the
+// pretrained model, and copy a link that reproduces the run's settings.
 
 import { html, roles } from '../dom.js';
 
 const markup = () => html`
   <p class="lead">A model file holds the network's layout and every weight. The page's address holds the training
     settings and seed, so a link lets someone else run the same experiment.</p>
+  <p class="lead">An ONNX file runs the same network in ONNX Runtime, PyTorch or Netron: its input is float32
+    [N, 1, 28, 28] with pixels from 0 (background) to 1 (ink), its output the 10 class probabilities. An .onnx
+    model made elsewhere (PyTorch, Keras) loads here too when it uses layers this engine has.</p>
   <p class="current-model" data-role="model-name">Model: loading…</p>
   <div class="buttons">
     <button type="button" class="button" data-testid="save-model" disabled>Download model</button>
-    <label class="button file-button">Load model file…<input type="file" accept=".cnn,application/octet-stream"
-      data-testid="load-model" disabled></label>
+    <button type="button" class="button" data-testid="save-onnx" disabled>Download as ONNX</button>
+    <label class="button file-button">Load model file…<input type="file"
+      accept=".cnn,.onnx,application/octet-stream" data-testid="load-model" disabled></label>
     <button type="button" class="button" data-testid="pretrained" hidden>Back to the pretrained model</button>
     <button type="button" class="button" data-testid="share">Copy link to these settings</button>
   </div>
@@ -32,6 +36,7 @@ export const sharePanel = {
 
 function bind(root, client, status, modelName) {
   const saveButton = root.querySelector('[data-testid="save-model"]');
+  const onnxButton = root.querySelector('[data-testid="save-onnx"]');
   const fileInput = root.querySelector('[data-testid="load-model"]');
   const pretrainedButton = root.querySelector('[data-testid="pretrained"]');
   const shareButton = root.querySelector('[data-testid="share"]');
@@ -48,13 +53,14 @@ function bind(root, client, status, modelName) {
     status.textContent = '';
   };
 
-  saveButton.addEventListener('click', async () => {
+  // The worker's bytes as a download named after the model and its training so far.
+  const download = async (command, extension) => {
     try {
-      const { bytes, name, imagesSeen } = await client.request('save');
+      const { bytes, name, imagesSeen } = await client.request(command);
       const blob = new Blob([bytes], { type: 'application/octet-stream' });
       const link = document.createElement('a');
       link.href = URL.createObjectURL(blob);
-      link.download = `${name}${imagesSeen ? `-${imagesSeen}` : ''}.cnn`;
+      link.download = `${name}${imagesSeen ? `-${imagesSeen}` : ''}.${extension}`;
       document.body.append(link);
       link.click();
       link.remove();
@@ -63,7 +69,9 @@ function bind(root, client, status, modelName) {
     } catch (e) {
       fail(`Could not save: ${e.message}`);
     }
-  });
+  };
+  saveButton.addEventListener('click', () => download('save', 'cnn'));
+  onnxButton.addEventListener('click', () => download('exportOnnx', 'onnx'));
 
   fileInput.addEventListener('change', async () => {
     const file = fileInput.files?.[0];
@@ -108,6 +116,7 @@ function bind(root, client, status, modelName) {
     client.on('ready', (info) => {
       pretrainedButton.disabled = Boolean(info.warning);
       saveButton.disabled = false;
+      onnxButton.disabled = false;
       fileInput.disabled = false;
     }),
   ];
