@@ -20,6 +20,7 @@ export const SCRIPTS = {
   soak: { builds: ['wasm'], command: [node, 'bench/soak.mjs'] },
   fuzz: { builds: [], command: [node, 'tools/fuzz.mjs'] }, // builds its own targets
   build: { builds: [], command: [node, 'tools/build.mjs'] },
+  'build:site': { builds: ['wasm'], command: [node, 'tools/build-site.mjs'] }, // dist/, the static site
 };
 
 // The commands `node tools/run.mjs name …args` runs, in order: [argv, …].

@@ -17,7 +17,8 @@ globalThis.fetch = async (url) => {
   const path = fileURLToPath(new URL(url));
   const type = path.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream';
   try {
-    return new Response(await readFile(path), { headers: { 'content-type': type } });
+    const bytes = await readFile(path);
+    return new Response(bytes, { headers: { 'content-type': type, 'content-length': String(bytes.length) } });
   } catch {
     return new Response('not found', { status: 404 });
   }

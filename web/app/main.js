@@ -12,6 +12,7 @@
 import { createSettingsStore } from '../settings.js';
 import { createEmitter } from '../util.js';
 import { createClient } from './client.js';
+import { mountDataProgress } from './data-progress.js';
 import { mountPanel } from './dom.js';
 import { drawPanel } from './panels/draw.js';
 import { predictPanel } from './panels/predict.js';
@@ -23,6 +24,7 @@ import { explainedPanel } from './panels/explained.js';
 import { augmentationPanel } from './panels/augmentation.js';
 import { effectPanel } from './panels/effect.js';
 import { finetunePanel } from './panels/finetune.js';
+import { mountSiteStatus } from './site.js';
 
 const PANELS = [
   drawPanel,
@@ -106,6 +108,8 @@ settings.subscribe(configure);
 
 const layout = $('main.layout');
 PANELS.forEach((panel, i) => mountPanel(layout, panel, i + 1, app));
+mountDataProgress(document.body, client);
+mountSiteStatus($('footer.footer'), client);
 
 if (settings.errors.length) showStatus(linkProblems(), 'warn');
 

@@ -12,6 +12,8 @@ import { compare, finetune, robustness } from './jobs.js';
 import { applySettingsToRun, pause, step, train } from './training.js';
 import {
   buildFreshModel,
+  ensureTest,
+  ensureTrain,
   loadData,
   loadModelBytes,
   predictDigit,
@@ -80,10 +82,10 @@ const booted = boot().catch((error) => {
 function job(generator, { lane, needsTrain = () => false } = {}) {
   return async (payload, { id, progress }) => {
     // Pressed while the data loads: the job waits for it rather than fail.
-    await world.testLoading;
+    await ensureTest();
     let trainData = null;
     if (needsTrain(payload)) {
-      const loading = world.train;
+      const loading = ensureTrain();
       trainData = await loading;
       if (world.train !== loading) throw new Error('the data set changed while its training data loaded; try again');
       if (!trainData) throw new Error('the training data is not loaded');
@@ -119,7 +121,7 @@ const commands = {
       refused = error;
     }
     // The first configure loads the data the page asks for; a later one switches.
-    if (world.dataset === null) await loadData(dataset);
+    if (world.dataset === null) loadData(dataset);
     else if (dataset !== world.dataset) await switchDataset(dataset);
     if (refused) throw refused;
   },
@@ -133,7 +135,11 @@ const commands = {
   pause,
   step,
   reset: () => buildFreshModel(world.settings),
-  evaluate: () => queueFullEvaluation('request'),
+  // The first evaluate downloads the test set (its arrival starts the test).
+  async evaluate() {
+    await ensureTest();
+    queueFullEvaluation('request');
+  },
   save: () => ({
     bytes: world.model.save(),
     name: world.modelInfo.preset ?? 'model',

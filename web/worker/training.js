@@ -5,7 +5,8 @@ import { emit } from './events.js';
 import { TrainingRun } from './training-run.js';
 import {
   buildFreshModel,
-  datasetTitle,
+  ensureTest,
+  ensureTrain,
   evaluateSubset,
   fullEvaluation,
   predictDigit,
@@ -18,10 +19,8 @@ import {
 // or data set came meanwhile).
 async function ensureRun() {
   if (world.run) return world.run;
-  const loading = world.train;
-  if (!loading) throw new Error('the engine is still starting; try again in a moment');
-  if (!world.trainLoaded)
-    emit('boot', { message: `Loading the 60,000 ${datasetTitle(world.dataset)} training images…` });
+  const loading = ensureTrain();
+  ensureTest(); // for the test accuracy during the run; training need not wait for it
   const model = world.model;
   const trainData = await loading;
   if (world.train !== loading || world.model !== model) return null;
