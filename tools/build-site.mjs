@@ -37,8 +37,9 @@ async function listFiles(dir, base = dir) {
   const out = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const full = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await listFiles(full, base)));
-    else if (entry.isFile()) out.push(relative(base, full).split(sep).join('/'));
+    const info = entry.isSymbolicLink() ? await stat(full) : entry; // a linked file or folder counts as itself
+    if (info.isDirectory()) out.push(...(await listFiles(full, base)));
+    else if (info.isFile()) out.push(relative(base, full).split(sep).join('/'));
   }
   return out.sort();
 }

@@ -129,6 +129,13 @@ async function fromSite(event, path) {
   return isolated(response);
 }
 
+// A HEAD (the data set picker asks whether a set exists): a stored file's headers, else the network's.
+async function headOf(request, path) {
+  const cached = await caches.open(CACHE).then((cache) => cache.match(urlOf(path)));
+  if (!cached) return fromNetwork(request);
+  return isolated(new Response(null, { status: 200, statusText: 'OK', headers: cached.headers }));
+}
+
 async function fromNetwork(request) {
   return isolated(await fetch(request));
 }
@@ -143,10 +150,13 @@ if (SITE) {
   self.addEventListener('fetch', (event) => {
     const { request } = event;
     const url = new URL(request.url);
-    // Only our own GETs; a range request (media seeking) goes to the network untouched.
-    if (request.method !== 'GET' || url.origin !== self.location.origin || request.headers.has('range')) return;
+    // Only our own GETs and HEADs; a range request (media seeking) goes to the network untouched.
+    const method = request.method;
+    if (!['GET', 'HEAD'].includes(method) || url.origin !== self.location.origin || request.headers.has('range'))
+      return;
     const path = sitePath(url);
     if (path === null) return;
-    event.respondWith(SITE.files[path] ? fromSite(event, path) : fromNetwork(request));
+    if (!SITE.files[path]) event.respondWith(fromNetwork(request));
+    else event.respondWith(method === 'GET' ? fromSite(event, path) : headOf(request, path));
   });
 }
