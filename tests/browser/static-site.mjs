@@ -16,9 +16,8 @@ import { buildSite } from '../../tools/build-site.mjs';
 
 // Starts `python3 -m http.server` on root; resolves with { port, process } once it listens.
 function startPython(root, port, log) {
-  const child = spawn('python3', ['-u', '-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', root], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const args = ['-u', '-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', root];
+  const child = spawn('python3', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let said = '';
     child.on('error', (e) => reject(new Error(`could not start python3 -m http.server: ${e.message}`)));

@@ -115,8 +115,7 @@ async function loadTestData(engine, dataset, current) {
     world.testSubset = test.head(SUBSET_SIZE);
     world.testChunks = splitIntoChunks(engine, test, CHUNK_SIZE);
     emit('data', { stage: 'test-ready', testCount: test.count() });
-    evaluateSubset();
-    queueFullEvaluation('start');
+    evaluateSubset(); // the full test runs when its results are asked for (the evaluate command)
   } catch (error) {
     if (current())
       emit('data', { stage: 'test-error', message: `The test digits could not be loaded: ${error.message}` });
