@@ -40,6 +40,7 @@ function recordNetwork(context) {
   return requests;
 }
 
+const shortName = (url) => new URL(url).pathname.split('/').slice(-2).join('/');
 const sum = (list) => list.reduce((s, r) => s + r.bytes, 0);
 
 function phase(name, requests, from) {
@@ -52,7 +53,7 @@ function phase(name, requests, from) {
     bytes: sum(list),
     service_worker_bytes: sum(byWorker),
     revalidated: byWorker.filter((r) => r.status === 304).length,
-    biggest: biggest.map((r) => `${new URL(r.url).pathname.split('/').slice(-2).join('/')} ${(r.bytes / MB).toFixed(2)}`),
+    biggest: biggest.map((r) => `${shortName(r.url)} ${(r.bytes / MB).toFixed(2)}`),
   };
 }
 
@@ -93,8 +94,9 @@ try {
   if (json) console.log(JSON.stringify(report));
   else {
     for (const p of phases)
-      console.log(`${p.name.padEnd(8)} ${(p.bytes / MB).toFixed(2).padStart(6)} MB in ${String(p.requests).padStart(3)} ` +
-        `requests   biggest: ${p.biggest.join(', ')}`);
+      console.log(`${p.name.padEnd(8)} ${(p.bytes / MB).toFixed(2).padStart(6)} MB in ` +
+        `${String(p.requests).padStart(3)} requests (service worker: ${(p.service_worker_bytes / MB).toFixed(2)} MB)` +
+        `   biggest: ${p.biggest.join(', ')}`);
     console.log(`first visit: ${report.usable_mb.toFixed(2)} MB before usable, ` +
       `${report.total_after_train_mb.toFixed(2)} MB in all after Train (site ${report.site})`);
   }
