@@ -79,6 +79,9 @@ async function register(line, offline, update) {
     const worker = registration.installing;
     worker?.addEventListener('statechange', () => {
       if (worker.state === 'installed' && navigator.serviceWorker.controller) offerUpdate(worker);
+      // A failed install (a file missing or changed on the server) is given up; the browser retries later.
+      if (worker.state === 'redundant' && !navigator.serviceWorker.controller)
+        offline.textContent = 'The page could not be stored for offline use (the browser console says why).';
     });
   });
   // The new version took over (the learner pressed the button): load it.

@@ -82,10 +82,10 @@ const booted = boot().catch((error) => {
 function job(generator, { lane, needsTrain = () => false } = {}) {
   return async (payload, { id, progress }) => {
     // Pressed while the data loads: the job waits for it rather than fail.
+    const loading = needsTrain(payload) ? ensureTrain() : null; // both sets download at once
     await ensureTest();
     let trainData = null;
-    if (needsTrain(payload)) {
-      const loading = ensureTrain();
+    if (loading) {
       trainData = await loading;
       if (world.train !== loading) throw new Error('the data set changed while its training data loaded; try again');
       if (!trainData) throw new Error('the training data is not loaded');

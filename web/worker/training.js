@@ -20,9 +20,9 @@ import {
 async function ensureRun() {
   if (world.run) return world.run;
   const loading = ensureTrain();
-  ensureTest(); // for the test accuracy during the run; training need not wait for it
   const model = world.model;
-  const trainData = await loading;
+  // The test set too (it is the smaller): the run's test accuracy and its end-of-epoch results need it.
+  const [trainData] = await Promise.all([loading, ensureTest()]);
   if (world.train !== loading || world.model !== model) return null;
   if (!trainData) throw new Error('the training data could not be loaded');
   if (world.run) return world.run; // another command made one meanwhile
