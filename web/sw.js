@@ -30,7 +30,12 @@ function sitePath(url) {
   const scope = self.registration.scope;
   const plain = url.origin + url.pathname;
   if (!plain.startsWith(scope)) return null;
-  const path = decodeURIComponent(plain.slice(scope.length));
+  let path;
+  try {
+    path = decodeURIComponent(plain.slice(scope.length));
+  } catch {
+    return null; // a malformed %-escape: not one of ours
+  }
   return path === '' || path.endsWith('/') ? `${path}index.html` : path;
 }
 

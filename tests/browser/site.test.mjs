@@ -13,7 +13,7 @@ import { WEB_ROOT, classifyOnPage, launchBrowser, loadPendigits } from './pendig
 import { pageBytes, serveBuiltSite } from './static-site.mjs';
 
 const USABLE_BUDGET = 1.5e6; // bytes, issue 16
-const TRAIN_SECONDS = 3;
+const TRAIN_SECONDS = 1;
 
 let site, browser, digits, context, page;
 

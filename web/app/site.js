@@ -61,6 +61,7 @@ export function mountSiteStatus(container, client) {
 
 async function register(line, offline, update) {
   const registration = await navigator.serviceWorker.register('sw.js');
+  let updating = false; // this tab asked for the new version
   const offerUpdate = (worker) => {
     update.replaceChildren(
       'A new version is ready. ',
@@ -69,7 +70,10 @@ async function register(line, offline, update) {
         className: 'button secondary',
         dataset: { testid: 'site-update' },
         textContent: 'Reload to update',
-        onclick: () => worker.postMessage({ type: 'skip-waiting' }),
+        onclick: () => {
+          updating = true;
+          worker.postMessage({ type: 'skip-waiting' });
+        },
       }),
     );
   };
@@ -84,10 +88,12 @@ async function register(line, offline, update) {
         offline.textContent = 'The page could not be stored for offline use (the browser console says why).';
     });
   });
-  // The new version took over (the learner pressed the button): load it.
+  // The new version took over: this tab asked for it, so it loads it; another tab asked, so this one
+  // (which may be training) only says so. The first install taking control is no update.
   let hadController = Boolean(navigator.serviceWorker.controller);
   navigator.serviceWorker.addEventListener('controllerchange', () => {
-    if (hadController) location.reload();
+    if (updating) location.reload();
+    else if (hadController) update.textContent = 'A new version was installed from another tab: reload to use it.';
     hadController = true;
   });
   await navigator.serviceWorker.ready;
