@@ -121,7 +121,7 @@ const commands = {
       refused = error;
     }
     // The first configure loads the data the page asks for; a later one switches.
-    if (world.dataset === null) loadData(dataset);
+    if (world.dataset === null) await loadData(dataset);
     else if (dataset !== world.dataset) await switchDataset(dataset);
     if (refused) throw refused;
   },

@@ -132,7 +132,7 @@ export async function switchDataset(name) {
   });
   for (const data of old) data?.delete();
   buildFreshModel(world.settings);
-  loadData(name);
+  await loadData(name);
 }
 
 // ---- the model ------------------------------------------------------------------
