@@ -14,6 +14,7 @@ import { createEmitter } from '../util.js';
 import { createClient } from './client.js';
 import { mountDataProgress } from './data-progress.js';
 import { mountPanel } from './dom.js';
+import { mountSiteStatus } from './site.js';
 import { drawPanel } from './panels/draw.js';
 import { predictPanel } from './panels/predict.js';
 import { trainPanel } from './panels/train.js';
@@ -24,7 +25,6 @@ import { explainedPanel } from './panels/explained.js';
 import { augmentationPanel } from './panels/augmentation.js';
 import { effectPanel } from './panels/effect.js';
 import { finetunePanel } from './panels/finetune.js';
-import { mountSiteStatus } from './site.js';
 
 const PANELS = [
   drawPanel,
