@@ -5,6 +5,7 @@ import { emit } from './events.js';
 import { TrainingRun } from './training-run.js';
 import {
   buildFreshModel,
+  datasetTitle,
   ensureTest,
   ensureTrain,
   evaluateSubset,
@@ -19,6 +20,8 @@ import {
 // or data set came meanwhile).
 async function ensureRun() {
   if (world.run) return world.run;
+  if (!world.trainLoaded)
+    emit('boot', { message: `Loading the 60,000 ${datasetTitle(world.dataset)} training images…` });
   const loading = ensureTrain();
   const model = world.model;
   // The test set too (it is the smaller): the run's test accuracy and its end-of-epoch results need it.

@@ -324,7 +324,6 @@ export const trainPanel = {
         renderButtons();
       }),
       client.on('data', ({ stage, message }) => {
-        if (stage === 'train') setMessage(message); // the download's progress is at the foot of the window
         if (stage === 'train-ready') trainFailed = false;
         if (stage === 'train-error' || stage === 'test-error') setMessage(message, 'error');
         if (stage === 'train-error') trainFailed = true;
