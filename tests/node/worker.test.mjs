@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 
 import { defaultSettings } from '../../web/settings.js';
-import { call, events, request, waitForEvent } from './worker-harness.mjs';
+import { call, events, offline, request, waitForEvent } from './worker-harness.mjs';
 
 const root = new URL('../../', import.meta.url);
 const { default: createEngine } = await import(new URL('web/engine/cnn-simd.mjs', root));
@@ -89,13 +89,19 @@ test("fine-tuning moves predictions to the learner's labels; frozen layers stay 
   assert.ok(r.testAfter < r.testBefore, 'teaching 7 = 1 costs test accuracy');
 });
 
-test('the training set downloads when first needed (here: rehearsal), reporting its progress', async () => {
+test('the training set downloads when first needed, with progress, and again after a failure', async () => {
   const trainEvents = (from) =>
     events.slice(from).filter((e) => e.name === 'data' && e.payload.stage.startsWith('train'));
   assert.deepEqual(trainEvents(0), [], 'nothing asked for it yet');
-  const since = events.length;
+  const rehearse = () =>
+    request('finetune', { images: SEVENS.slice(0, 784), labels: new Uint8Array([7]), steps: 1, rehearsal: 10 });
   await request('pretrained');
-  await request('finetune', { images: SEVENS.slice(0, 784), labels: new Uint8Array([7]), steps: 1, rehearsal: 10 });
+  offline.add('train-images');
+  await assert.rejects(rehearse(), /the training data is not loaded/);
+  assert.match(trainEvents(0).at(-1).payload.message, /could not be loaded: could not fetch .*Failed to fetch/);
+  offline.clear();
+  const since = events.length;
+  await rehearse();
   const data = trainEvents(since).map((e) => e.payload);
   assert.equal(data[0].stage, 'train');
   assert.match(data[0].message, /60,000 MNIST training images/);

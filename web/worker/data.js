@@ -5,10 +5,10 @@ import { MNIST_SHAPE } from '../util.js';
 
 // onProgress(loaded, total) follows the download (total 0 when the server
 // does not say the size), so the page can show a progress bar.
-async function fetchBytes(url, hint404 = '', onProgress = null) {
+async function fetchBytes(url, { hint404 = '', onProgress = null, signal } = {}) {
   let response;
   try {
-    response = await fetch(url);
+    response = await fetch(url, { signal });
   } catch (error) {
     throw new Error(`could not fetch ${url.pathname}: ${error.message}`, { cause: error });
   }
@@ -17,16 +17,17 @@ async function fetchBytes(url, hint404 = '', onProgress = null) {
     throw new Error(`${url.pathname}: HTTP ${response.status}${response.status === 404 ? ' (not found)' : ''}${hint}`);
   }
   if (!onProgress || !response.body) return new Uint8Array(await response.arrayBuffer());
-  return readWithProgress(response, onProgress);
+  return readWithProgress(response, onProgress, signal);
 }
 
-async function readWithProgress(response, onProgress) {
+async function readWithProgress(response, onProgress, signal) {
   const total = Number(response.headers.get('content-length')) || 0;
   const chunks = [];
   let loaded = 0;
   for (const reader = response.body.getReader(); ; ) {
     const { done, value } = await reader.read();
     if (done) break;
+    signal?.throwIfAborted(); // given up: no more progress from this download
     chunks.push(value);
     loaded += value.length;
     onProgress(loaded, total);
@@ -53,9 +54,19 @@ export async function loadDataset(engine, dir, split, onProgress = null) {
     const sum = (key) => progress.reduce((s, p) => s + p[key], 0);
     onProgress(sum('loaded'), progress.every((p) => p.total) ? sum('total') : 0);
   };
-  const [png, labels] = await Promise.all(
-    files.map((file, i) => fetchBytes(new URL(file, base), PREPARE_HINT, onProgress && report(i))),
+  // One file failing stops the other: no wasted download, no progress from a load that failed.
+  const abort = new AbortController();
+  const { signal } = abort;
+  const fetches = files.map((file, i) =>
+    fetchBytes(new URL(file, base), { hint404: PREPARE_HINT, onProgress: onProgress && report(i), signal }),
   );
+  let png, labels;
+  try {
+    [png, labels] = await Promise.all(fetches);
+  } catch (error) {
+    abort.abort();
+    throw error;
+  }
   return new engine.Data(png, labels); // the engine checks sizes and says what is wrong
 }
 

@@ -135,7 +135,7 @@ const commands = {
   pause,
   step,
   reset: () => buildFreshModel(world.settings),
-  // The first evaluate downloads the test set (its arrival starts the test).
+  // The first evaluate downloads the test set, then the full test runs.
   async evaluate() {
     await ensureTest();
     queueFullEvaluation('request');

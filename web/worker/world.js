@@ -27,6 +27,7 @@ export const world = {
   testLoading: null, // ensureTest()'s promise, once something asked for the test set
   train: null, // ensureTrain()'s promise of the training Data (null if it failed)
   trainLoaded: false,
+  trainFailed: false, // its last download failed: the next ensureTrain() starts another
   run: null, // TrainingRun on the current model, if any
   digit: null, // the drawn digit (Float32Array 784) or null
   digitSeq: 0, // the page's number for it, echoed with each prediction
@@ -72,7 +73,8 @@ function progressReporter(split) {
   };
 }
 
-// A promise that the test set is in place (or failed to load: never rejects).
+// A promise that the test set is in place (or failed to load: never rejects; a failed load is tried
+// again at the next call).
 export function ensureTest() {
   requireDataset();
   world.testLoading ??= loadTestData(world.engine, world.dataset, isCurrent(world.dataset));
@@ -82,7 +84,8 @@ export function ensureTest() {
 // A promise of the training Data (null if it failed).
 export function ensureTrain() {
   requireDataset();
-  if (world.train) return world.train;
+  if (world.train && !world.trainFailed) return world.train;
+  world.trainFailed = false;
   const { dataset } = world;
   const current = isCurrent(dataset);
   emit('data', { stage: 'train', message: `Loading the 60,000 ${datasetTitle(dataset)} training images…` });
@@ -95,8 +98,10 @@ export function ensureTrain() {
       return data; // a stale one is deleted by the switch that made it stale
     },
     (error) => {
-      if (current())
+      if (current()) {
+        world.trainFailed = true; // the next ensureTrain() tries again (the network may be back)
         emit('data', { stage: 'train-error', message: `The training digits could not be loaded: ${error.message}` });
+      }
       return null;
     },
   );
@@ -117,8 +122,10 @@ async function loadTestData(engine, dataset, current) {
     emit('data', { stage: 'test-ready', testCount: test.count() });
     evaluateSubset(); // the full test runs when its results are asked for (the evaluate command)
   } catch (error) {
-    if (current())
+    if (current()) {
+      world.testLoading = null; // the next request tries again
       emit('data', { stage: 'test-error', message: `The test digits could not be loaded: ${error.message}` });
+    }
   }
 }
 
@@ -129,6 +136,7 @@ export async function switchDataset(name) {
   world.train?.then((data) => data?.delete());
   Object.assign(world, {
     test: null, testSubset: null, testChunks: null, testLoading: null, train: null, trainLoaded: false,
+    trainFailed: false,
   });
   for (const data of old) data?.delete();
   buildFreshModel(world.settings);
