@@ -145,7 +145,19 @@ async function fromNetwork(request) {
   return isolated(await fetch(request));
 }
 
-if (SITE) {
+// Unbuilt (web/sw.js as `npm start` serves it): when a built site was used at this origin before, the
+// browser's update check finds this version, which takes over at once, deletes the site's caches and
+// unregisters itself, so the dev server's own files show from the next reload on.
+async function forgetTheSite() {
+  const names = await caches.keys();
+  await Promise.all(names.filter((n) => n.startsWith(CACHE_PREFIX)).map((n) => caches.delete(n)));
+  await self.registration.unregister();
+}
+
+if (!SITE) {
+  self.addEventListener('install', () => self.skipWaiting());
+  self.addEventListener('activate', (event) => event.waitUntil(forgetTheSite()));
+} else {
   self.addEventListener('install', (event) => event.waitUntil(install()));
   self.addEventListener('activate', (event) => event.waitUntil(activate()));
   self.addEventListener('message', (event) => {

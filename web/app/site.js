@@ -96,6 +96,8 @@ async function register(line, offline, update) {
     else if (hadController) update.textContent = 'A new version was installed from another tab: reload to use it.';
     hadController = true;
   });
+  // Ask for a new version at every visit (one small request for sw.js); offline that fails, quietly.
+  registration.update().catch(() => {});
   await navigator.serviceWorker.ready;
   offline.textContent = 'Stored for offline use; each data set is stored the first time it loads.';
   line.dataset.offline = '1';
