@@ -7,7 +7,7 @@ import globals from 'globals';
 
 export default defineConfig([
   // Built or copied files, not ours to lint.
-  globalIgnores(['web/vendor/', 'web/engine/', 'web/data/', 'build/']),
+  globalIgnores(['web/vendor/', 'web/engine/', 'web/data/', 'build/', 'dist/']),
   js.configs.recommended,
   {
     linterOptions: { reportUnusedDisableDirectives: 'error' },
@@ -19,6 +19,7 @@ export default defineConfig([
   },
   { files: ['web/**'], languageOptions: { globals: globals.browser } },
   { files: ['web/**/worker*.js', 'web/**/*-worker.js'], languageOptions: { globals: globals.worker } },
+  { files: ['web/sw.js'], languageOptions: { globals: globals.serviceworker } },
   { files: ['tools/**', 'bench/**', 'tests/**', 'eslint.config.js'], languageOptions: { globals: globals.node } },
   // Scripts that drive Chromium: the callbacks they give page.evaluate() run in the page.
   {
@@ -26,6 +27,7 @@ export default defineConfig([
       'tests/browser/**',
       'tools/screenshot*.mjs',
       'bench/engine-chromium.mjs',
+      'bench/first-visit.mjs',
       'bench/page-training.mjs',
       'bench/soak.mjs',
     ],

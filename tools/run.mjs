@@ -18,8 +18,10 @@ export const SCRIPTS = {
   train: { builds: ['native'], command: ['build/native/cnn', 'train'] },
   bench: { builds: ['native', 'wasm'], command: [node, 'bench/run.mjs'] }, // native CLI, wasm in Node and Chromium
   soak: { builds: ['wasm'], command: [node, 'bench/soak.mjs'] },
+  'bench:first-visit': { builds: ['wasm'], command: [node, 'bench/first-visit.mjs'] }, // builds dist/ itself
   fuzz: { builds: [], command: [node, 'tools/fuzz.mjs'] }, // builds its own targets
   build: { builds: [], command: [node, 'tools/build.mjs'] },
+  'build:site': { builds: ['wasm'], command: [node, 'tools/build-site.mjs'] }, // dist/, the static site
 };
 
 // The commands `node tools/run.mjs name …args` runs, in order: [argv, …].

@@ -26,7 +26,10 @@ export const COMMANDS = {
   pause: { payload: '{}', reply: 'nothing' },
   step: { payload: '{}', reply: 'nothing; one minibatch, then stats' },
   reset: { payload: '{}', reply: 'nothing; a fresh network from the settings (a model event)' },
-  evaluate: { payload: '{}', reply: 'nothing; a full test and a results event follow' },
+  evaluate: {
+    payload: '{}',
+    reply: 'nothing; a full test and a results event follow (the first one downloads the test set)',
+  },
   // The model
   predict: { payload: '{ image: Float32Array(784) | null, seq, strokes }', reply: 'nothing; a prediction event' },
   save: { payload: '{}', reply: '{ bytes: Uint8Array, name, imagesSeen }' },
@@ -76,7 +79,9 @@ export const EVENTS = {
   state: '{ state, message?, kind? }: the run state (RUN_STATES)',
   model: '{ changed, source, name, preset, spec, params, layers, builtWith? }',
   dataset: '{ name }: the active data set changed',
-  data: "{ stage: 'test' | 'test-ready' | 'test-error' | 'train-ready' | 'train-error', message?, … }",
+  // Each set downloads when first needed: stage 'test' | 'train' (with a message), then
+  // '<set>-progress' { loaded, total (bytes; 0: unknown) }, then '<set>-ready' or '<set>-error'.
+  data: "{ stage: 'test' | 'test-progress' | 'test-ready' | 'test-error' | 'train' | 'train-progress' | …, … }",
   prediction: '{ probs: Float32Array | null, seq, strokes }',
   stats: '{ imagesSeen, epoch, epochs, loss, accuracy, imagesPerSecond, learningRate, steps }',
   test: '{ imagesSeen, accuracy, count, full }',

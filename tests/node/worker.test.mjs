@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 
 import { defaultSettings } from '../../web/settings.js';
-import { call, events, request, waitForEvent } from './worker-harness.mjs';
+import { call, events, offline, request, waitForEvent } from './worker-harness.mjs';
 
 const root = new URL('../../', import.meta.url);
 const { default: createEngine } = await import(new URL('web/engine/cnn-simd.mjs', root));
@@ -21,6 +21,9 @@ const testData = new engine.Data(
 const model = engine.Model.fromBytes(await bytes('web/models/lenet5.cnn'), 64);
 
 await request('configure', { settings: defaultSettings() });
+// Nothing is downloaded until something needs it; the first evaluate loads the test set.
+assert.equal(events.filter((e) => e.name === 'data').length, 0, 'configure alone loads no data set');
+await request('evaluate');
 await waitForEvent('data', (d) => d.stage === 'test-ready');
 const stateNow = () => events.filter((e) => e.name === 'state').at(-1)?.payload.state;
 
@@ -84,6 +87,29 @@ test("fine-tuning moves predictions to the learner's labels; frozen layers stay 
     'freezing is undone after fine-tuning',
   );
   assert.ok(r.testAfter < r.testBefore, 'teaching 7 = 1 costs test accuracy');
+});
+
+test('the training set downloads when first needed, with progress, and again after a failure', async () => {
+  const trainEvents = (from) =>
+    events.slice(from).filter((e) => e.name === 'data' && e.payload.stage.startsWith('train'));
+  assert.deepEqual(trainEvents(0), [], 'nothing asked for it yet');
+  const rehearse = () =>
+    request('finetune', { images: SEVENS.slice(0, 784), labels: new Uint8Array([7]), steps: 1, rehearsal: 10 });
+  await request('pretrained');
+  offline.add('train-images');
+  await assert.rejects(rehearse(), /the training data is not loaded/);
+  assert.match(trainEvents(0).at(-1).payload.message, /could not be loaded: could not fetch .*Failed to fetch/);
+  offline.clear();
+  const since = events.length;
+  await rehearse();
+  const data = trainEvents(since).map((e) => e.payload);
+  assert.equal(data[0].stage, 'train');
+  assert.match(data[0].message, /60,000 MNIST training images/);
+  const progress = data.filter((d) => d.stage === 'train-progress');
+  assert.ok(progress.length >= 2, `${progress.length} progress events`);
+  progress.slice(1).forEach((p, i) => assert.ok(p.loaded > progress[i].loaded, 'the bytes only grow'));
+  assert.ok(progress.at(-1).total > 9e6 && progress.at(-1).loaded === progress.at(-1).total, 'to the last byte');
+  assert.equal(data.at(-1).stage, 'train-ready');
 });
 
 test('fine-tuning with rehearsal keeps more of the test accuracy', async () => {

@@ -12,6 +12,8 @@
 import { createSettingsStore } from '../settings.js';
 import { createEmitter } from '../util.js';
 import { createClient } from './client.js';
+import { mountDataProgress } from './data-progress.js';
+import { mountSiteStatus } from './site.js';
 import { mountPanel } from './dom.js';
 import { drawPanel } from './panels/draw.js';
 import { predictPanel } from './panels/predict.js';
@@ -106,6 +108,8 @@ settings.subscribe(configure);
 
 const layout = $('main.layout');
 PANELS.forEach((panel, i) => mountPanel(layout, panel, i + 1, app));
+mountDataProgress(document.body, client);
+mountSiteStatus($('footer.footer'), client);
 
 if (settings.errors.length) showStatus(linkProblems(), 'warn');
 

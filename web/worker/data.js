@@ -3,10 +3,12 @@
 // digits, 100 per row) and <dir>/<split>-labels.idx (IDX1 labels).
 import { MNIST_SHAPE } from '../util.js';
 
-async function fetchBytes(url, hint404 = '') {
+// onProgress(loaded, total) follows the download (total 0 when the server
+// does not say the size), so the page can show a progress bar.
+async function fetchBytes(url, { hint404 = '', onProgress = null, signal } = {}) {
   let response;
   try {
-    response = await fetch(url);
+    response = await fetch(url, { signal });
   } catch (error) {
     throw new Error(`could not fetch ${url.pathname}: ${error.message}`, { cause: error });
   }
@@ -14,18 +16,57 @@ async function fetchBytes(url, hint404 = '') {
     const hint = response.status === 404 ? hint404 : '';
     throw new Error(`${url.pathname}: HTTP ${response.status}${response.status === 404 ? ' (not found)' : ''}${hint}`);
   }
-  return new Uint8Array(await response.arrayBuffer());
+  if (!onProgress || !response.body) return new Uint8Array(await response.arrayBuffer());
+  return readWithProgress(response, onProgress, signal);
+}
+
+async function readWithProgress(response, onProgress, signal) {
+  const total = Number(response.headers.get('content-length')) || 0;
+  const chunks = [];
+  let loaded = 0;
+  for (const reader = response.body.getReader(); ; ) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    signal?.throwIfAborted(); // given up: no more progress from this download
+    chunks.push(value);
+    loaded += value.length;
+    onProgress(loaded, total);
+  }
+  const bytes = new Uint8Array(loaded);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
 }
 
 const PREPARE_HINT = ': run `npm run prepare-data` to create the data files';
 
-// Returns an engine Data (the caller deletes it).
-export async function loadDataset(engine, dir, split) {
+// Returns an engine Data (the caller deletes it). onProgress(loaded, total)
+// counts the bytes of both files.
+export async function loadDataset(engine, dir, split, onProgress = null) {
   const base = new URL(`../data/${dir}/`, import.meta.url);
-  const [png, labels] = await Promise.all([
-    fetchBytes(new URL(`${split}-images.png`, base), PREPARE_HINT),
-    fetchBytes(new URL(`${split}-labels.idx`, base), PREPARE_HINT),
-  ]);
+  const files = [`${split}-images.png`, `${split}-labels.idx`];
+  const progress = files.map(() => ({ loaded: 0, total: 0 }));
+  const report = (i) => (loaded, total) => {
+    progress[i] = { loaded, total };
+    const sum = (key) => progress.reduce((s, p) => s + p[key], 0);
+    onProgress(sum('loaded'), progress.every((p) => p.total) ? sum('total') : 0);
+  };
+  // One file failing stops the other: no wasted download, no progress from a load that failed.
+  const abort = new AbortController();
+  const { signal } = abort;
+  const fetches = files.map((file, i) =>
+    fetchBytes(new URL(file, base), { hint404: PREPARE_HINT, onProgress: onProgress && report(i), signal }),
+  );
+  let png, labels;
+  try {
+    [png, labels] = await Promise.all(fetches);
+  } catch (error) {
+    abort.abort();
+    throw error;
+  }
   return new engine.Data(png, labels); // the engine checks sizes and says what is wrong
 }
 

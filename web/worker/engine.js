@@ -3,7 +3,7 @@
 
 // The smallest module that needs SIMD: (func (result v128) i32.const 0 i8x16.splat).
 // WebAssembly.validate says whether this engine could compile it.
-const SIMD_PROBE = new Uint8Array([
+export const SIMD_PROBE = new Uint8Array([
   0x00,
   0x61,
   0x73,

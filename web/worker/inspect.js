@@ -3,7 +3,7 @@
 // Each takes the command's payload and returns its reply (../protocol.js);
 // every typed array in a reply is a copy the page may take over.
 import { clampInt, pixelsOf } from '../util.js';
-import { world } from './world.js';
+import { ensureTest, world } from './world.js';
 
 // The model, or an error the page can show.
 export function liveModel() {
@@ -82,7 +82,7 @@ export const inspectCommands = {
   // Test digit `index` of the active data set (any integer wraps around),
   // once the test set is in (asked for while it loads, the answer waits).
   async testDigit({ index }) {
-    await world.testLoading;
+    await ensureTest();
     const test = liveTest();
     const count = test.count();
     const i = ((clampInt(index, -1e9, 1e9, 0) % count) + count) % count;

@@ -12,6 +12,8 @@ import { compare, finetune, robustness } from './jobs.js';
 import { applySettingsToRun, pause, step, train } from './training.js';
 import {
   buildFreshModel,
+  ensureTest,
+  ensureTrain,
   loadData,
   loadModelBytes,
   loadOnnxBytes,
@@ -81,10 +83,10 @@ const booted = boot().catch((error) => {
 function job(generator, { lane, needsTrain = () => false } = {}) {
   return async (payload, { id, progress }) => {
     // Pressed while the data loads: the job waits for it rather than fail.
-    await world.testLoading;
+    const loading = needsTrain(payload) ? ensureTrain() : null; // both sets download at once
+    await ensureTest();
     let trainData = null;
-    if (needsTrain(payload)) {
-      const loading = world.train;
+    if (loading) {
       trainData = await loading;
       if (world.train !== loading) throw new Error('the data set changed while its training data loaded; try again');
       if (!trainData) throw new Error('the training data is not loaded');
@@ -134,7 +136,11 @@ const commands = {
   pause,
   step,
   reset: () => buildFreshModel(world.settings),
-  evaluate: () => queueFullEvaluation('request'),
+  // The first evaluate downloads the test set, then the full test runs.
+  async evaluate() {
+    await ensureTest();
+    queueFullEvaluation('request');
+  },
   save: () => ({
     bytes: world.model.save(),
     name: world.modelInfo.preset ?? 'model',

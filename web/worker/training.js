@@ -6,6 +6,8 @@ import { TrainingRun } from './training-run.js';
 import {
   buildFreshModel,
   datasetTitle,
+  ensureTest,
+  ensureTrain,
   evaluateSubset,
   fullEvaluation,
   predictDigit,
@@ -18,12 +20,12 @@ import {
 // or data set came meanwhile).
 async function ensureRun() {
   if (world.run) return world.run;
-  const loading = world.train;
-  if (!loading) throw new Error('the engine is still starting; try again in a moment');
   if (!world.trainLoaded)
     emit('boot', { message: `Loading the 60,000 ${datasetTitle(world.dataset)} training images…` });
+  const loading = ensureTrain();
   const model = world.model;
-  const trainData = await loading;
+  // The test set too (it is the smaller): the run's test accuracy and its end-of-epoch results need it.
+  const [trainData] = await Promise.all([loading, ensureTest()]);
   if (world.train !== loading || world.model !== model) return null;
   if (!trainData) throw new Error('the training data could not be loaded');
   if (world.run) return world.run; // another command made one meanwhile

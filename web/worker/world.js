@@ -24,9 +24,10 @@ export const world = {
   test: null, // engine Data, the whole test set
   testSubset: null, // its first SUBSET_SIZE images
   testChunks: null, // [{data, offset}] for chunked evaluation
-  testLoading: null, // a promise that the test set is in place (or failed to load)
-  train: null, // a promise of the training Data (null if it failed)
+  testLoading: null, // ensureTest()'s promise, once something asked for the test set
+  train: null, // ensureTrain()'s promise of the training Data (null if it failed)
   trainLoaded: false,
+  trainFailed: false, // its last download failed: the next ensureTrain() starts another
   run: null, // TrainingRun on the current model, if any
   digit: null, // the drawn digit (Float32Array 784) or null
   digitSeq: 0, // the page's number for it, echoed with each prediction
@@ -45,40 +46,72 @@ export const datasetTitle = (name) => (name === 'fashion' ? 'Fashion-MNIST' : 'M
 
 // ---- data ---------------------------------------------------------------------
 
-// Test data first (small, needed for accuracy), then the 10 MB training set
-// in the background. The training promise exists from the first moment, so a
-// Train clicked while the test data still loads waits instead of failing. A
-// data set switched meanwhile makes this load stale: its results are dropped.
+// Nothing is fetched until something needs it: a learner who only draws
+// downloads neither set (1.6 MB of test images, 10 MB of training images).
+// ensureTest() and ensureTrain() start a set's download once per data set
+// and return the same promise to everyone who asks. A data set switched
+// meanwhile makes a load stale: its results are dropped.
 export function loadData(dataset) {
   world.dataset = dataset;
   emit('dataset', { name: dataset });
-  const { engine } = world;
-  const current = () => world.dataset === dataset;
-  const testLoaded = loadTestData(engine, dataset, current);
-  world.testLoading = testLoaded;
-  world.train = testLoaded
-    .then(() => loadDataset(engine, dataset, 'train'))
-    .then(
-      (data) => {
-        if (current()) {
-          world.trainLoaded = true;
-          emit('data', { stage: 'train-ready', trainCount: data.count() });
-        }
-        return data; // a stale one is deleted by the switch that made it stale
-      },
-      (error) => {
-        if (current())
-          emit('data', { stage: 'train-error', message: `The training digits could not be loaded: ${error.message}` });
-        return null;
-      },
-    );
-  return testLoaded;
+}
+
+function requireDataset() {
+  if (world.dataset === null) throw new Error('the engine is still starting; try again in a moment');
+}
+
+const isCurrent = (dataset) => () => world.dataset === dataset;
+
+// Reports a download's bytes to the page (its progress bar), at most every 1%.
+function progressReporter(split) {
+  let shown = -1;
+  return (loaded, total) => {
+    const percent = total ? Math.floor((100 * loaded) / total) : -1;
+    if (percent === shown && total) return;
+    shown = percent;
+    emit('data', { stage: `${split}-progress`, loaded, total });
+  };
+}
+
+// A promise that the test set is in place (or failed to load: never rejects; a failed load is tried
+// again at the next call).
+export function ensureTest() {
+  requireDataset();
+  world.testLoading ??= loadTestData(world.engine, world.dataset, isCurrent(world.dataset));
+  return world.testLoading;
+}
+
+// A promise of the training Data (null if it failed).
+export function ensureTrain() {
+  requireDataset();
+  if (world.train && !world.trainFailed) return world.train;
+  world.trainFailed = false;
+  const { dataset } = world;
+  const current = isCurrent(dataset);
+  emit('data', { stage: 'train', message: `Loading the 60,000 ${datasetTitle(dataset)} training images…` });
+  world.train = loadDataset(world.engine, dataset, 'train', progressReporter('train')).then(
+    (data) => {
+      if (current()) {
+        world.trainLoaded = true;
+        emit('data', { stage: 'train-ready', trainCount: data.count() });
+      }
+      return data; // a stale one is deleted by the switch that made it stale
+    },
+    (error) => {
+      if (current()) {
+        world.trainFailed = true; // the next ensureTrain() tries again (the network may be back)
+        emit('data', { stage: 'train-error', message: `The training digits could not be loaded: ${error.message}` });
+      }
+      return null;
+    },
+  );
+  return world.train;
 }
 
 async function loadTestData(engine, dataset, current) {
   try {
     emit('data', { stage: 'test', message: `Loading the 10,000 ${datasetTitle(dataset)} test images…` });
-    const test = await loadDataset(engine, dataset, 'test');
+    const test = await loadDataset(engine, dataset, 'test', progressReporter('test'));
     if (!current()) {
       test.delete();
       return;
@@ -87,10 +120,12 @@ async function loadTestData(engine, dataset, current) {
     world.testSubset = test.head(SUBSET_SIZE);
     world.testChunks = splitIntoChunks(engine, test, CHUNK_SIZE);
     emit('data', { stage: 'test-ready', testCount: test.count() });
-    queueFullEvaluation('start');
+    evaluateSubset(); // the full test runs when its results are asked for (the evaluate command)
   } catch (error) {
-    if (current())
+    if (current()) {
+      world.testLoading = null; // the next request tries again
       emit('data', { stage: 'test-error', message: `The test digits could not be loaded: ${error.message}` });
+    }
   }
 }
 
@@ -99,7 +134,10 @@ export async function switchDataset(name) {
   dropRun();
   const old = [world.testSubset, world.test, ...(world.testChunks ?? []).map((c) => c.data)];
   world.train?.then((data) => data?.delete());
-  Object.assign(world, { test: null, testSubset: null, testChunks: null, train: null, trainLoaded: false });
+  Object.assign(world, {
+    test: null, testSubset: null, testChunks: null, testLoading: null, train: null, trainLoaded: false,
+    trainFailed: false,
+  });
   for (const data of old) data?.delete();
   buildFreshModel(world.settings);
   await loadData(name);

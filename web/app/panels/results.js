@@ -151,14 +151,41 @@ export const resultsPanel = {
       </div>`);
     const view = createResultsView(section);
     view.clear('Testing the model on the 10,000 test images…');
+    // The test set (1.6 MB) downloads only when these results are wanted: when
+    // the panel comes on screen with a model that has none yet. A fresh
+    // network gets its results from training.
+    let visible = false;
+    let owed = false;
+    const askIfOwed = () => {
+      if (!visible || !owed) return;
+      owed = false;
+      app.client.request('evaluate').catch((error) => view.clear(error.message));
+    };
+    const observer = new IntersectionObserver((entries) => {
+      visible = entries.some((e) => e.isIntersecting);
+      askIfOwed();
+    });
+    observer.observe(section);
     const off = [
-      app.client.on('results', (r) => view.show(r)),
+      app.client.on('results', (r) => {
+        owed = false;
+        view.show(r);
+      }),
       // Results describe the model they were measured on; a new one starts blank.
-      app.client.on('model', (info) => info.changed && view.clear(info.source === 'fresh'
-        ? 'Train the network: at the end of each epoch its results on all 10,000 test images appear here.'
-        : 'Testing the model on the 10,000 test images…')),
+      app.client.on('model', (info) => {
+        if (!info.changed) return;
+        owed = info.source !== 'fresh';
+        view.clear(owed ? 'Testing the model on the 10,000 test images…'
+          : 'Train the network: at the end of each epoch its results on all 10,000 test images appear here.');
+        askIfOwed();
+      }),
       app.client.on('data', ({ stage, message }) => stage === 'test-error' && view.clear(message)),
     ];
-    return { destroy: () => off.forEach((fn) => fn()) };
+    return {
+      destroy() {
+        observer.disconnect();
+        off.forEach((fn) => fn());
+      },
+    };
   },
 };

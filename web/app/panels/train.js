@@ -168,7 +168,6 @@ export const trainPanel = {
     let presets = [];
     let model = null; // the worker's description of the current model
     let runState = 'loading';
-    let trainFailed = false;
     let lastStats = null;
     let warnedStuck = false;
     let smoothSpeed = 0;
@@ -210,10 +209,10 @@ export const trainPanel = {
     function renderButtons() {
       const ready = runState !== 'loading';
       const running = runState === 'training' || runState === 'starting';
-      const canTrain = ready && !trainFailed;
-      buttons.train.disabled = !canTrain || running;
+      // Enabled after a failed download too: the next Train tries it again.
+      buttons.train.disabled = !ready || running;
       buttons.pause.disabled = !running;
-      buttons.step.disabled = !canTrain || running;
+      buttons.step.disabled = !ready || running;
       buttons.reset.disabled = !ready;
       const resumable = runState === 'paused' && model?.source === 'fresh' && (lastStats?.imagesSeen ?? 0) > 0;
       buttons.train.textContent = running ? 'Training…' : resumable ? 'Resume'
@@ -324,9 +323,7 @@ export const trainPanel = {
         renderButtons();
       }),
       client.on('data', ({ stage, message }) => {
-        if (stage === 'train-ready') trainFailed = false;
         if (stage === 'train-error' || stage === 'test-error') setMessage(message, 'error');
-        if (stage === 'train-error') trainFailed = true;
         renderButtons();
       }),
       client.on('stats', (stats) => {
