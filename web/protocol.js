@@ -39,6 +39,10 @@ export const COMMANDS = {
     reply: '{ layers, maps: Float32Array[], probs, input } | { empty: true }',
   },
   filters: { payload: '{}', reply: '{ filters: [{ layer, spec, k, c, r, weights, bias }] }' },
+  describeNetwork: {
+    payload: '{ net: a preset name or a spec, batch?, sketch?: any shape, no limits }',
+    reply: '{ net, text, spec, layers (tree), inputShape, classes, totals, limits } | { net, text, error: { line, message } }',
+  },
   testDigit: { payload: '{ index }', reply: '{ index, label, image }' },
   drawnDigit: { payload: '{}', reply: '{ image: Float32Array | null }' },
   // Augmentation

@@ -8,7 +8,7 @@ import { explainLayer, shapeText, totalParams } from './geometry.js';
 
 // The explanation block for layer i of layers (the engine's layers() list).
 export function renderLayerExplain(layers, i) {
-  const e = explainLayer(layers, i);
+  const e = explainLayer(layers[i]);
   const shape = e.size ? `${e.shape}   ${e.size.formula}: ${e.size.numbers}` : e.shape;
   const params = e.params.numbers ? `${e.params.formula} = ${e.params.numbers}`
     : e.params.count ? `${formatCount(e.params.count)} (${e.params.formula})` : e.params.formula;
@@ -41,7 +41,7 @@ export function renderNetworkSummary(layers, inputShape) {
     el('td', { className: 'mono', textContent: l.spec }),
     el('td', { textContent: shapeText(l.output) }),
     el('td', { className: 'num', textContent: l.params ? formatCount(l.params) : '–' }),
-    el('td', { textContent: l.receptiveField ? `${l.receptiveField}×${l.receptiveField}` : 'all' })));
+    el('td', { textContent: l.receptiveField.h > 0 ? `${l.receptiveField.h}×${l.receptiveField.w}` : 'all' })));
   table.querySelector('tbody').append(...rows);
   return table;
 }
