@@ -5,13 +5,19 @@
 // shape, parameter count and multiply-add is the engine's.
 
 // Every layer of the tree, depth first, parents before their insides:
-// [{ layer, depth, branch }] (branch: the index of the branch it sits in, or null).
-export function flattenLayers(layers, depth = 0, branch = null, out = []) {
-  for (const layer of layers ?? []) {
-    out.push({ layer, depth, branch });
-    flattenLayers(layer.children, depth + 1, null, out);
-    (layer.branches ?? []).forEach((b, i) => flattenLayers(b, depth + 1, i, out));
-  }
+// [{ layer, depth, branch, parent, chain }]: branch is the index of the
+// branch it sits in (or null), parent the flat index of its block (or -1),
+// chain the layers data flows through from the input to its output, one
+// step per layer (a block before it counts as one step).
+export function flattenLayers(layers, out = [], { depth = 0, branch = null, parent = -1, before = [] } = {}) {
+  (layers ?? []).forEach((layer, k) => {
+    const chain = [...before, ...layers.slice(0, k + 1)];
+    const index = out.length;
+    out.push({ layer, depth, branch, parent, chain });
+    const inside = { depth: depth + 1, parent: index, before: [...before, ...layers.slice(0, k)] };
+    flattenLayers(layer.children, out, { ...inside, branch: null });
+    (layer.branches ?? []).forEach((b, i) => flattenLayers(b, out, { ...inside, branch: i }));
+  });
   return out;
 }
 

@@ -36,12 +36,14 @@ export const COMMANDS = {
   layers: { payload: '{}', reply: '{ spec, layers, inputShape, classes, dataset }' },
   activations: {
     payload: '{ image?: Float32Array }',
-    reply: '{ layers, maps: Float32Array[], probs, input } | { empty: true }',
+    reply: '{ layers (tree), maps: Float32Array[] (one per flattenLayers entry), probs, input } | { empty: true }',
   },
-  filters: { payload: '{}', reply: '{ filters: [{ layer, spec, k, c, r, weights, bias }] }' },
+  // layer: the index in flattenLayers(layers) (web/network.js), blocks' insides included.
+  filters: { payload: '{}', reply: '{ filters: [{ layer, spec, k, c, kh, kw, weights, bias }] }' },
   describeNetwork: {
     payload: '{ net: a preset name or a spec, batch?, sketch?: any shape, no limits }',
-    reply: '{ net, text, spec, layers (tree), inputShape, classes, totals, limits } | { net, text, error: { line, message } }',
+    reply: '{ net, text, spec, layers (tree), inputShape, classes, totals, limits } ' +
+      '| { net, text, error: { line, message } }',
   },
   testDigit: { payload: '{ index }', reply: '{ index, label, image }' },
   drawnDigit: { payload: '{}', reply: '{ image: Float32Array | null }' },

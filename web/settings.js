@@ -116,13 +116,14 @@ const PRESET_NAME = /^[a-z0-9][a-z0-9-]{0,40}$/;
 export const isPresetName = (net) => PRESET_NAME.test(net);
 
 // A preset's name, or a spec: printable text of at most MAX_NET_LENGTH
-// characters, its lines trimmed and blank lines dropped (so the same
-// network is the same link). Whether it is a network is the engine's call.
+// characters that starts with 'input', its lines trimmed and blank lines
+// dropped (so the same network is the same link). Whether it is a network
+// is the engine's call.
 function parseNet(text) {
   if (PRESET_NAME.test(text)) return text;
   if (text.length > MAX_NET_LENGTH || /[^\n\r\t\x20-\x7e]/.test(text)) return undefined;
   const lines = text.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
-  return lines.length ? lines.join('\n') : undefined;
+  return /^input\b/.test(lines[0] ?? '') ? lines.join('\n') : undefined;
 }
 
 // "rotation=15,shiftX=3" → { rotation: 15, shiftX: 3 }; throws on an unknown

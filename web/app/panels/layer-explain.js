@@ -6,9 +6,9 @@ import { el, html } from '../dom.js';
 import { formatCount } from '../../util.js';
 import { explainLayer, shapeText, totalParams } from './geometry.js';
 
-// The explanation block for layer i of layers (the engine's layers() list).
-export function renderLayerExplain(layers, i) {
-  const e = explainLayer(layers[i]);
+// The explanation block for one layer of the engine's tree (page number i).
+export function renderLayerExplain(layer, i) {
+  const e = explainLayer(layer);
   const shape = e.size ? `${e.shape}   ${e.size.formula}: ${e.size.numbers}` : e.shape;
   const params = e.params.numbers ? `${e.params.formula} = ${e.params.numbers}`
     : e.params.count ? `${formatCount(e.params.count)} (${e.params.formula})` : e.params.formula;

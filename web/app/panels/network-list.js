@@ -118,7 +118,7 @@ export function createNetworkList(container, { onEdit, onStructure, onSelect }) 
     render(items, { disabled = false } = {}) {
       rows = new Map();
       const fieldset = el('fieldset', { className: 'ne-fieldset', disabled });
-      fieldset.append(el('legend', { className: 'visually-hidden', textContent: 'Layers' }),
+      fieldset.append(el('legend', { textContent: 'Layers' }),
         listElement(items, 'at the end of the network'));
       root.replaceChildren(fieldset);
       if (focusAfter) {
