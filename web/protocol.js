@@ -30,7 +30,10 @@ export const COMMANDS = {
   // The model
   predict: { payload: '{ image: Float32Array(784) | null, seq, strokes }', reply: 'nothing; a prediction event' },
   save: { payload: '{}', reply: '{ bytes: Uint8Array, name, imagesSeen }' },
-  load: { payload: '{ bytes: Uint8Array, fileName }', reply: '{ name }; the model is unchanged on error' },
+  load: {
+    payload: '{ bytes: Uint8Array, fileName }',
+    reply: '{ name, net: its preset\'s name or its spec }; the model is unchanged on error',
+  },
   pretrained: { payload: '{}', reply: 'nothing; the shipped model again' },
   // Looking inside
   layers: { payload: '{}', reply: '{ spec, layers, inputShape, classes, dataset }' },

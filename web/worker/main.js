@@ -147,7 +147,8 @@ const commands = {
   load({ bytes, fileName }) {
     loadModelBytes(bytes, { source: 'file', name: fileName || 'model file' });
     queueFullEvaluation('load');
-    return { name: world.modelInfo.name };
+    const { name, preset, spec } = world.modelInfo;
+    return { name, net: preset ?? spec };
   },
   pretrained() {
     if (!world.pretrainedBytes) throw new Error('the pretrained model is not available');

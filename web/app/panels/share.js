@@ -6,8 +6,9 @@
 import { html, roles } from '../dom.js';
 
 const markup = () => html`
-  <p class="lead">A model file holds the network's layout and every weight. The page's address holds the training
-    settings and seed, so a link lets someone else run the same experiment.</p>
+  <p class="lead">A model file holds the network's layout and every weight; loading one puts its network into the
+    editor. The page's address holds the network and the training settings and seed, so a link lets someone else
+    run the same experiment.</p>
   <p class="current-model" data-role="model-name">Model: loading…</p>
   <div class="buttons">
     <button type="button" class="button" data-testid="save-model" disabled>Download model</button>
@@ -23,14 +24,14 @@ export const sharePanel = {
   id: 'share',
   title: 'Save and share',
   wide: true,
-  mount(root, { client }) {
+  mount(root, { client, settings }) {
     root.append(markup());
     const { status, 'model-name': modelName } = roles(root);
-    return bind(root, client, status, modelName);
+    return bind(root, { client, settings }, status, modelName);
   },
 };
 
-function bind(root, client, status, modelName) {
+function bind(root, { client, settings }, status, modelName) {
   const saveButton = root.querySelector('[data-testid="save-model"]');
   const fileInput = root.querySelector('[data-testid="load-model"]');
   const pretrainedButton = root.querySelector('[data-testid="pretrained"]');
@@ -70,8 +71,15 @@ function bind(root, client, status, modelName) {
     if (!file) return;
     try {
       const bytes = new Uint8Array(await file.arrayBuffer());
-      const { name } = await client.request('load', { bytes, fileName: file.name });
-      say(`Loaded ${name}. Testing it on the 10,000 test digits…`);
+      const { name, net } = await client.request('load', { bytes, fileName: file.name });
+      // The file's network becomes the settings' (the editor shows it, the link carries it).
+      let linked = '';
+      try {
+        settings.set({ net });
+      } catch (e) {
+        linked = ` Its network cannot go into a link (${e.message}).`;
+      }
+      say(`Loaded ${name}. Testing it on the 10,000 test digits…${linked}`);
     } catch (e) {
       fail(`“${file.name}” was not loaded: ${e.message}. The current model is unchanged.`);
     } finally {
