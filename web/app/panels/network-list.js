@@ -43,7 +43,7 @@ export function createNetworkList(container, { onEdit, onStructure, onSelect }) 
     const add = button('Add layer', `add a layer ${where}`, 'add', () => {
       const item = newItem(select.value);
       list.push(item);
-      structural(item, 'remove');
+      structural(item, 'up'); // the next thing to do with a new layer is usually to move it into place
     });
     add.dataset.testid = 'add-layer';
     return el('div', { className: 'ne-add' }, select, add);
