@@ -19,7 +19,8 @@ const engine = await createEngine({ wasmBinary: await readFile(new URL('web/engi
 function describe(spec) {
   const model = new engine.Model(spec, 1);
   try {
-    return { spec: model.spec(), layers: model.layers(), inputShape: model.inputShape(), params: model.params().length };
+    const params = model.params().length;
+    return { spec: model.spec(), layers: model.layers(), inputShape: model.inputShape(), params };
   } finally {
     model.delete();
   }
