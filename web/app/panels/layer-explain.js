@@ -3,6 +3,7 @@
 // its receptive field; and a one-table summary of the whole network.
 // Rendering only: the arithmetic lives in geometry.js.
 import { el, html } from '../dom.js';
+import { flattenLayers } from '../../network.js';
 import { formatCount } from '../../util.js';
 import { explainLayer, shapeText, totalParams } from './geometry.js';
 
@@ -27,7 +28,8 @@ export function renderLayerExplain(layer, i) {
   return box;
 }
 
-// A table of every layer: spec, output, parameters, receptive field.
+// A table of every layer: spec, output, parameters, receptive field (a
+// block's parameters hold its insides'; the total counts each weight once).
 export function renderNetworkSummary(layers, inputShape) {
   const table = html`
     <table class="net-summary" data-testid="net-summary">
@@ -36,9 +38,11 @@ export function renderNetworkSummary(layers, inputShape) {
       <tfoot><tr><td></td><td>total</td><td></td>
         <td class="num" data-testid="net-total-params">${formatCount(totalParams(layers))}</td><td></td></tr></tfoot>
     </table>`;
-  const rows = layers.map((l, i) => el('tr', {},
+  // Blocks' insides under their block, indented (a branch's layers marked with its number).
+  const rows = flattenLayers(layers).map(({ layer: l, depth, branch }, i) => el('tr', {},
     el('td', { textContent: String(i) }),
-    el('td', { className: 'mono', textContent: l.spec }),
+    el('td', { className: 'mono', style: { paddingLeft: `${depth * 1.5}em` },
+      textContent: branch === null ? l.spec : `[${branch + 1}] ${l.spec}` }),
     el('td', { textContent: shapeText(l.output) }),
     el('td', { className: 'num', textContent: l.params ? formatCount(l.params) : '–' }),
     el('td', { textContent: l.receptiveField.h > 0 ? `${l.receptiveField.h}×${l.receptiveField.w}` : 'all' })));
