@@ -18,13 +18,6 @@
 namespace cnn::cli {
 namespace {
 
-Init parse_init(const std::string& s) {
-  if (s == "he") return Init::He;
-  if (s == "xavier") return Init::Xavier;
-  if (s == "lecun") return Init::LeCun;
-  throw std::invalid_argument("--init must be he, xavier or lecun");
-}
-
 void progress_bar(float fraction, double loss, double ips) {
   const int width = 30, filled = int(fraction * width + 0.5f);
   std::fprintf(stderr, "\r  [%.*s%*s] %3d%%  loss %.4f  %6.0f img/s", filled, "##############################",
@@ -47,10 +40,12 @@ int train(const std::vector<std::string>& args) {
   t.batch_size = int(o.integer("batch", 32));
   t.epochs = float(o.num("epochs", 1));
   t.seed = std::uint64_t(o.integer("seed", 1));
-  const Init init = parse_init(o.str("init", "he"));
+  // --init overrides the network's own scheme (its spec's 'init' line) when given.
+  const std::string init_name = o.str("init", "");
   // A preset (none, light, standard, heavy) and/or key=value overrides.
   const std::string augment_name = o.str("augment", "none");
-  const long limit = o.integer("limit", -1);  // train on the first N images (quick runs)
+  const float init_value = float(o.num("init-value", 0));  // --init constant's weight
+  const long limit = o.integer("limit", -1);               // train on the first N images (quick runs)
   const bool json = o.flag("json"), quiet = o.flag("quiet");
   o.finish();
   if (t.epochs <= 0) throw std::invalid_argument("--epochs must be > 0");
@@ -59,7 +54,10 @@ int train(const std::vector<std::string>& args) {
   if (limit > 0) train_set = train_set.head(int(limit));
   const Dataset test_set = load_dataset(data_dir, "test");
   Network net(net_spec, std::max(64, t.batch_size));
-  net.init(t.seed, init);
+  if (init_name.empty())
+    net.init(t.seed);
+  else
+    net.init(t.seed, parse_init(init_name, init_value));
   Trainer trainer(net, train_set, t);
   const AugmentOptions augment = parse_augment_spec(augment_name);
   trainer.set_augment(make_augment_fn(augment, net.input_shape()));
@@ -144,26 +142,9 @@ int eval(const std::vector<std::string>& args) {
   return 0;
 }
 
-int info(const std::vector<std::string>& args) {
-  Options o(args, {});
-  const std::string spec = o.str("net", "lenet5");
-  o.finish();
-  Network net(spec, 1);
-  std::printf("%-28s %-12s %-12s %10s %6s\n", "layer", "input", "output", "params", "RF");
-  for (const LayerInfo& l : net.layers()) {
-    std::string line = l.spec;
-    for (auto& ch : line)
-      if (ch == '\n') ch = ' ';
-    std::printf("%-28.28s %-12s %-12s %10zu %6s\n", line.c_str(), l.in.str().c_str(), l.out.str().c_str(), l.params,
-                l.receptive_field ? std::to_string(l.receptive_field).c_str() : "all");
-  }
-  std::printf("total parameters: %zu\n", net.params().size());
-  return 0;
-}
-
 const RegisterCommand train_command{
     {"train", "train a network on the prepared data and save the model", train,
-     "  --net NAME|SPEC      preset (lenet5, lenet5-bn, lenet5-dropout, resnet-mini, mlp) or spec text [lenet5]\n"
+     "  --net NAME|SPEC      a preset (`cnn info --presets` lists them) or spec text [lenet5]\n"
      "  --data DIR           prepared data set [web/data/mnist]\n"
      "  --optimizer NAME     sgd, rmsprop or adam [sgd]\n"
      "  --lr X               learning rate [0.05]\n"
@@ -173,7 +154,8 @@ const RegisterCommand train_command{
      "  --batch N            minibatch size [32]\n"
      "  --epochs X           passes over the training set, fractions allowed [1]\n"
      "  --seed N             every random draw comes from it [1]\n"
-     "  --init NAME          he, xavier or lecun [he]\n"
+     "  --init NAME          he, xavier, lecun or constant (--init-value V) [the network's own: its\n"
+     "                       spec's 'init' line, else he]\n"
      "  --augment SPEC       none, light, standard, heavy and/or key=value,... [none]\n"
      "  --limit N            train on the first N images only\n"
      "  --out PATH           model file to write [build/model.cnn]\n"
@@ -183,8 +165,5 @@ const RegisterCommand eval_command{{"eval", "evaluate a model file on the test s
                                     "  --model PATH   model file [web/models/lenet5.cnn]\n"
                                     "  --data DIR     prepared data set [web/data/mnist]\n"
                                     "  --json         one JSON object instead of the confusion matrix\n"}};
-const RegisterCommand info_command{{"info", "show a network's layers: shapes, parameters, receptive fields", info,
-                                    "  --net NAME|SPEC   preset or spec text [lenet5]\n"}};
-
 }  // namespace
 }  // namespace cnn::cli

@@ -3,7 +3,8 @@
 //   train: y = γ·(x − μ_B)/sqrt(σ²_B + ε) + β with the batch's statistics, and
 //          running = α·running + (1 − α)·batch  (α = momentum, default 0.9)
 //   infer: the same with the running mean and variance.
-// in (N,C,H,W), out (N,C,H,W); params γ (C), β (C); state running μ (C), σ² (C)
+// in (N,C,H,W), out (N,C,H,W); params γ (C), β (C); state running μ (C), σ² (C);
+// multiply-adds per sample C·H·W (one scale-and-shift per value at inference).
 #pragma once
 #include <vector>
 
@@ -21,6 +22,7 @@ class BatchNorm : public Layer {
   void init(Rng& rng, Init init) override;
   void forward(const float* x, float* y, int n, Mode mode) override;
   void backward(const float* x, const float* y, const float* dy, float* dx, int n) override;
+  std::uint64_t macs() const override { return out_shape.size(); }
 
   static constexpr float kEpsilon = 1e-5f;
 

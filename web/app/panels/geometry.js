@@ -114,7 +114,8 @@ const EXPLAIN = {
   },
   pool: (l) => ({
     size: { formula: 'O = (W − K + 2P)/S + 1', numbers: sizeNumbers(l) },
-    note: `${POOL_WORDS[l.kind]} of each ${l.kernel.h}×${l.kernel.w} window, per channel`,
+    note: `${POOL_WORDS[l.kind]} of each ${l.kernel.h}×${l.kernel.w} window, per channel`
+      + (l.pad.h || l.pad.w ? ' (padding cells are left out)' : ''),
   }),
   dense(l, cin, cout) {
     const n = cin * l.input.h * l.input.w;
