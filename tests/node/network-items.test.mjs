@@ -38,11 +38,13 @@ test('every kind the editor adds builds in the engine and reads back to the same
   const d = describe(text);
   const back = formatSpec(networkFromDescription(d));
   assert.equal(back.text, text);
-  // Each item's line is the engine's line for its layer, insides included.
+  // The engine's tree has the items' shape, in the same order, and their lines (the text has no 'init he').
   const flat = flattenLayers(d.layers);
   const all = flattenItems(items);
   assert.equal(flat.length, all.length);
   flat.forEach(({ layer }, i) => assert.equal(layer.line, lineOf.get(all[i]), `${layer.spec}`));
+  assert.deepEqual(flat.map(({ layer }) => layer.kind),
+    all.map((item) => (item.kind === 'pool' ? item.type : item.kind === 'activation' ? item.fn : item.kind)));
   assert.equal(networkTotals(d.layers).params, d.params);
 });
 

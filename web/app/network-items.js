@@ -17,6 +17,8 @@ export const ACTIVATION_PARAM = {
   maxout: { key: null, value: 2, label: 'channels per group' },
 };
 
+const BATCHNORM_MOMENTUM = 0.9; // the engine's default for its running averages
+
 // What "Add" makes of each kind: a small, common setting.
 const NEW_ITEM = {
   conv: () => ({ kind: 'conv', filters: 8, k: [3, 3], s: [1, 1], p: [1, 1] }),
@@ -65,10 +67,13 @@ export function itemLine(item) {
       return `dense ${item.units}`;
     case 'residual':
       return item.scale === 1 ? 'residual' : `residual scale=${num(item.scale)}`;
+    case 'batchnorm':
+      return (item.momentum ?? BATCHNORM_MOMENTUM) === BATCHNORM_MOMENTUM ? 'batchnorm'
+        : `batchnorm momentum=${num(item.momentum)}`;
     case 'raw':
       return item.text;
     default:
-      return item.kind; // batchnorm, flatten, concat
+      return item.kind; // flatten, concat
   }
 }
 
@@ -131,7 +136,7 @@ function itemFromNode(node) {
   if (kind === 'dense') return { kind, units: node.output.c * node.output.h * node.output.w };
   if (kind === 'residual') return { kind, scale: node.scale ?? 1, children: (node.children ?? []).map(itemFromNode) };
   if (kind === 'concat') return { kind, branches: (node.branches ?? []).map((b) => b.map(itemFromNode)) };
-  if (kind === 'batchnorm' && !node.spec.includes('=')) return { kind };
+  if (kind === 'batchnorm') return { kind, momentum: Number(options(node.spec).momentum ?? BATCHNORM_MOMENTUM) };
   if (kind === 'flatten') return { kind };
   return { kind: 'raw', text: node.spec }; // kept word for word: nothing the learner wrote is lost
 }

@@ -164,7 +164,7 @@ export const loadModelBytes = (bytes, extra) => setModel(world.engine.Model.from
 export function buildFreshModel(settings) {
   const spec = specWithDropout(netSpec(settings.net, world.presets), settings.keep);
   const model = new world.engine.Model(checkedSpec(world.engine, spec, settings.batch), MAX_BATCH);
-  model.init(settings.seed, 'he');
+  model.init(settings.seed); // the network's own initialisation: its spec's init line, He without one
   setModel(model, {
     source: 'fresh',
     name: `fresh ${netName(settings.net)}`,

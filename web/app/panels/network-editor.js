@@ -48,7 +48,9 @@ function mount(section, app) {
   const { client, settings } = app;
   section.append(markup());
   const parts = roles(section);
-  parts.init.append(new Option('engine default', ''), ...INITS.map((m) => new Option(INIT_WORDS[m], m)));
+  // He is the engine's default: no init line (the engine's own text leaves it out too).
+  parts.init.append(new Option(`${INIT_WORDS.he}, the default`, ''),
+    ...INITS.filter((m) => m !== 'he').map((m) => new Option(INIT_WORDS[m], m)));
 
   let network = null; // { input, init, loss, items }: what the list shows
   let formatted = null; // formatSpec(network): the text and each item's line
@@ -133,19 +135,12 @@ function mount(section, app) {
     draw(reply, origin);
   }
 
-  // Numbers under every layer (by the engine's line for each: the list made
-  // the text) or in tree order (the tree made the list); the error at its layer.
+  // Numbers under every layer (the engine's tree has the list's shape, in
+  // the same order); the error at the layer of its line (the list made the text).
   function draw(reply, origin) {
     nodes = new Map();
     const items = flattenItems(network.items);
-    if (!reply.error) {
-      const flat = flattenLayers(reply.layers);
-      const byLine = new Map([...formatted.lineOf].map(([item, line]) => [line, item]));
-      flat.forEach(({ layer }, i) => {
-        const item = origin === 'list' ? byLine.get(layer.line) : items[i];
-        if (item) nodes.set(item, layer);
-      });
-    }
+    if (!reply.error) flattenLayers(reply.layers).forEach(({ layer }, i) => items[i] && nodes.set(items[i], layer));
     const errorItem = reply.error && origin === 'list' ? itemAtLine(reply.error.line) : null;
     for (const item of items) {
       const slot = list.slot(item);
