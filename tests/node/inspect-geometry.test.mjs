@@ -136,7 +136,7 @@ test('the receptive-field rectangle is exactly the pixels that influence the uni
   model.delete();
 });
 
-test('non-square kernels and a unit inside a concat branch: the rectangle is still exactly the influencing pixels', () => {
+test('non-square kernels, a unit inside a concat branch: the rectangle is exactly the influencing pixels', () => {
   // 22×22 → 1×3 conv (same) → 11×11 → branch 1: 3×1, stride 2×1 → 5×11; branch 2: 3×3, stride 2×1, pad 0×1 → 5×11.
   const spec = 'input 1x22x22; conv 3 k=1x3 p=0x1; avgpool 2; concat; branch; conv 2 k=3x1 s=2x1; branch; '
     + 'conv 2 k=3 s=2x1 p=0x1; avgpool 1; end; dense 10';
