@@ -8,7 +8,7 @@ import { el, html } from '../dom.js';
 import { flattenLayers } from '../../network.js';
 import { argmax } from '../../util.js';
 import { mapCanvas, paintBars, paintDigit, paintMap, scaleFor, unitAt, valueRange, wholeScale } from '../maps.js';
-import { isSpatial, shapeText } from './geometry.js';
+import { blockTitle, isSpatial, shapeText } from './geometry.js';
 import { renderLayerExplain } from './layer-explain.js';
 
 const MAP_TARGET_PX = 56; // every map is shown at about this size, whatever its resolution
@@ -64,7 +64,7 @@ export function createActivationsView(container, { onSelect = () => {}, classNam
     const dataset = { testid: 'activation-layer', layer: i, kind: l.kind, maps: isSpatial(l) ? l.output.c : 0 };
     if (isSpatial(l)) dataset.mapSize = `${l.output.h}x${l.output.w}`;
     return el('div', { className: `act-layer kind-${l.kind}`, dataset },
-      head(`${i}  ${l.spec}`, shapeText(l.output)),
+      head(`${i}  ${blockTitle(l)}`, shapeText(l.output)),
       renderLayerExplain(l, i),
       el('div', { className: 'act-maps' }, ...(rows[i].canvases ?? [rows[i].bars])));
   }

@@ -12,6 +12,13 @@ const CHANNEL_PRESERVING = new Set([
 
 export const shapeText = (s) => `${s.c}×${s.h}×${s.w}`;
 
+// A layer's name in its heading: a block's spec holds its insides, shown below it.
+export function blockTitle(l) {
+  if (l.branches) return `concat of ${l.branches.length} branches`;
+  if (l.children) return l.scale !== undefined && l.scale !== 1 ? `residual scale=${l.scale}` : 'residual';
+  return l.spec;
+}
+
 // Whether a layer's output is a stack of 2-D maps (drawn as images) rather
 // than a vector (drawn as bars).
 export function isSpatial(layer) {

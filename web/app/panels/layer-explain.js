@@ -5,7 +5,7 @@
 import { el, html } from '../dom.js';
 import { flattenLayers } from '../../network.js';
 import { formatCount } from '../../util.js';
-import { explainLayer, shapeText, totalParams } from './geometry.js';
+import { blockTitle, explainLayer, shapeText, totalParams } from './geometry.js';
 
 // The explanation block for one layer of the engine's tree (page number i).
 export function renderLayerExplain(layer, i) {
@@ -42,7 +42,7 @@ export function renderNetworkSummary(layers, inputShape) {
   const rows = flattenLayers(layers).map(({ layer: l, depth, branch }, i) => el('tr', {},
     el('td', { textContent: String(i) }),
     el('td', { className: 'mono', style: { paddingLeft: `${depth * 1.5}em` },
-      textContent: branch === null ? l.spec : `[${branch + 1}] ${l.spec}` }),
+      textContent: branch === null ? blockTitle(l) : `[${branch + 1}] ${blockTitle(l)}` }),
     el('td', { textContent: shapeText(l.output) }),
     el('td', { className: 'num', textContent: l.params ? formatCount(l.params) : '–' }),
     el('td', { textContent: l.receptiveField.h > 0 ? `${l.receptiveField.h}×${l.receptiveField.w}` : 'all' })));

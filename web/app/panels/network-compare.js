@@ -22,22 +22,12 @@ export function createNetworkCompare(container, client) {
   let shown = ''; // the shape the table was made for
   let asked = 0;
 
-  async function show(node) {
-    if (!node || node.kind !== 'conv') {
-      if (!node) root.replaceChildren();
-      return; // keeps the last convolution's table while another kind of layer is edited
-    }
-    const { c, h, w } = node.input;
-    const filters = node.output.c;
-    const key = `${c}x${h}x${w}/${filters}`;
-    if (key === shown) return;
-    const mine = ++asked;
+  // One table: every alternative on a c×h×w input with `filters` filters (the engine's numbers).
+  async function table(c, h, w, filters, caption) {
     const input = `input ${c}x${h}x${w}`;
     const replies = await Promise.all(ALTERNATIVES.map(([, layers]) =>
       client.request('describeNetwork', { net: [input, ...layers(filters)].join('\n'), sketch: true })
         .catch((error) => ({ error: { message: error.message } }))));
-    if (mine !== asked) return;
-    shown = key;
     const rows = ALTERNATIVES.map(([label, layers], i) => {
       const r = replies[i];
       if (r.error) {
@@ -53,13 +43,35 @@ export function createNetworkCompare(container, client) {
         el('td', { className: 'num', dataset: { testid: 'compare-macs' }, textContent: formatCount(r.totals.macs) }),
         el('td', { dataset: { testid: 'compare-rf' }, textContent: `${rf.h}×${rf.w}` }));
     });
-    const table = html`<table class="net-summary">
-      <caption>On this layer's input (${c}×${h}×${w}) with ${filters} filters: what each choice of kernels costs and
-        sees (the engine's numbers; activations between add no parameters).</caption>
+    const out = html`<table class="net-summary" data-testid="compare-table">
+      <caption>${caption}</caption>
       <thead><tr><th scope="col">kernels</th><th scope="col">layers</th><th scope="col">parameters</th>
         <th scope="col">multiply-adds</th><th scope="col">receptive field</th></tr></thead><tbody></tbody></table>`;
-    table.querySelector('tbody').append(...rows);
-    root.replaceChildren(html`<h3>5×5, 3×3 + 3×3 or 1×3 + 3×1?</h3>`, table);
+    out.querySelector('tbody').append(...rows);
+    return out;
+  }
+
+  async function show(node) {
+    if (!node || node.kind !== 'conv') {
+      if (!node) root.replaceChildren();
+      return; // keeps the last convolution's table while another kind of layer is edited
+    }
+    const { c, h, w } = node.input;
+    const filters = node.output.c;
+    const key = `${c}x${h}x${w}/${filters}`;
+    if (key === shown) return;
+    const mine = ++asked;
+    const tables = [await table(c, h, w, filters, `On this layer's input (${c}×${h}×${w}) with ${filters} filters: ` +
+      `the first layer maps ${c} channels to ${filters}, a second one ${filters} to ${filters} (activations between ` +
+      'add no parameters).')];
+    // The course's comparison keeps the channels: C in, C out.
+    if (c !== filters) {
+      tables.push(await table(filters, h, w, filters, `The course's case, as many channels in as out: ` +
+        `${filters}×${h}×${w} in, ${filters} filters.`));
+    }
+    if (mine !== asked) return;
+    shown = key;
+    root.replaceChildren(html`<h3>5×5, 3×3 + 3×3 or 1×3 + 3×1? (the engine's numbers)</h3>`, ...tables);
   }
 
   return {
