@@ -64,18 +64,17 @@ function geometryFields(item, onChange, { pad }) {
     title: 'Padding P = (K − 1)/2 on each axis: with stride 1 the output keeps the input\'s size',
   });
   same.dataset.testid = 'pad-same';
+  const note = el('span', { className: 'lc-note' });
+  note.setAttribute('aria-live', 'polite');
   same.addEventListener('click', () => {
-    const odd = item.k.every((k) => k % 2 === 1);
-    if (!odd) {
-      same.setCustomValidity('“same” needs an odd kernel: (K − 1)/2 is not a whole number');
-      same.reportValidity();
-      return;
-    }
+    const even = item.k.some((k) => k % 2 === 0);
+    note.textContent = even ? '“same” needs an odd kernel: (K − 1)/2 is not a whole number' : '';
+    if (even) return;
     item.p = item.k.map((k) => (k - 1) / 2);
     padding.querySelectorAll('input').forEach((input, i) => (input.value = String(item.p[i])));
     onChange();
   });
-  return [...fields, padding, same];
+  return [...fields, padding, same, note];
 }
 
 // The controls for item (an editor item, network-items.js).

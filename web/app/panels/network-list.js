@@ -40,7 +40,7 @@ export function createNetworkList(container, { onEdit, onStructure, onSelect }) 
     select.setAttribute('aria-label', `kind of layer to add ${where}`);
     select.append(...ITEM_KINDS.map((k) => new Option(KIND_LABELS[k], k)));
     select.dataset.testid = 'add-kind';
-    const add = button('Add layer', `add a layer ${where}`, 'add', () => {
+    const add = button('Add layer', `Add layer ${where}`, 'add', () => {
       const item = newItem(select.value);
       list.push(item);
       structural(item, 'up'); // the next thing to do with a new layer is usually to move it into place
@@ -97,14 +97,14 @@ export function createNetworkList(container, { onEdit, onStructure, onSelect }) 
         el('legend', { textContent: `branch ${b + 1}` }));
       fieldset.append(listElement(branch, `to branch ${b + 1}`));
       if (item.branches.length > 1) {
-        fieldset.append(button('Remove branch', `remove branch ${b + 1}`, 'remove-branch', () => {
+        fieldset.append(button('Remove branch', `Remove branch ${b + 1}`, 'remove-branch', () => {
           item.branches.splice(b, 1);
           structural(item, 'add-branch');
         }));
       }
       box.append(fieldset);
     });
-    const addBranch = button('Add branch', 'add a branch to this concat block', 'add-branch', () => {
+    const addBranch = button('Add branch', 'Add branch to this concat block', 'add-branch', () => {
       item.branches.push(newBranch());
       structural(item, 'add-branch');
     });
