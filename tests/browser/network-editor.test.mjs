@@ -104,6 +104,23 @@ test('the course\'s impossible geometry shows the engine\'s message at its layer
   await conv.locator('[data-testid="stride-w"]').fill('1');
   await page.waitForFunction(() => document.querySelector('#train').dataset.verdict === 'ok');
   assert.equal(await page.isDisabled('[data-testid="train"]'), false);
+
+  // The initialisation control writes the spec's init line.
+  await page.selectOption('[data-testid="editor-init"]', 'xavier');
+  await page.waitForFunction(() =>
+    document.querySelector('[data-testid="spec-text"]').value.split('\n')[1] === 'init xavier');
+  // Text typed into the spec: an error at its line (the list waits, disabled), then the fixed text becomes the list.
+  await page.fill('[data-testid="spec-text"]', 'input 1x28x28\nconv 4 k=3 q=1\ndense 10');
+  await page.waitForFunction(() => /^line 2 'conv': unknown option 'q'/.test(
+    document.querySelector('[data-testid="spec-error"]').textContent));
+  const listDisabled = () => page.$eval('#network .ne-fieldset', (f) => f.disabled);
+  assert.equal(await listDisabled(), true);
+  await page.fill('[data-testid="spec-text"]', 'input 1x28x28\nconv 4 k=3x4 s=1x2\nelu a=0.5\ndense 10');
+  await described(page, 'ok');
+  await page.waitForFunction(() => document.querySelectorAll('#network [data-testid="editor-layer"]').length === 3);
+  assert.equal(await listDisabled(), false);
+  assert.equal(await layerRow(page, 0).locator('[data-testid="stride-w"]').inputValue(), '2');
+  assert.match(await layerRow(page, 0).locator('[data-testid="explain-shape"]').textContent(), /4×26×13/);
   await context.close();
 });
 
