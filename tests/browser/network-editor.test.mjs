@@ -7,6 +7,7 @@
 // training lasts seconds.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { openPlayground, startSession, endSession } from './pendigits-harness.mjs';
 
 let server, browser;
@@ -142,16 +143,30 @@ test('a link carries a custom network: the editor shows it and its first steps a
         16 * (i + 1));
     }
     result.loss = await page.textContent('[data-role="loss"]');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="save-model"]')]);
+    const file = await readFile(await download.path());
     await context.close();
-    return result;
+    return { result, file };
   };
-  const first = await steps();
+  const { result: first, file } = await steps();
   assert.equal(first.net, CUSTOM);
   assert.equal(first.branches, 2);
   assert.equal(first.layers, 10, 'seven layers and blocks at the top, three inside the branches');
   assert.match(first.text, /concat/);
-  const second = await steps();
+  const { result: second } = await steps();
   assert.deepEqual(second, first);
+
+  // Its model file, loaded into a page showing LeNet-5, puts the custom network into the editor and the link.
+  const { context, page } = await openPlayground(browser, server.url);
+  await described(page, 'ok');
+  await page.setInputFiles('[data-testid="load-model"]', { name: 'custom.cnn', mimeType: 'application/octet-stream',
+    buffer: file });
+  await page.waitForFunction(() => document.querySelectorAll('#network [data-testid="editor-branch"]').length === 2);
+  await described(page, 'ok');
+  assert.equal(await page.locator('#network [data-testid="editor-layer"]').count(), 10);
+  const net = new URLSearchParams(new URL(page.url()).hash.slice(1)).get('net');
+  assert.match(net, /^input 1x28x28\nconv 6 k=1x3 s=1 p=0x1\n.*\nconcat\nbranch\n/s);
+  await context.close();
 });
 
 test('every preset trains in the page: a few hundred images lower the loss or lift the accuracy', async () => {
