@@ -70,6 +70,17 @@ test('the editor builds a 1×3 convolution and a concat block; the network train
   assert.match(shape, /6×28×28 .*H: \(28 − 1\)\/1 \+ 1 = 28, W: \(28 − 3 \+ 2·1\)\/1 \+ 1 = 28/);
   assert.match(await conv.locator('[data-testid="explain-params"]').textContent(), /\(1·3·1 \+ 1\)·6 = 24/);
   assert.equal(new URLSearchParams(new URL(page.url()).hash.slice(1)).get('net'), text.replace(/^ +/gm, ''));
+  // The course's comparison on the second convolution (6 → 16 channels at 14×14), and with 16 in and 16 out:
+  // two 3×3 see what one 5×5 sees with fewer weights, 2·(3·3·16 + 1)·16 = 4,640 vs (5·5·16 + 1)·16 = 6,416,
+  // and fewer multiply-adds, 2·14·14·16·16·9 = 903,168 vs 14·14·16·16·25 = 1,254,400.
+  await layerRow(page, 3).locator('[data-testid="filters"]').focus();
+  await page.waitForFunction(() => document.querySelectorAll('#network [data-testid="compare-table"]').length === 2);
+  const rows = await page.$$eval('#network [data-testid="compare-table"]:last-of-type [data-testid="compare-row"]',
+    (trs) => Object.fromEntries(trs.map((tr) => [tr.dataset.name, [...tr.querySelectorAll('td')].map((td) =>
+      td.textContent)])));
+  assert.deepEqual(rows['one 5×5'].slice(1), ['6,416', '1,254,400', '5×5']);
+  assert.deepEqual(rows['two 3×3'].slice(1), ['4,640', '903,168', '5×5']);
+  assert.equal(rows['1×3 + 3×1'][3], '3×3');
   // Reset builds it; a few seconds of training lift the accuracy well above chance.
   await page.click('[data-testid="reset"]');
   await modelNamed(page, /custom network/);
@@ -126,7 +137,8 @@ test('the course\'s impossible geometry shows the engine\'s message at its layer
 });
 
 test('a link carries a custom network: the editor shows it and its first steps are reproduced', async () => {
-  const steps = async () => {
+  // keepOpen: the page is handed back for more (the second run's, to load the first run's file into).
+  const steps = async ({ keepOpen = false } = {}) => {
     const { context, page } = await openPlayground(browser, server.url, { hash: link(CUSTOM, '&seed=5&batch=16') });
     await described(page, 'ok');
     const result = {
@@ -145,20 +157,20 @@ test('a link carries a custom network: the editor shows it and its first steps a
     result.loss = await page.textContent('[data-role="loss"]');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="save-model"]')]);
     const file = await readFile(await download.path());
-    await context.close();
-    return { result, file };
+    if (!keepOpen) await context.close();
+    return { result, file, context, page };
   };
   const { result: first, file } = await steps();
   assert.equal(first.net, CUSTOM);
   assert.equal(first.branches, 2);
   assert.equal(first.layers, 10, 'seven layers and blocks at the top, three inside the branches');
   assert.match(first.text, /concat/);
-  const { result: second } = await steps();
+  const { result: second, context, page } = await steps({ keepOpen: true });
   assert.deepEqual(second, first);
 
   // Its model file, loaded into a page showing LeNet-5, puts the custom network into the editor and the link.
-  const { context, page } = await openPlayground(browser, server.url);
-  await described(page, 'ok');
+  await page.selectOption('[data-setting="net"]', 'lenet5');
+  await page.waitForFunction(() => document.querySelectorAll('#network [data-testid="editor-branch"]').length === 0);
   await page.setInputFiles('[data-testid="load-model"]', { name: 'custom.cnn', mimeType: 'application/octet-stream',
     buffer: file });
   await page.waitForFunction(() => document.querySelectorAll('#network [data-testid="editor-branch"]').length === 2);
