@@ -35,10 +35,12 @@ const markup = () => html`
   </div>
   <div class="ne-cols">
     <div class="ne-list-col" data-role="list"></div>
-    <div class="ne-text-col" data-role="text"></div>
-  </div>
-  <div class="ne-totals" data-role="totals" data-testid="editor-totals"></div>
-  <div class="ne-compare" data-role="compare"></div>`;
+    <div class="ne-side">
+      <div data-role="text"></div>
+      <div class="ne-totals" data-role="totals" data-testid="editor-totals"></div>
+      <div class="ne-compare" data-role="compare"></div>
+    </div>
+  </div>`;
 
 const INIT_WORDS = {
   he: 'He (ReLU)', xavier: 'Xavier (tanh, sigmoid)', lecun: 'LeCun', constant: 'constant (every weight the same)',
