@@ -96,10 +96,11 @@ function mount(section, app) {
         committed = value.split('\n').map((l) => l.trim()).filter(Boolean).join('\n');
         settings.set({ net: value });
       }
-    } catch (error) {
+    } catch {
       const empty = value.trim() === '';
       text.showError({ line: null, message: empty ? 'The spec is empty: a network starts with “input 1x28x28”.'
-        : `${error.message}: a spec is printable text of at most ${MAX_NET_LENGTH} characters.` });
+        : `Not a network for a link: a spec starts with “input CxHxW” and is printable text of at most ` +
+          `${MAX_NET_LENGTH} characters.` });
       return;
     }
     await show(value, origin);
