@@ -242,7 +242,10 @@ TEST_CASE("Conv2D fast paths at batches of 4 and more (interleaved groups + left
   cnn::Rng rng(23);
   for (const char* spec :
        {"input 6x14x14\nconv 16 k=5", "input 3x7x9\nconv 5 k=3 p=1", "input 2x9x9\nconv 3 k=3 s=2 p=1",
-        "input 1x28x28\nconv 6 k=5 p=2", "input 3x1x1\nconv 2 k=5 p=2", "input 4x5x6\nconv 7 k=1"})
+        "input 1x28x28\nconv 6 k=5 p=2", "input 3x1x1\nconv 2 k=5 p=2", "input 4x5x6\nconv 7 k=1",
+        // Non-square: the direct path with per-axis padding, the columns path with per-axis strides.
+        "input 4x7x9\nconv 5 k=1x3 p=0x1", "input 4x7x9\nconv 5 k=3x1 p=1x0", "input 3x9x8\nconv 4 k=3x2 s=2x1 p=1x0",
+        "input 2x8x9\nconv 3 k=3 s=1x2 p=1"})
     for (int n : {4, 5, 7, 8, 9})
       for (cnn::Mode mode : {cnn::Mode::Train, cnn::Mode::Infer}) {
         INFO(spec << " n=" << n << (mode == cnn::Mode::Train ? " train" : " infer"));

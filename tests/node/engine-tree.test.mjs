@@ -95,9 +95,12 @@ test('init: the network\'s own scheme unless one is given; constant weights are 
 });
 
 test('build errors inside blocks start with the line of the layer that does not fit', () => {
-  const bad = SPEC.replace('    conv 2 k=1x3 p=0x1', '    conv 2 k=1x3 s=3');
-  assert.throws(() => new engine.Model(bad, 1), /line 7 'conv': width: .* = \(8 − 3 \+ 0\)\/3 \+ 1 is not a whole number/);
-  assert.throws(() => new engine.Model('input 1x7x7\nconv 2 k=3 s=3', 1), /line 2 'conv': .*\(7 − 3 \+ 0\)\/3 \+ 1 is not a whole number/);
+  const bad = SPEC.replace('    conv 2 k=1x3 p=0x1', '    conv 2 k=1x3 s=1x3');
+  assert.throws(() => new engine.Model(bad, 1),
+    /line 7 'conv': width: .* = \(8 − 3 \+ 0\)\/3 \+ 1 is not a whole number/);
+  assert.throws(() => new engine.Model('input 1x7x7\nconv 2 k=3 s=3', 1),
+    /line 2 'conv': .*\(7 − 3 \+ 0\)\/3 \+ 1 is not a whole number/);
   const uneven = SPEC.replace('    maxpool 3 s=1 p=1', '    maxpool 2');
-  assert.throws(() => new engine.Model(uneven, 1), /line 3 'concat': branch 3 gives 1x4x4 but branch 1 gives 2x8x8/);
+  assert.throws(() => new engine.Model(uneven, 1),
+    /line 3 'concat': branch 3 gives 4x4x4 but branch 1 gives 2x8x8 — every branch must keep the same height/);
 });
