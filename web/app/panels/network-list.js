@@ -66,7 +66,8 @@ export function createNetworkList(container, { onEdit, onStructure, onSelect }) 
       button('↓', `move ${name} down`, 'down', () => move(list, i, +1) && structural(item, 'down')),
       button('✕', `remove ${name}`, 'remove', () => {
         list.splice(i, 1);
-        structural(list[Math.min(i, list.length - 1)] ?? null, 'remove');
+        // The focus goes to the layer that took its place (not to its ✕: Enter again should not remove it too).
+        structural(list[Math.min(i, list.length - 1)] ?? null, 'up');
       }));
     const edited = () => {
       line.textContent = itemLine(item);
