@@ -379,32 +379,4 @@ ParsedSpec parse_spec(std::string_view text) {
   return out;
 }
 
-const std::vector<Preset>& presets() {
-  static const std::vector<Preset> all = {
-      {"lenet5", "LeNet-5 with ReLU and max pooling",
-       "input 1x28x28\nconv 6 k=5 p=2\nrelu\nmaxpool 2\nconv 16 k=5\nrelu\nmaxpool 2\n"
-       "dense 120\nrelu\ndense 84\nrelu\ndense 10\n"},
-      {"lenet5-bn", "LeNet-5 with batch normalisation after each conv and hidden dense layer",
-       "input 1x28x28\nconv 6 k=5 p=2\nbatchnorm\nrelu\nmaxpool 2\nconv 16 k=5\nbatchnorm\nrelu\nmaxpool 2\n"
-       "dense 120\nbatchnorm\nrelu\ndense 84\nbatchnorm\nrelu\ndense 10\n"},
-      {"lenet5-dropout", "LeNet-5 with dropout before the dense layers",
-       "input 1x28x28\nconv 6 k=5 p=2\nrelu\nmaxpool 2\nconv 16 k=5\nrelu\nmaxpool 2\n"
-       "dropout keep=0.75\ndense 120\nrelu\ndropout keep=0.5\ndense 84\nrelu\ndense 10\n"},
-      {"resnet-mini", "a small residual network: two residual blocks, a 1×1 projection, global average pooling",
-       "input 1x28x28\nconv 16 k=3 p=1\nbatchnorm\nrelu\n"
-       "residual\n  conv 16 k=3 p=1\n  batchnorm\n  relu\n  conv 16 k=3 p=1\n  batchnorm\nend\nrelu\nmaxpool 2\n"
-       "residual\n  conv 32 k=3 p=1\n  batchnorm\n  relu\n  conv 32 k=3 p=1\n  batchnorm\nend\nrelu\nmaxpool 2\n"
-       "conv 32 k=1\nrelu\navgpool 7\ndense 10\n"},
-      {"mlp", "no convolutions: a fully connected network, for comparison",
-       "input 1x28x28\ndense 256\nrelu\ndense 128\nrelu\ndense 10\n"},
-  };
-  return all;
-}
-
-std::string resolve_spec(const std::string& name_or_spec) {
-  for (auto& p : presets())
-    if (p.name == name_or_spec) return p.spec;
-  return name_or_spec;
-}
-
 }  // namespace cnn

@@ -43,8 +43,9 @@ ParsedSpec parse_spec(std::string_view text);
 Init parse_init(const std::string& name, float value = 0);
 std::string init_spec(Init init);
 
-// The built-in networks, by name: lenet5, lenet5-bn, lenet5-dropout,
-// resnet-mini, mlp.
+// The built-in networks, by name (presets.cpp): lenet5, lenet5-bn,
+// lenet5-dropout, lenet5-classic, vgg-mini, allconv, alexnet-mini,
+// inception-mini, resnet-mini, deep-sigmoid, deep-relu, deep-residual, mlp.
 struct Preset {
   std::string name, description, spec;
 };
