@@ -85,8 +85,8 @@ test('the editor builds a 1×3 convolution and a concat block; the network train
   await page.click('[data-testid="reset"]');
   await modelNamed(page, /custom network/);
   const start = await accuracy(page);
-  const trained = await trainFor(page, 3000);
-  console.log(`# custom network: test accuracy ${start} → ${trained.accuracy} after 3,000 images`);
+  const trained = await trainFor(page, 2000);
+  console.log(`# custom network: test accuracy ${start} → ${trained.accuracy} after 2,000 images`);
   assert.ok(trained.accuracy > Math.max(0.5, start + 0.3), `${start} → ${trained.accuracy}`);
   assert.deepEqual(page.errors, []);
   await context.close();
@@ -188,19 +188,22 @@ test('a link carries a custom network: the editor shows it and its first steps a
 });
 
 test('every preset trains in the page: a few hundred images lower the loss or lift the accuracy', async () => {
-  const { context, page } = await openPlayground(browser, server.url, { hash: '#lr=0.002&batch=32' });
+  const { context, page } = await openPlayground(browser, server.url, { hash: '#lr=0.002&batch=16' });
   const presets = await page.$$eval('[data-setting="net"] option', (os) => os.map((o) => o.value));
-  assert.ok(presets.length >= 5, presets.join(', '));
+  // The course's networks (issue 11): LeNet-5 old and new, VGG, all-conv, AlexNet, Inception, ResNet, the deep three.
+  for (const name of ['lenet5', 'lenet5-classic', 'mlp', 'vgg-mini', 'allconv', 'alexnet-mini', 'inception-mini',
+    'resnet-mini', 'deep-sigmoid', 'deep-relu', 'deep-residual']) assert.ok(presets.includes(name), name);
   for (const name of presets) {
     await page.selectOption('[data-setting="net"]', name);
     await page.waitForFunction(() => document.querySelector('#train').dataset.verdict === 'ok');
     await page.click('[data-testid="reset"]');
     await page.waitForFunction((n) => document.querySelector('[data-role="model-name"]').textContent.includes(n), name);
-    const { accuracy: a, loss } = await trainFor(page, 640, 60000);
-    console.log(`# ${name}: after 640 images loss ${loss}, test accuracy ${a}`);
+    const { accuracy: a, loss } = await trainFor(page, 256, 60000);
+    console.log(`# ${name}: after 256 images loss ${loss}, test accuracy ${a}`);
     assert.ok(Number.isFinite(loss), `${name}: loss ${loss}`);
-    // deep-sigmoid is the vanishing gradient on show: it may not learn yet, as it is reported.
-    if (name !== 'deep-sigmoid') assert.ok(loss < 2.2 || a > 0.2, `${name}: loss ${loss}, accuracy ${a}`);
+    // Chance is 10% (±1% on the 1,000-digit sample); ln 10 = 2.30 the loss of a guess. deep-sigmoid is the
+    // vanishing gradient on show: it may not learn yet, as it is reported.
+    if (name !== 'deep-sigmoid') assert.ok(loss < 2.2 || a > 0.15, `${name}: loss ${loss}, accuracy ${a}`);
   }
   assert.deepEqual(page.errors, []);
   await context.close();
