@@ -198,12 +198,14 @@ test('every preset trains in the page: a few hundred images lower the loss or li
     await page.waitForFunction(() => document.querySelector('#train').dataset.verdict === 'ok');
     await page.click('[data-testid="reset"]');
     await page.waitForFunction((n) => document.querySelector('[data-role="model-name"]').textContent.includes(n), name);
+    await page.waitForFunction(() => document.querySelector('[data-testid="test-accuracy"]').dataset.value !== '');
+    const start = await accuracy(page);
     const { accuracy: a, loss } = await trainFor(page, 256, 60000);
-    console.log(`# ${name}: after 256 images loss ${loss}, test accuracy ${a}`);
+    console.log(`# ${name}: after 256 images loss ${loss}, test accuracy ${start} → ${a}`);
     assert.ok(Number.isFinite(loss), `${name}: loss ${loss}`);
     // Chance is 10% (±1% on the 1,000-digit sample); ln 10 = 2.30 the loss of a guess. deep-sigmoid is the
     // vanishing gradient on show: it may not learn yet, as it is reported.
-    if (name !== 'deep-sigmoid') assert.ok(loss < 2.2 || a > 0.15, `${name}: loss ${loss}, accuracy ${a}`);
+    if (name !== 'deep-sigmoid') assert.ok(loss < 2.2 || a > start + 0.04, `${name}: loss ${loss}, accuracy ${a}`);
   }
   assert.deepEqual(page.errors, []);
   await context.close();
