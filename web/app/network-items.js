@@ -106,7 +106,7 @@ export function formatSpec(network) {
   return { text: lines.join('\n'), lineOf, endOf };
 }
 
-export function initLine({ method, value }) {
+function initLine({ method, value }) {
   return method === 'constant' ? `init constant value=${num(value ?? 0)}` : `init ${method}`;
 }
 
@@ -159,16 +159,6 @@ export function networkFromDescription({ spec, layers, inputShape }) {
 }
 
 // ---- editing -------------------------------------------------------------------
-
-// Every list in the network (the top one, blocks' insides, branches) with its items, depth first.
-export function lists(items, out = []) {
-  out.push(items);
-  for (const item of items) {
-    if (item.kind === 'residual') lists(item.children, out);
-    if (item.kind === 'concat') item.branches.forEach((b) => lists(b, out));
-  }
-  return out;
-}
 
 // Moves items[i] by delta (−1 up, +1 down) within its list; false at an end.
 export function move(items, i, delta) {

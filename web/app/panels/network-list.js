@@ -132,6 +132,5 @@ export function createNetworkList(container, { onEdit, onStructure, onSelect }) 
     },
     // The slot under item: its arithmetic box and its error line.
     slot: (item) => rows.get(item) ?? null,
-    items: () => [...rows.keys()],
   };
 }

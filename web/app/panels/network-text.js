@@ -49,6 +49,5 @@ export function createNetworkText(container, { onInput }) {
       area.setAttribute('aria-invalid', problem ? 'true' : 'false');
       drawGutter();
     },
-    focused: () => document.activeElement === area,
   };
 }
