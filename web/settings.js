@@ -75,9 +75,9 @@ export function formatValue(spec, value) {
 
 // Links made before a setting was renamed still open: name → (text) → { key, value }.
 const LEGACY = {
-  // The drop rate became the keep probability p = 1 − rate.
   // The network was a preset's name; it became a name or a spec.
   preset: (text) => ({ key: 'net', value: text }),
+  // The drop rate became the keep probability p = 1 − rate.
   dropout: (text) => ({ key: 'keep', value: text === '' ? text : String(Number((1 - Number(text)).toPrecision(6))) }),
 };
 
