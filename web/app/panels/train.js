@@ -11,7 +11,7 @@ import { el, html, roles } from '../dom.js';
 // Nice values for each select; a value from a link that is not in the list
 // is added to it rather than lost.
 const CHOICES = {
-  keep: [[1, 'as preset'], [0.9, 'keep 90%'], [0.75, 'keep 75%'], [0.5, 'keep 50%']],
+  keep: [[1, 'as the network has it'], [0.9, 'keep 90%'], [0.75, 'keep 75%'], [0.5, 'keep 50%']],
   optimizer: [['sgd', 'SGD + momentum'], ['rmsprop', 'RMSprop'], ['adam', 'Adam']],
   lr: [0.00001, 0.00003, 0.0001, 0.0003, 0.001, 0.002, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 100, 1000],
   schedule: [['constant', 'constant'], ['step', 'halved each epoch'], ['cosine', 'cosine']],
