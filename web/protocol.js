@@ -36,16 +36,22 @@ export const COMMANDS = {
   exportOnnx: { payload: '{}', reply: '{ bytes: Uint8Array (an ONNX model, opset 13), name, imagesSeen }' },
   load: {
     payload: '{ bytes: Uint8Array, fileName }: a model file, or an ONNX model when fileName ends in .onnx',
-    reply: '{ name }; the model is unchanged on error',
+    reply: '{ name, net: its preset\'s name or its spec }; the model is unchanged on error',
   },
   pretrained: { payload: '{}', reply: 'nothing; the shipped model again' },
   // Looking inside
   layers: { payload: '{}', reply: '{ spec, layers, inputShape, classes, dataset }' },
   activations: {
     payload: '{ image?: Float32Array }',
-    reply: '{ layers, maps: Float32Array[], probs, input } | { empty: true }',
+    reply: '{ layers (tree), maps: Float32Array[] (one per flattenLayers entry), probs, input } | { empty: true }',
   },
-  filters: { payload: '{}', reply: '{ filters: [{ layer, spec, k, c, r, weights, bias }] }' },
+  // layer: the index in flattenLayers(layers) (web/network.js), blocks' insides included.
+  filters: { payload: '{}', reply: '{ filters: [{ layer, spec, k, c, kh, kw, weights, bias }] }' },
+  describeNetwork: {
+    payload: '{ net: a preset name or a spec, batch?, sketch?: any shape, no limits }',
+    reply: '{ net, text, spec, layers (tree), inputShape, classes, totals, limits } ' +
+      '| { net, text, error: { line, message } }',
+  },
   testDigit: { payload: '{ index }', reply: '{ index, label, image }' },
   drawnDigit: { payload: '{}', reply: '{ image: Float32Array | null }' },
   // Augmentation

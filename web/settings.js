@@ -13,10 +13,12 @@ export const AUGMENT_KEYS = [
   'erase', 'eraseAreaMin', 'eraseAreaMax', 'noise', 'brightness', 'contrast', 'flipH', 'flipV',
 ];
 
-// type: 'enum' (one of values), 'name', 'number', 'int', 'augment'; min/max are inclusive.
+// type: 'enum' (one of values), 'net', 'number', 'int', 'augment'; min/max are inclusive.
 export const SETTINGS = {
   dataset: { type: 'enum', values: ['mnist', 'fashion'], default: 'mnist', label: 'Data set' },
-  preset: { type: 'name', default: 'lenet5', label: 'Network' },
+  // A preset's name, or a network's whole spec (the editor's): a link then
+  // carries the custom network itself. The engine judges the spec.
+  net: { type: 'net', default: 'lenet5', label: 'Network' },
   // The probability of keeping a unit, as the spec language and the course
   // say it (dropout keep=p); 1 keeps the preset as it is.
   keep: { type: 'number', default: 1, min: 0.1, max: 1, label: 'Dropout' },
@@ -39,7 +41,7 @@ export const MAX_BATCH = SETTINGS.batch.max;
 
 // Settings that change the network's architecture or its starting weights:
 // they take effect when a fresh network is built (Reset / Train from scratch).
-export const ARCHITECTURE_KEYS = ['preset', 'keep', 'seed'];
+export const ARCHITECTURE_KEYS = ['net', 'keep', 'seed'];
 
 export function defaultSettings() {
   const out = {};
@@ -52,7 +54,7 @@ export function parseValue(spec, text) {
   if (spec.type === 'augment' && text === '') return '';
   if (typeof text !== 'string' || text === '') return undefined;
   if (spec.type === 'enum') return spec.values.includes(text) ? text : undefined;
-  if (spec.type === 'name') return /^[a-z0-9][a-z0-9-]{0,40}$/.test(text) ? text : undefined;
+  if (spec.type === 'net') return parseNet(text);
   if (spec.type === 'augment') {
     try {
       return formatAugment(parseAugment(text));
@@ -73,6 +75,8 @@ export function formatValue(spec, value) {
 
 // Links made before a setting was renamed still open: name → (text) → { key, value }.
 const LEGACY = {
+  // The network was a preset's name; it became a name or a spec.
+  preset: (text) => ({ key: 'net', value: text }),
   // The drop rate became the keep probability p = 1 − rate.
   dropout: (text) => ({ key: 'keep', value: text === '' ? text : String(Number((1 - Number(text)).toPrecision(6))) }),
 };
@@ -103,6 +107,23 @@ export function formatHash(settings) {
   const params = new URLSearchParams();
   for (const [key, spec] of Object.entries(SETTINGS)) params.set(key, formatValue(spec, settings[key] ?? spec.default));
   return '#' + params.toString();
+}
+
+// The longest network spec a link may carry (a big Inception is ~1,500).
+export const MAX_NET_LENGTH = 6000;
+const PRESET_NAME = /^[a-z0-9][a-z0-9-]{0,40}$/;
+
+export const isPresetName = (net) => PRESET_NAME.test(net);
+
+// A preset's name, or a spec: printable text of at most MAX_NET_LENGTH
+// characters that starts with 'input', its lines trimmed and blank lines
+// dropped (so the same network is the same link). Whether it is a network
+// is the engine's call.
+function parseNet(text) {
+  if (PRESET_NAME.test(text)) return text;
+  if (text.length > MAX_NET_LENGTH || /[^\n\r\t\x20-\x7e]/.test(text)) return undefined;
+  const lines = text.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
+  return /^input\b/.test(lines[0] ?? '') ? lines.join('\n') : undefined;
 }
 
 // "rotation=15,shiftX=3" → { rotation: 15, shiftX: 3 }; throws on an unknown

@@ -175,11 +175,12 @@ test('settings come from the link and go back into it', async () => {
   const { context, page } = await openPlayground(browser, server.url, { hash });
   const values = await page.$$eval('[data-setting]',
     (els) => Object.fromEntries(els.map((el) => [el.dataset.setting, el.value])));
-  const { preset, optimizer, lr, batch, momentum, seed, epochs, keep } = values;
-  // A link from before dropout became its keep probability still opens: a drop rate of 0.25 keeps 0.75.
+  const { net, optimizer, lr, batch, momentum, seed, epochs, keep } = values;
+  // Links from before the network became `net` and dropout its keep probability still open:
+  // preset=mlp is net=mlp, a drop rate of 0.25 keeps 0.75.
   assert.deepEqual(
-    { preset, optimizer, lr, batch, momentum, seed, epochs, keep },
-    { preset: 'mlp', optimizer: 'sgd', lr: '0.03', batch: '64', momentum: '0.95', seed: '7', epochs: '2',
+    { net, optimizer, lr, batch, momentum, seed, epochs, keep },
+    { net: 'mlp', optimizer: 'sgd', lr: '0.03', batch: '64', momentum: '0.95', seed: '7', epochs: '2',
       keep: '0.75' },
   );
   await page.selectOption('[data-setting="lr"]', '0.1');
@@ -191,6 +192,7 @@ test('settings come from the link and go back into it', async () => {
   assert.equal(params.get('seed'), '7');
   assert.equal(params.get('keep'), '0.75');
   assert.equal(params.get('dropout'), null, 'the link is written in today\'s words');
+  assert.equal(params.get('net'), 'mlp');
   assert.equal(await page.isDisabled('[data-setting="momentum"]'), true, 'momentum is SGD-only');
   await context.close();
 });

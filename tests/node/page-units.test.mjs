@@ -141,7 +141,7 @@ test('canvas pixels (dark ink on white) go through the same pipeline', () => {
 test('settings round-trip through the hash, typed', () => {
   const s = {
     ...defaultSettings(),
-    preset: 'mlp', lr: 0.03, batch: 64, optimizer: 'sgd', momentum: 0.95, seed: 42, epochs: 0.5, keep: 0.75,
+    net: 'mlp', lr: 0.03, batch: 64, optimizer: 'sgd', momentum: 0.95, seed: 42, epochs: 0.5, keep: 0.75,
     decay: 0.0005, dataset: 'fashion', augment: 'rotation=15,shiftX=3,shiftY=3',
   };
   const { settings, errors } = parseHash(formatHash(s));
@@ -163,6 +163,19 @@ test('augmentation travels in the link as the engine\'s key=value options, in a 
   assert.equal(parseHash('#augment=rotation%3D10').settings.augment, 'rotation=10');
 });
 
+test('a custom network travels in the link as its spec; old preset= links still open', () => {
+  const net = 'input 1x28x28\nconv 8 k=1x3 p=0x1\nconcat\nbranch\nconv 4 k=1\nbranch\nmaxpool 3 s=1 p=1\nend\ndense 10';
+  const s = { ...defaultSettings(), net };
+  assert.deepEqual(parseHash(formatHash(s)).settings, s);
+  assert.equal(parseHash('#preset=mlp').settings.net, 'mlp');
+  // Lines are trimmed and blank ones dropped: the same network is the same link.
+  assert.equal(parseHash(formatHash({ ...s, net: '  input 1x28x28\n\n  dense 10  \n' })).settings.net,
+    'input 1x28x28\ndense 10');
+  for (const bad of ['dense 10', 'input 1x28x28\u0000', `input 1x28x28\n${'relu\n'.repeat(2000)}`]) {
+    assert.equal(parseHash(formatHash({ ...s, net: bad })).errors.length, 1, JSON.stringify(bad.slice(0, 30)));
+  }
+});
+
 test('a link from before dropout became a keep probability still opens', () => {
   assert.equal(parseHash('#dropout=0.25').settings.keep, 0.75);
   assert.equal(parseHash('#dropout=0').settings.keep, 1);
@@ -175,7 +188,7 @@ test('bad values in a link are reported and fall back to defaults', () => {
   assert.equal(settings.batch, SETTINGS.batch.default);
   assert.equal(settings.optimizer, SETTINGS.optimizer.default);
   assert.equal(settings.seed, SETTINGS.seed.default);
-  assert.equal(settings.preset, SETTINGS.preset.default);
+  assert.equal(settings.net, SETTINGS.net.default);
   assert.equal(errors.length, 6);
   assert.ok(errors.some((e) => e.includes('bogus')));
 });

@@ -54,14 +54,14 @@ test('activations: one map per layer with its output size, from the drawn digit;
   assert.equal(r.probs.indexOf(Math.max(...r.probs)), testData.label(0));
 });
 
-test('filters: weights (K, C, R, R) then K biases, as layerParams lays them out', async () => {
+test('filters: weights (K, C, KH, KW) then K biases, as layerParams lays them out', async () => {
   await request('pretrained');
   const r = await request('filters');
   assert.deepEqual(
-    r.filters.map((f) => [f.layer, f.k, f.c, f.r]),
+    r.filters.map((f) => [f.layer, f.k, f.c, f.kh, f.kw]),
     [
-      [0, 6, 1, 5],
-      [3, 16, 6, 5],
+      [0, 6, 1, 5, 5],
+      [3, 16, 6, 5, 5],
     ],
   );
   const p = model.layerParams(3);

@@ -18,6 +18,7 @@ import { mountPanel } from './dom.js';
 import { drawPanel } from './panels/draw.js';
 import { predictPanel } from './panels/predict.js';
 import { trainPanel } from './panels/train.js';
+import { networkEditorPanel } from './panels/network-editor.js';
 import { resultsPanel } from './panels/results.js';
 import { sharePanel } from './panels/share.js';
 import { insidePanel } from './panels/inside.js';
@@ -30,6 +31,7 @@ const PANELS = [
   drawPanel,
   predictPanel,
   trainPanel,
+  networkEditorPanel,
   resultsPanel,
   sharePanel,
   insidePanel,

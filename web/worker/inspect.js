@@ -2,6 +2,7 @@
 // layers, activation maps, filters, test digits, augmentation previews.
 // Each takes the command's payload and returns its reply (../protocol.js);
 // every typed array in a reply is a copy the page may take over.
+import { flattenLayers } from '../network.js';
 import { clampInt, pixelsOf } from '../util.js';
 import { ensureTest, world } from './world.js';
 
@@ -43,7 +44,8 @@ export const inspectCommands = {
     };
   },
 
-  // One forward pass of the image (or the drawn digit), then every layer's output.
+  // One forward pass of the image (or the drawn digit), then every layer's
+  // output, blocks' insides included: maps[i] belongs to flattenLayers(layers)[i].
   activations({ image }) {
     const m = liveModel();
     const input = payloadOrDrawn(image);
@@ -51,29 +53,28 @@ export const inspectCommands = {
     checkedImages(input, m.inputShape());
     const probs = m.predict(input);
     const layers = m.layers();
-    return { layers, maps: layers.map((_, i) => m.activation(i, 0)), probs, input };
+    const maps = flattenLayers(layers).map(({ layer }) => m.activationAt(layer.path, 0));
+    return { layers, maps, probs, input };
   },
 
-  // Every top-level conv layer's weights (K, C, R, S) then K biases.
+  // Every conv layer's weights (K, C, KH, KW) then K biases, blocks' insides
+  // included; layer is its index in flattenLayers(layers).
   filters() {
     const m = liveModel();
     const out = [];
-    m.layers().forEach((l, i) => {
+    flattenLayers(m.layers()).forEach(({ layer: l }, i) => {
       if (l.kind !== 'conv') return;
-      const params = m.layerParams(i);
-      const k = l.output.c,
-        c = l.input.c,
-        r = l.kernel.h,
-        s = l.kernel.w;
+      const params = m.layerParamsAt(l.path);
+      const k = l.output.c, c = l.input.c, kh = l.kernel.h, kw = l.kernel.w;
       out.push({
         layer: i,
         spec: l.spec,
         k,
         c,
-        r,
-        s,
-        weights: params.subarray(0, k * c * r * s),
-        bias: params.subarray(k * c * r * s),
+        kh,
+        kw,
+        weights: params.subarray(0, k * c * kh * kw),
+        bias: params.subarray(k * c * kh * kw),
       });
     });
     return { filters: out };

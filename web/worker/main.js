@@ -4,11 +4,14 @@
 // page what changed through events. Nothing here touches the DOM, and the
 // page never waits on a training step.
 import { CANCELLED, COMMANDS, transferables } from '../protocol.js';
+import { MAX_BATCH } from '../settings.js';
+import { clampInt } from '../util.js';
 import { fetchModelFile } from './data.js';
 import { loadEngine } from './engine.js';
 import { emit } from './events.js';
 import { inspectCommands } from './inspect.js';
 import { compare, finetune, robustness } from './jobs.js';
+import { describeSpec, netSpec } from './network.js';
 import { applySettingsToRun, pause, step, train } from './training.js';
 import {
   buildFreshModel,
@@ -66,7 +69,7 @@ async function boot() {
   } else {
     warning = `The pretrained model is missing (${file.reason}). ${fallback}`;
   }
-  if (!world.model) buildFreshModel({ ...world.settings, preset: 'lenet5', keep: 1 });
+  if (!world.model) buildFreshModel({ ...world.settings, net: 'lenet5', keep: 1 });
   world.runState.go('idle');
   emit('ready', { version: module.version(), simd, build: buildName, presets: world.presets, warning });
 }
@@ -108,7 +111,7 @@ const fineTuneJob = job(finetune, { lane: 'model', needsTrain: (p) => p.rehearsa
 
 const commands = {
   // settings: the whole settings table. Optimiser and augmentation settings
-  // apply at once, the architecture's (preset, keep, seed) at the next Reset,
+  // apply at once, the architecture's (net, keep, seed) at the next Reset,
   // the data set at once (with a fresh network).
   // A setting the engine refuses (an augmentation out of range) is reported
   // after the data set has followed the rest.
@@ -157,7 +160,8 @@ const commands = {
     const load = /\.onnx$/i.test(fileName ?? '') ? loadOnnxBytes : loadModelBytes;
     load(bytes, { source: 'file', name: fileName || 'model file' });
     queueFullEvaluation('load');
-    return { name: world.modelInfo.name };
+    const { name, preset, spec } = world.modelInfo;
+    return { name, net: preset ?? spec };
   },
   pretrained() {
     if (!world.pretrainedBytes) throw new Error('the pretrained model is not available');
@@ -165,6 +169,19 @@ const commands = {
     queueFullEvaluation('pretrained');
   },
   ...inspectCommands,
+  // What the engine makes of a network (a preset's name or a spec), without
+  // touching the live model: the editor's arithmetic and the Train button's verdict.
+  // sketch: any input and output, no limits (the editor's kernel comparison).
+  describeNetwork({ net, batch, sketch }) {
+    let text;
+    try {
+      text = netSpec(String(net ?? ''), world.presets);
+    } catch (error) {
+      return { net, text: '', error: { line: null, message: error.message } };
+    }
+    const trainBatch = clampInt(batch, 1, MAX_BATCH, world.settings.batch);
+    return { net, text, ...describeSpec(world.engine, text, trainBatch, { forPage: !sketch }) };
+  },
   robustness: job(robustness),
   compare: job(compare, { needsTrain: () => true }),
   // On the live model: the training pauses first, so the two never mix.

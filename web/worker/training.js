@@ -2,6 +2,7 @@
 // the run state machine (run-state.js) and the scheduler's 'model' lane.
 import { parseAugment, trainingOptions } from '../settings.js';
 import { emit } from './events.js';
+import { netName } from './network.js';
 import { TrainingRun } from './training-run.js';
 import {
   buildFreshModel,
@@ -37,7 +38,7 @@ async function ensureRun() {
   });
   run.training.setAugment(parseAugment(world.settings.augment));
   world.run = run;
-  world.modelInfo = { ...world.modelInfo, name: `${world.modelInfo.builtWith.preset}, trained here` };
+  world.modelInfo = { ...world.modelInfo, name: `${netName(world.modelInfo.builtWith.net)}, trained here` };
   emit('model', { changed: false, ...world.modelInfo });
   return run;
 }

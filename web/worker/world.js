@@ -9,6 +9,7 @@ import { emit } from './events.js';
 import { evaluateChunks, resultsPayload } from './evaluate.js';
 import { createRunState } from './run-state.js';
 import { createScheduler } from './scheduler.js';
+import { checkedSpec, netName, netSpec } from './network.js';
 
 const SUBSET_SIZE = 1000; // test images evaluated during training
 const CHUNK_SIZE = 500; // test images per evaluation slice (≈ 40 ms)
@@ -139,13 +140,17 @@ export async function switchDataset(name) {
     trainFailed: false,
   });
   for (const data of old) data?.delete();
-  buildFreshModel(world.settings);
+  // A network the settings name but the engine refuses keeps the current
+  // model (it fits every data set: 28×28, 10 classes); the data set still follows.
+  try {
+    buildFreshModel(world.settings);
+  } catch (error) {
+    reportError(error, 'a fresh network for the new data set');
+  }
   await loadData(name);
 }
 
 // ---- the model ------------------------------------------------------------------
-
-const presetSpec = (name) => world.presets.find((p) => p.name === name)?.spec ?? null;
 
 function describeModel(model, extra) {
   const layers = model.layers();
@@ -192,17 +197,17 @@ export function setModel(model, extra) {
 export const loadModelBytes = (bytes, extra) => setModel(world.engine.Model.fromBytes(bytes, MAX_BATCH), extra);
 export const loadOnnxBytes = (bytes, extra) => setModel(world.engine.Model.fromOnnx(bytes, MAX_BATCH), extra);
 
-// A fresh network from the settings: preset, dropout keep probability, seed.
+// A fresh network from the settings: the network (a preset or a spec), the
+// dropout keep probability, the seed. A spec that does not build, or that
+// the page cannot train, is refused before a model is made.
 export function buildFreshModel(settings) {
-  const base = presetSpec(settings.preset);
-  if (!base)
-    throw new Error(`unknown network '${settings.preset}' (known: ${world.presets.map((p) => p.name).join(', ')})`);
-  const model = new world.engine.Model(specWithDropout(base, settings.keep), MAX_BATCH);
-  model.init(settings.seed); // the network's own scheme (its spec's 'init' line, else He)
+  const spec = specWithDropout(netSpec(settings.net, world.presets), settings.keep);
+  const model = new world.engine.Model(checkedSpec(world.engine, spec, settings.batch), MAX_BATCH);
+  model.init(settings.seed); // the network's own initialisation: its spec's init line, He without one
   setModel(model, {
     source: 'fresh',
-    name: `fresh ${settings.preset}`,
-    builtWith: { preset: settings.preset, keep: settings.keep, seed: settings.seed },
+    name: `fresh ${netName(settings.net)}`,
+    builtWith: { net: settings.net, keep: settings.keep, seed: settings.seed },
   });
   evaluateSubset(); // where a run starts: about 10%, chance
 }

@@ -5,9 +5,10 @@
 // Under each layer: its arithmetic (layer-explain.js). Clicking a map unit
 // selects it (onSelect) so the inside panel can show where it looks.
 import { el, html } from '../dom.js';
+import { flattenLayers } from '../../network.js';
 import { argmax } from '../../util.js';
 import { mapCanvas, paintBars, paintDigit, paintMap, scaleFor, unitAt, valueRange, wholeScale } from '../maps.js';
-import { isSpatial, shapeText } from './geometry.js';
+import { blockTitle, isSpatial, shapeText } from './geometry.js';
 import { renderLayerExplain } from './layer-explain.js';
 
 const MAP_TARGET_PX = 56; // every map is shown at about this size, whatever its resolution
@@ -58,7 +59,33 @@ export function createActivationsView(container, { onSelect = () => {}, classNam
     return { bars: el('canvas', { className: 'act-bars', dataset, style: { width, height } }) };
   }
 
-  function build({ layers, input }) {
+  // One layer's row: its heading, its arithmetic and its maps (or bars).
+  function layerRow(l, i) {
+    const dataset = { testid: 'activation-layer', layer: i, kind: l.kind, maps: isSpatial(l) ? l.output.c : 0 };
+    if (isSpatial(l)) dataset.mapSize = `${l.output.h}x${l.output.w}`;
+    return el('div', { className: `act-layer kind-${l.kind}`, dataset },
+      head(`${i}  ${blockTitle(l)}`, shapeText(l.output)),
+      renderLayerExplain(l, i),
+      el('div', { className: 'act-maps' }, ...(rows[i].canvases ?? [rows[i].bars])));
+  }
+
+  // A list of the tree: each layer's row; a block's insides first (a
+  // residual's in one column, a concat's one group per branch), then its output.
+  function listRows(list, indexOf) {
+    return list.map((l) => {
+      const i = indexOf.get(l);
+      if (!l.children && !l.branches) return layerRow(l, i);
+      const insides = l.branches
+        ? el('div', { className: 'act-branches' }, ...l.branches.map((b, k) => el('div',
+          { className: 'act-branch', dataset: { testid: 'activation-branch', block: i, branch: k } },
+          el('div', { className: 'act-branch-title', textContent: `branch ${k + 1}` }), ...listRows(b, indexOf))))
+        : el('div', { className: 'act-inside' }, ...listRows(l.children, indexOf));
+      return el('div', { className: 'act-group', dataset: { testid: 'activation-block', layer: i } },
+        insides, layerRow(l, i));
+    });
+  }
+
+  function build({ layers, flat, input }) {
     const side = Math.round(Math.sqrt(input.length));
     inputCanvas = mapCanvas(side, side, wholeScale(side, 84), {
       className: 'map digit', dataset: { testid: 'activation-input' },
@@ -66,15 +93,9 @@ export function createActivationsView(container, { onSelect = () => {}, classNam
     const inputRow = el('div', { className: 'act-layer act-input' },
       head('input', `${shapeText({ c: 1, h: side, w: side })} — the digit as the network sees it`), inputCanvas);
 
-    rows = layers.map((l, i) => (isSpatial(l) ? mapsRow(l, i) : barsRow(l, i === layers.length - 1)));
-    const layerRows = layers.map((l, i) => {
-      const dataset = { testid: 'activation-layer', layer: i, kind: l.kind, maps: isSpatial(l) ? l.output.c : 0 };
-      if (isSpatial(l)) dataset.mapSize = `${l.output.h}x${l.output.w}`;
-      return el('div', { className: `act-layer kind-${l.kind}`, dataset },
-        head(`${i}  ${l.spec}`, shapeText(l.output)),
-        renderLayerExplain(layers, i),
-        el('div', { className: 'act-maps' }, ...(rows[i].canvases ?? [rows[i].bars])));
-    });
+    const outputLayer = layers.at(-1);
+    rows = flat.map(({ layer: l }, i) => (isSpatial(l) ? mapsRow(l, i) : barsRow(l, l === outputLayer)));
+    const layerRows = listRows(layers, new Map(flat.map(({ layer }, i) => [layer, i])));
 
     probsCanvas = el('canvas', {
       className: 'act-bars', dataset: { testid: 'activation-probs' }, style: { width: '320px', height: '58px' },
@@ -91,15 +112,15 @@ export function createActivationsView(container, { onSelect = () => {}, classNam
   }
 
   function paint() {
-    const { layers, maps, probs, input } = last;
+    const { layers, flat, maps, probs, input } = last;
     const side = Math.round(Math.sqrt(input.length));
     paintDigit(inputCanvas, input, 0, side, side);
     const names = classNames();
-    layers.forEach((l, i) => {
+    flat.forEach(({ layer: l }, i) => {
       const data = maps[i];
       const row = rows[i];
       if (row.bars) {
-        const isLast = i === layers.length - 1;
+        const isLast = l === layers.at(-1);
         const labels = isLast ? labelsFor(names, data.length, true) : null;
         paintBars(row.bars, data, { labels, highlight: isLast ? argmax(data) : -1 });
         return;
@@ -117,9 +138,11 @@ export function createActivationsView(container, { onSelect = () => {}, classNam
 
   return {
     element: root,
-    // result: the 'activations' reply ({ layers, maps, probs, input }).
-    update(result) {
-      const signature = result.layers.map((l) => `${l.spec}:${shapeText(l.output)}`).join('|');
+    // result: the 'activations' reply ({ layers, maps, probs, input }); it
+    // gets its flat list of layers (web/network.js), which maps[i] follows.
+    update(reply) {
+      const result = { ...reply, flat: flattenLayers(reply.layers) };
+      const signature = result.flat.map(({ layer: l }) => `${l.spec}:${shapeText(l.output)}`).join('|');
       if (signature !== built) {
         build(result);
         built = signature;
@@ -128,7 +151,7 @@ export function createActivationsView(container, { onSelect = () => {}, classNam
       last = result;
       paint();
       if (selected) select(selected.layer, selected.channel);
-      root.dataset.layers = String(result.layers.length);
+      root.dataset.layers = String(result.flat.length);
     },
     setPerLayer(on) {
       perLayer = on;

@@ -18,7 +18,7 @@ import { createActivationsView } from './activations.js';
 import { classNamesFor, createDatasetPicker } from './dataset-picker.js';
 import { createFiltersView } from './filters.js';
 import { layersSignature, watchModel } from './model-info.js';
-import { createFieldView } from './receptive-field.js';
+import { createFieldView, sourceConvOf } from './receptive-field.js';
 
 const LIVE_MS = 400;
 const TEST_DIGITS = 10000;
@@ -72,7 +72,7 @@ function mount(section, app) {
   parts.side.append(html`<h3>Learned filters</h3>`);
   const filters = createFiltersView(parts.side, {
     onSelectFilter({ layer, filter }) {
-      const l = activations.last?.layers[layer];
+      const l = activations.last?.flat[layer]?.layer;
       if (l) select({ layer, channel: filter, row: l.output.h >> 1, col: l.output.w >> 1 });
     },
   });
@@ -84,11 +84,11 @@ function mount(section, app) {
   }
   function showSelection() {
     const act = activations.last;
-    if (!selection || !act || selection.layer >= act.layers.length) return;
-    const l = act.layers[selection.layer];
+    if (!selection || !act || selection.layer >= act.flat.length) return;
+    const l = act.flat[selection.layer].layer;
     if (selection.channel >= l.output.c || !(l.output.h > 1 || l.output.w > 1)) return;
     field.show(selection, act, filtersReply);
-    const conv = act.layers.slice(0, selection.layer + 1).map((x) => x.kind).lastIndexOf('conv');
+    const { conv } = sourceConvOf(act.flat, selection.layer);
     if (conv >= 0) filters.highlight(conv, selection.channel);
   }
 

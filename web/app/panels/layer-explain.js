@@ -3,12 +3,13 @@
 // its receptive field; and a one-table summary of the whole network.
 // Rendering only: the arithmetic lives in geometry.js.
 import { el, html } from '../dom.js';
+import { flattenLayers } from '../../network.js';
 import { formatCount } from '../../util.js';
-import { explainLayer, shapeText, totalParams } from './geometry.js';
+import { blockTitle, explainLayer, shapeText, totalParams } from './geometry.js';
 
-// The explanation block for layer i of layers (the engine's layers() list).
-export function renderLayerExplain(layers, i) {
-  const e = explainLayer(layers, i);
+// The explanation block for one layer of the engine's tree (page number i).
+export function renderLayerExplain(layer, i) {
+  const e = explainLayer(layer);
   const shape = e.size ? `${e.shape}   ${e.size.formula}: ${e.size.numbers}` : e.shape;
   const params = e.params.numbers ? `${e.params.formula} = ${e.params.numbers}`
     : e.params.count ? `${formatCount(e.params.count)} (${e.params.formula})` : e.params.formula;
@@ -27,7 +28,8 @@ export function renderLayerExplain(layers, i) {
   return box;
 }
 
-// A table of every layer: spec, output, parameters, receptive field.
+// A table of every layer: spec, output, parameters, receptive field (a
+// block's parameters hold its insides'; the total counts each weight once).
 export function renderNetworkSummary(layers, inputShape) {
   const table = html`
     <table class="net-summary" data-testid="net-summary">
@@ -36,12 +38,14 @@ export function renderNetworkSummary(layers, inputShape) {
       <tfoot><tr><td></td><td>total</td><td></td>
         <td class="num" data-testid="net-total-params">${formatCount(totalParams(layers))}</td><td></td></tr></tfoot>
     </table>`;
-  const rows = layers.map((l, i) => el('tr', {},
+  // Blocks' insides under their block, indented (a branch's layers marked with its number).
+  const rows = flattenLayers(layers).map(({ layer: l, depth, branch }, i) => el('tr', {},
     el('td', { textContent: String(i) }),
-    el('td', { className: 'mono', textContent: l.spec }),
+    el('td', { className: 'mono', style: { paddingLeft: `${depth * 1.5}em` },
+      textContent: branch === null ? blockTitle(l) : `[${branch + 1}] ${blockTitle(l)}` }),
     el('td', { textContent: shapeText(l.output) }),
     el('td', { className: 'num', textContent: l.params ? formatCount(l.params) : '–' }),
-    el('td', { textContent: l.receptiveField.h ? `${l.receptiveField.h}×${l.receptiveField.w}` : 'all' })));
+    el('td', { textContent: l.receptiveField.h > 0 ? `${l.receptiveField.h}×${l.receptiveField.w}` : 'all' })));
   table.querySelector('tbody').append(...rows);
   return table;
 }

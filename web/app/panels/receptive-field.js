@@ -29,33 +29,43 @@ const figure = (caption, ...children) => el('figure', {},
 
 // The filter that made map `channel`, one small picture per input channel.
 function filterFigure(f, channel, conv) {
-  const per = f.c * f.r * f.r;
+  const per = f.c * f.kh * f.kw;
   const scale = filterScale(f, channel);
   const canvases = Array.from({ length: f.c }, (_, c) => {
-    const cv = mapCanvas(f.r, f.r, Math.max(2, Math.round((f.c > 1 ? 48 : 96) / f.r)));
-    paintMap(cv, f.weights, channel * per + c * f.r * f.r, f.r, f.r, scale);
+    const cv = mapCanvas(f.kw, f.kh, Math.max(2, Math.round((f.c > 1 ? 48 : 96) / Math.max(f.kh, f.kw))));
+    paintMap(cv, f.weights, channel * per + c * f.kh * f.kw, f.kw, f.kh, scale);
     return cv;
   });
-  const caption = `filter ${channel} of layer ${conv} (${f.c}×${f.r}×${f.r}), bias ${f.bias[channel].toFixed(2)}`;
+  const caption = `filter ${channel} of layer ${conv} (${f.c}×${f.kh}×${f.kw}), bias ${f.bias[channel].toFixed(2)}`;
   return figure(caption, el('div', { className: 'filter-big' }, ...canvases));
 }
 
-// The sentence under the figures.
-function fieldText(sel, layers, rect, conv, f) {
-  const l = layers[sel.layer];
+// The sentence under the figures. chain: the layers from the input to the
+// unit's; inChain: the index in it of the conv that made the map (or -1);
+// conv: that conv's layer number on the page.
+function fieldText(sel, chain, rect, inChain, conv) {
+  const l = chain.at(-1);
   const size = rect.size ? `a ${rect.size.h}×${rect.size.w} patch` : 'the whole image';
   const cut = rect.size && (rect.bottom - rect.top + 1 < rect.size.h || rect.right - rect.left + 1 < rect.size.w)
     ? ' (cut at the border, where padding zeros stand in)' : '';
   let made = '';
-  if (conv === sel.layer) {
-    const k = f ? { h: f.r, w: f.s } : l.kernel;
+  if (inChain === chain.length - 1) {
     const from = l.input.c === 1 ? 'the input' : `all ${l.input.c} maps of the layer before`;
-    made = ` It is filter ${sel.channel}'s weighted sum over a ${k.h}×${k.w} window of ${from}, plus its bias.`;
-  } else if (conv >= 0) {
-    const path = layers.slice(conv + 1, sel.layer + 1).map((x) => x.kind).join(' → ');
+    made = ` It is filter ${sel.channel}'s weighted sum over a ${l.kernel.h}×${l.kernel.w} window of ${from}, ` +
+      'plus its bias.';
+  } else if (inChain >= 0) {
+    const path = chain.slice(inChain + 1).map((x) => x.kind).join(' → ');
     made = ` Map ${sel.channel} here comes from filter ${sel.channel} of layer ${conv}, passed through ${path}.`;
   }
   return `This unit sees ${size} of the input${cut}.${made}`;
+}
+
+// The page's number (flattenLayers index) of the conv that made map k of
+// flat[i]'s output, or -1.
+export function sourceConvOf(flat, i) {
+  const chain = flat[i].chain;
+  const inChain = sourceConv(chain, chain.length - 1);
+  return { inChain, conv: inChain < 0 ? -1 : flat.findIndex((e) => e.layer === chain[inChain]) };
 }
 
 export function createFieldView(container) {
@@ -65,12 +75,14 @@ export function createFieldView(container) {
 
   return {
     element: root,
-    // sel { layer, channel, row, col }; act: the activations reply; filters: the filters reply (optional).
+    // sel { layer (a flattenLayers index), channel, row, col }; act: the
+    // activations reply with its flat list; filters: the filters reply (optional).
     show(sel, act, filters) {
-      const { layers, maps, input } = act;
-      const l = layers[sel.layer];
+      const { flat, maps, input } = act;
+      const l = flat[sel.layer].layer;
+      const chain = flat[sel.layer].chain;
       const side = Math.round(Math.sqrt(input.length));
-      const rect = receptiveFieldRect(layers, sel.layer, sel.row, sel.col, { c: 1, h: side, w: side });
+      const rect = receptiveFieldRect(chain, sel.row, sel.col, { c: 1, h: side, w: side });
       Object.assign(root.dataset, {
         layer: String(sel.layer), channel: String(sel.channel),
         unit: `${sel.row},${sel.col}`, rect: JSON.stringify(rect),
@@ -90,7 +102,7 @@ export function createFieldView(container) {
       const caption = `layer ${sel.layer} map ${sel.channel}, unit (${sel.row}, ${sel.col}) = ${value.toFixed(3)}`;
       const mapFig = figure(caption, mapCv, outline(unit, h, w, { className: 'unit-box' }));
 
-      const conv = sourceConv(layers, sel.layer);
+      const { inChain, conv } = sourceConvOf(flat, sel.layer);
       const f = filters?.filters.find((x) => x.layer === conv);
       const figures = [inFig, mapFig, ...(f ? [filterFigure(f, sel.channel, conv)] : [])];
       root.replaceChildren(
@@ -98,7 +110,7 @@ export function createFieldView(container) {
         el('p', {
           className: 'field-text',
           dataset: { testid: 'field-text' },
-          textContent: fieldText(sel, layers, rect, conv, f),
+          textContent: fieldText(sel, chain, rect, inChain, conv),
         }));
     },
   };

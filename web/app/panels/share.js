@@ -6,8 +6,9 @@
 import { html, roles } from '../dom.js';
 
 const markup = () => html`
-  <p class="lead">A model file holds the network's layout and every weight. The page's address holds the training
-    settings and seed, so a link lets someone else run the same experiment.</p>
+  <p class="lead">A model file holds the network's layout and every weight; loading one puts its network into the
+    editor. The page's address holds the network and the training settings and seed, so a link lets someone else
+    run the same experiment.</p>
   <p class="lead">An ONNX file runs the same network in ONNX Runtime, PyTorch or Netron: its input is float32
     [N, 1, 28, 28] with pixels from 0 (background) to 1 (ink), its output the 10 class probabilities. An .onnx
     model made elsewhere (PyTorch, Keras) loads here too when it uses layers this engine has.</p>
@@ -27,14 +28,14 @@ export const sharePanel = {
   id: 'share',
   title: 'Save and share',
   wide: true,
-  mount(root, { client }) {
+  mount(root, { client, settings }) {
     root.append(markup());
     const { status, 'model-name': modelName } = roles(root);
-    return bind(root, client, status, modelName);
+    return bind(root, { client, settings }, status, modelName);
   },
 };
 
-function bind(root, client, status, modelName) {
+function bind(root, { client, settings }, status, modelName) {
   const saveButton = root.querySelector('[data-testid="save-model"]');
   const onnxButton = root.querySelector('[data-testid="save-onnx"]');
   const fileInput = root.querySelector('[data-testid="load-model"]');
@@ -78,8 +79,15 @@ function bind(root, client, status, modelName) {
     if (!file) return;
     try {
       const bytes = new Uint8Array(await file.arrayBuffer());
-      const { name } = await client.request('load', { bytes, fileName: file.name });
-      say(`Loaded ${name}. Testing it on the 10,000 test digits…`);
+      const { name, net } = await client.request('load', { bytes, fileName: file.name });
+      // The file's network becomes the settings' (the editor shows it, the link carries it).
+      let linked = '';
+      try {
+        settings.set({ net });
+      } catch (e) {
+        linked = ` Its network cannot go into a link (${e.message}).`;
+      }
+      say(`Loaded ${name}. Testing it on the 10,000 test digits…${linked}`);
     } catch (e) {
       fail(`“${file.name}” was not loaded: ${e.message}. The current model is unchanged.`);
     } finally {

@@ -3,7 +3,7 @@
 // (test accuracy, loss, images per second, epoch progress) and the loss and
 // accuracy charts. The buttons follow the worker's run state ('state'
 // events); the numbers come from 'stats' and 'test' events.
-import { ARCHITECTURE_KEYS, SETTINGS } from '../../settings.js';
+import { ARCHITECTURE_KEYS, isPresetName, SETTINGS } from '../../settings.js';
 import { formatCount } from '../../util.js';
 import { countTicks, createChart, css } from '../chart.js';
 import { el, html, roles } from '../dom.js';
@@ -11,7 +11,7 @@ import { el, html, roles } from '../dom.js';
 // Nice values for each select; a value from a link that is not in the list
 // is added to it rather than lost.
 const CHOICES = {
-  keep: [[1, 'as preset'], [0.9, 'keep 90%'], [0.75, 'keep 75%'], [0.5, 'keep 50%']],
+  keep: [[1, 'as the network has it'], [0.9, 'keep 90%'], [0.75, 'keep 75%'], [0.5, 'keep 50%']],
   optimizer: [['sgd', 'SGD + momentum'], ['rmsprop', 'RMSprop'], ['adam', 'Adam']],
   lr: [0.00001, 0.00003, 0.0001, 0.0003, 0.001, 0.002, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 100, 1000],
   schedule: [['constant', 'constant'], ['step', 'halved each epoch'], ['cosine', 'cosine']],
@@ -29,7 +29,7 @@ function fillSelect(select, choices, value) {
 }
 
 // The form, in order; a tooltip where the word alone does not say enough.
-const FIELDS = ['preset', 'keep', 'optimizer', 'lr', 'schedule', 'batch', 'momentum', 'decay', 'epochs', 'seed'];
+const FIELDS = ['net', 'keep', 'optimizer', 'lr', 'schedule', 'batch', 'momentum', 'decay', 'epochs', 'seed'];
 const FIELD_HELP = {
   keep: 'Dropout keeps each unit with probability p while training (dropout keep=p in the spec) and scales it ' +
     'by 1/p; at test time every unit is kept.',
@@ -44,6 +44,8 @@ function settingsField(key) {
   control.dataset.setting = key;
   return el('label', { title: FIELD_HELP[key] ?? '' }, `${SETTINGS[key].label} `, control);
 }
+
+const netTitle = (net) => (isPresetName(net) ? net : 'custom network');
 
 // After this many images a network still at chance is not learning.
 const STUCK_AFTER = 6000;
@@ -63,6 +65,8 @@ const markup = () => html`
           title="Fresh random weights from the seed">Reset</button>
       </div>
       <p class="note" data-role="note" hidden></p>
+      <p class="message" id="train-blocked" data-role="blocked" data-testid="train-blocked" data-tone="error"
+        hidden></p>
       <div class="stats">
         <div class="stat accent">
           <span class="stat-label">Test accuracy</span>
@@ -171,6 +175,24 @@ export const trainPanel = {
     let lastStats = null;
     let warnedStuck = false;
     let smoothSpeed = 0;
+    let blocked = null; // why the network in the settings cannot be trained here, or null
+    let verdictAsked = 0;
+
+    // The engine's verdict on the settings' network (does it build, does it
+    // fit the page's limits for this batch): Train, Step and Reset wait for a good one.
+    async function checkNetwork() {
+      const mine = ++verdictAsked;
+      const { net, batch } = settings.get();
+      try {
+        const r = await client.request('describeNetwork', { net, batch });
+        if (mine !== verdictAsked) return;
+        blocked = r.error ? `the network does not build: ${r.error.message}` : r.limits.ok ? null : r.limits.reason;
+      } catch (error) {
+        if (mine === verdictAsked) blocked = error.message;
+      }
+      section.dataset.verdict = blocked ? 'blocked' : 'ok';
+      renderButtons();
+    }
 
     function setMessage(text, tone = 'info') {
       parts.message.textContent = text ?? '';
@@ -181,8 +203,9 @@ export const trainPanel = {
     function renderFields() {
       const s = settings.get();
       if (presets.length) {
-        fillSelect(fields.preset, presets.map((p) => [p.name, p.name]), s.preset);
-        fields.preset.title = presets.find((p) => p.name === s.preset)?.description ?? '';
+        const custom = isPresetName(s.net) ? [] : [[s.net, 'custom (the editor\'s)']];
+        fillSelect(fields.net, [...presets.map((p) => [p.name, p.name]), ...custom], s.net);
+        fields.net.title = presets.find((p) => p.name === s.net)?.description ?? 'the network built in the editor';
       }
       for (const key of Object.keys(CHOICES)) fillSelect(fields[key], CHOICES[key], s[key]);
       fields.seed.value = String(s.seed);
@@ -196,7 +219,7 @@ export const trainPanel = {
       const s = settings.get();
       let text = '';
       if (model && model.source !== 'fresh') {
-        text = `Train starts a fresh ${s.preset} (seed ${s.seed}) from random weights; ` +
+        text = `Train starts a fresh ${netTitle(s.net)} (seed ${s.seed}) from random weights; ` +
           `the ${model.name} stays one click away under “Save and share”.`;
       } else if (model?.builtWith && ARCHITECTURE_KEYS.some((k) => model.builtWith[k] !== s[k])) {
         text = 'Network, dropout and seed changes take effect when you press Reset.';
@@ -210,10 +233,18 @@ export const trainPanel = {
       const ready = runState !== 'loading';
       const running = runState === 'training' || runState === 'starting';
       // Enabled after a failed download too: the next Train tries it again.
-      buttons.train.disabled = !ready || running;
+      const canTrain = ready && !blocked;
+      buttons.train.disabled = !canTrain || running;
       buttons.pause.disabled = !running;
-      buttons.step.disabled = !ready || running;
-      buttons.reset.disabled = !ready;
+      buttons.step.disabled = !canTrain || running;
+      buttons.reset.disabled = !ready || Boolean(blocked);
+      for (const name of ['train', 'step', 'reset']) {
+        if (blocked) buttons[name].setAttribute('aria-describedby', 'train-blocked');
+        else buttons[name].removeAttribute('aria-describedby');
+      }
+      parts.blocked.textContent = blocked ? `Train is off: ${blocked}` : '';
+      parts.blocked.hidden = !blocked;
+      buttons.train.title = blocked ? `Train is off: ${blocked}` : '';
       const resumable = runState === 'paused' && model?.source === 'fresh' && (lastStats?.imagesSeen ?? 0) > 0;
       buttons.train.textContent = running ? 'Training…' : resumable ? 'Resume'
         : model?.source === 'fresh' ? 'Train' : 'Train from scratch';
@@ -271,7 +302,7 @@ export const trainPanel = {
     for (const [key, field] of Object.entries(fields)) {
       field.addEventListener('change', () => {
         const spec = SETTINGS[key];
-        const value = spec.type === 'enum' || spec.type === 'name' ? field.value : Number(field.value);
+        const value = spec.type === 'enum' || spec.type === 'net' ? field.value : Number(field.value);
         try {
           settings.set({ [key]: value });
           field.setCustomValidity('');
@@ -289,17 +320,20 @@ export const trainPanel = {
     }
 
     const off = [
-      settings.subscribe(() => {
+      settings.subscribe((s, changed) => {
         renderFields();
         renderButtons();
+        if (changed.includes('net') || changed.includes('batch')) checkNetwork();
       }),
       client.on('ready', (info) => {
         presets = info.presets;
-        if (!presets.some((p) => p.name === settings.get().preset)) {
-          setMessage(`Unknown network '${settings.get().preset}' in the link; using lenet5.`, 'warn');
-          settings.set({ preset: 'lenet5' });
+        const { net } = settings.get();
+        if (isPresetName(net) && !presets.some((p) => p.name === net)) {
+          setMessage(`Unknown network '${net}' in the link; using lenet5.`, 'warn');
+          settings.set({ net: 'lenet5' });
         }
         renderFields();
+        checkNetwork();
       }),
       client.on('boot', ({ message }) => runState !== 'loading' && setMessage(message)),
       client.on('error', ({ message, context }) => {
