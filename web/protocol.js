@@ -30,7 +30,10 @@ export const COMMANDS = {
   // The model
   predict: { payload: '{ image: Float32Array(784) | null, seq, strokes }', reply: 'nothing; a prediction event' },
   save: { payload: '{}', reply: '{ bytes: Uint8Array, name, imagesSeen }' },
-  load: { payload: '{ bytes: Uint8Array, fileName }', reply: '{ name }; the model is unchanged on error' },
+  load: {
+    payload: '{ bytes: Uint8Array, fileName, restore?: { source, name, builtWith } }',
+    reply: "{ name }; the model is unchanged on error. restore: the page's copy after a lost worker",
+  },
   pretrained: { payload: '{}', reply: 'nothing; the shipped model again' },
   // Looking inside
   layers: { payload: '{}', reply: '{ spec, layers, inputShape, classes, dataset }' },
@@ -57,6 +60,11 @@ export const COMMANDS = {
     '{ steps, evalEvery, count, dataset, augment, seconds, history, robustness }',
     "{ phase: 'train', step, total, plain, augmented } | { phase: 'robustness', plain, augmented }",
   ),
+  // Test-only: makes the worker fail as a wasm trap would (an uncaught error
+  // outside any command), so tests can check the page survives. Refused
+  // unless the worker was started with ?test-commands=1 (the page passes its
+  // own ?test-commands=1 on), so no click of the normal page can reach it.
+  crash: { payload: '{}', reply: 'never; the worker fails just after replying' },
   finetune: long(
     '{ images, labels, frozen, steps, learningRate, rehearsal, seed? }',
     '{ before, after, testBefore, testAfter, steps, rehearsal, loss, diverged, frozen }',

@@ -141,8 +141,14 @@ const commands = {
   }),
   // fromBytes validates the whole file before anything changes: on error the
   // current model is untouched.
-  load({ bytes, fileName }) {
-    loadModelBytes(bytes, { source: 'file', name: fileName || 'model file' });
+  load({ bytes, fileName, restore }) {
+    // A restored fresh network keeps its recipe (Train goes on with it); anything else counts as a file.
+    const fresh = restore?.source === 'fresh' && restore.builtWith?.preset;
+    const about = restore
+      ? { source: fresh ? 'fresh' : String(restore.source), name: String(restore.name), builtWith: restore.builtWith }
+      : { source: 'file', name: fileName || 'model file' };
+    if (about.source === 'fresh' && !fresh) about.source = 'file';
+    loadModelBytes(bytes, about);
     queueFullEvaluation('load');
     return { name: world.modelInfo.name };
   },
@@ -150,6 +156,13 @@ const commands = {
     if (!world.pretrainedBytes) throw new Error('the pretrained model is not available');
     loadModelBytes(world.pretrainedBytes, PRETRAINED);
     queueFullEvaluation('pretrained');
+  },
+  crash() {
+    if (new URL(self.location.href).searchParams.get('test-commands') !== '1')
+      throw new Error('crash is a test-only command: start the worker with ?test-commands=1');
+    setTimeout(() => {
+      throw new Error('the worker was made to fail on purpose (test)');
+    });
   },
   ...inspectCommands,
   robustness: job(robustness),

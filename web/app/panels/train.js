@@ -271,10 +271,8 @@ export const trainPanel = {
     section.querySelector('form').addEventListener('submit', (event) => event.preventDefault());
     for (const [key, field] of Object.entries(fields)) {
       field.addEventListener('change', () => {
-        const spec = SETTINGS[key];
-        const value = spec.type === 'enum' || spec.type === 'name' ? field.value : Number(field.value);
         try {
-          settings.set({ [key]: value });
+          settings.set({ [key]: field.value }); // the text: an emptied box is refused, not read as 0
           field.setCustomValidity('');
         } catch (error) {
           field.setCustomValidity(error.message);
@@ -295,11 +293,7 @@ export const trainPanel = {
         renderButtons();
       }),
       client.on('ready', (info) => {
-        presets = info.presets;
-        if (!presets.some((p) => p.name === settings.get().preset)) {
-          setMessage(`Unknown network '${settings.get().preset}' in the link; using lenet5.`, 'warn');
-          settings.set({ preset: 'lenet5' });
-        }
+        presets = info.presets; // the store checks the network's name (main.js: settings.restrict)
         renderFields();
       }),
       client.on('boot', ({ message }) => runState !== 'loading' && setMessage(message)),
