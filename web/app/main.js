@@ -64,6 +64,8 @@ const settings = createSettingsStore(window);
 const client = createClient(() => new Worker(workerUrl, { type: 'module' }));
 const app = { client, settings, events: createEmitter() };
 const keeper = createModelKeeper(client);
+// Tests that start the page with ?test-commands=1 can make the worker fail (protocol.js: crash).
+if (workerUrl.searchParams.get('test-commands') === '1') window.cnnTest = { crash: () => client.request('crash') };
 const linkProblems = () => summariseProblems(settings.errors);
 // A hash that arrives later (edited, pasted) is checked by the same path as at load.
 settings.onProblems((errors) => errors.length && showStatus(linkProblems(), 'warn'));
