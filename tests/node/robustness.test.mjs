@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 
 import { defaultSettings } from '../../web/settings.js';
-import { request, waitForEvent } from './worker-harness.mjs';
+import { events, request, waitForEvent } from './worker-harness.mjs';
 
 const root = new URL('../../', import.meta.url);
 const { default: createEngine } = await import(new URL('web/engine/cnn-simd.mjs', root));
@@ -40,4 +40,32 @@ test('a valid model file of another shape gets the intended message, and the mod
 test('the crash command is refused unless the worker was started for tests', async () => {
   await assert.rejects(request('crash'), /test-only command: start the worker with \?test-commands=1/);
   assert.equal((await request('layers')).classes, 10, 'the worker goes on');
+});
+
+const settingsFor = (dataset) => ({ ...defaultSettings(), dataset });
+const lastEvent = (name, since) => events.slice(since).filter((e) => e.name === name).at(-1)?.payload;
+
+test('quick data-set switches: the last choice wins', async () => {
+  const since = events.length;
+  const first = request('configure', { settings: settingsFor('fashion') });
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  await Promise.all([first, request('configure', { settings: settingsFor('mnist') })]);
+  assert.equal(lastEvent('dataset', since).name, 'mnist');
+  assert.equal((await request('layers')).dataset, 'mnist');
+});
+
+test('Fashion → Train → MNIST → Fashion: ends on Fashion, training, having said what it loaded', async () => {
+  await request('configure', { settings: settingsFor('fashion') });
+  const since = events.length;
+  const training = request('train');
+  await request('configure', { settings: settingsFor('mnist') });
+  await request('configure', { settings: settingsFor('fashion') });
+  await training;
+  await waitForEvent('state', (s) => s.state === 'training', since);
+  assert.equal((await request('layers')).dataset, 'fashion');
+  assert.match(lastEvent('boot', since).message, /Loading the 60,000 Fashion-MNIST training images/);
+  assert.match(events.slice(since).find((e) => e.name === 'state' && e.payload.kind === 'dataset').payload.message,
+    /Switched to MNIST: a fresh network/);
+  await request('pause');
+  await request('configure', { settings: settingsFor('mnist') });
 });

@@ -120,7 +120,14 @@ const commands = {
     }
     // The first configure loads the data the page asks for; a later one switches.
     if (world.dataset === null) await loadData(dataset);
-    else if (dataset !== world.dataset) await switchDataset(dataset);
+    else if (dataset !== world.dataset) {
+      // A Train pressed while the old data set loaded is not lost: it carries
+      // over to the new one (whose loading the page is then told about).
+      const trainWasWaiting = world.runState.is('starting');
+      const switching = switchDataset(dataset);
+      if (trainWasWaiting) train().catch((error) => emit('error', { context: 'train', message: error.message }));
+      await switching;
+    }
     if (refused) throw refused;
   },
   predict({ image, seq, strokes }) {
