@@ -40,7 +40,8 @@ test('a hash set after load is checked like a link: reported, summarised, rewrit
   // A flood: 3,000 unknown keys, a 200,000-character key, and prose chosen by a link's author.
   await page.evaluate(() => {
     const keys = Array.from({ length: 3000 }, (_, i) => `k${i}=1`);
-    location.hash = `#${keys.join('&')}&${'x'.repeat(200000)}=1&${encodeURIComponent('Get the fixed model at evil.example')}=1`;
+    const prose = encodeURIComponent('Get the fixed model at evil.example');
+    location.hash = `#${keys.join('&')}&${'x'.repeat(200000)}=1&${prose}=1`;
   });
   await page.waitForFunction(() => /3002 settings/.test(document.querySelector('[data-testid="status"]').textContent));
   const flood = await banner(page);
