@@ -97,6 +97,9 @@ export const RUN_STATES = {
   finished: 'the run did all its epochs',
 };
 
+// Fine-tuning's limits, shared by the panel's boxes and the worker's checks.
+export const FINETUNE_LIMITS = { steps: { min: 1, max: 1000 }, learningRate: { min: 0.0001, max: 1 } };
+
 // The error message of a cancelled long command.
 export const CANCELLED = 'cancelled';
 

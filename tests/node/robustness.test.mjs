@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 
 import { defaultSettings } from '../../web/settings.js';
-import { events, request, waitForEvent } from './worker-harness.mjs';
+import { call, events, request, waitForEvent } from './worker-harness.mjs';
 
 const root = new URL('../../', import.meta.url);
 const { default: createEngine } = await import(new URL('web/engine/cnn-simd.mjs', root));
@@ -68,4 +68,50 @@ test('Fashion → Train → MNIST → Fashion: ends on Fashion, training, having
     /Switched to MNIST: a fresh network/);
   await request('pause');
   await request('configure', { settings: settingsFor('mnist') });
+});
+
+// 200 test digits as "the learner's", labelled as they are.
+function learnerDigits(count) {
+  const { images, labels } = testSet.slice(0, count);
+  return { images, labels };
+}
+const testSet = new engine.Data(
+  new Uint8Array(await readFile(new URL('web/data/mnist/test-images.png', root))),
+  new Uint8Array(await readFile(new URL('web/data/mnist/test-labels.idx', root))),
+);
+
+test('fine-tuning refuses steps and rates outside its limits instead of capping them quietly', async () => {
+  const { images, labels } = learnerDigits(4);
+  const base = { images, labels, frozen: [], learningRate: 0.01, rehearsal: 0 };
+  await assert.rejects(request('finetune', { ...base, steps: 100000 }), /steps must be a whole number from 1 to 1000/);
+  await assert.rejects(request('finetune', { ...base, steps: 2.5 }), /steps must be a whole number/);
+  await assert.rejects(request('finetune', { ...base, steps: 5, learningRate: 50 }), /learning rate must be a number/);
+});
+
+// (In Node the scheduler's MessageChannel starves timers, so this test waits
+// on progress messages, not on setTimeout.)
+test('a long fine-tune on resnet-mini runs in slices, answers a drawing between them, and is cancelled', async () => {
+  await request('configure', { settings: { ...defaultSettings(), preset: 'resnet-mini' } });
+  await request('reset');
+  const { images, labels } = learnerDigits(40);
+  const slices = [];
+  let third;
+  const thirdProgress = new Promise((resolve) => (third = resolve));
+  const job = call('finetune', { images, labels, frozen: [], steps: 1000, learningRate: 0.01, rehearsal: 0 }, {
+    onProgress: ({ step }) => slices.push({ step, at: performance.now() }) === 3 && third(),
+  });
+  const result = job.promise.then(() => 'finished', (error) => error.message);
+  await thirdProgress;
+  const since = events.length;
+  await request('predict', { image: images.slice(0, 784), seq: 4242, strokes: 1 });
+  await waitForEvent('prediction', (p) => p.seq === 4242, since);
+  assert.ok(slices.length < 5, 'the drawing was answered between two slices');
+  job.cancel();
+  assert.equal(await result, 'cancelled');
+  assert.ok(slices.at(-1).step < 1000, `cancelled at step ${slices.at(-1).step} of 1000`);
+  const gaps = slices.slice(1).map((s, i) => s.at - slices[i].at);
+  console.log(`# resnet-mini fine-tune: ${slices.length} slices before Cancel, ${slices[0].step}–` +
+    `${slices.at(-1).step} steps, slices ${gaps.map((g) => g.toFixed(0)).join(', ')} ms apart`);
+  await request('configure', { settings: defaultSettings() });
+  await request('reset');
 });

@@ -5,6 +5,7 @@
 // default every conv layer: keep the learned feature detectors, adjust the
 // classifier), train the live model a little more on them in the worker,
 // and see the predictions before and after.
+import { FINETUNE_LIMITS } from '../../protocol.js';
 import { el, html, roles } from '../dom.js';
 import { mapCanvas, paintDigit } from '../maps.js';
 import { formatPercent, MNIST_SIDE } from '../../util.js';
@@ -24,6 +25,16 @@ function digitFigure(d, caption, props = {}) {
   const canvas = mapCanvas(MNIST_SIDE, MNIST_SIDE, 1, { className: 'map digit' });
   paintDigit(canvas, dequantise(d.pixels), 0, MNIST_SIDE, MNIST_SIDE);
   return el('figure', { className: 'my-digit', ...props }, canvas, el('figcaption', { textContent: caption }));
+}
+
+// Why a number box's value is refused (marking the box), or null.
+function boxProblem(input, what, { min, max }, whole) {
+  const v = input.value.trim() === '' ? NaN : Number(input.value);
+  const bad = !Number.isFinite(v) || (whole && !Number.isInteger(v)) || v < min || v > max;
+  const problem = bad ? `${what}: ${whole ? 'a whole number' : 'a number'} from ${min} to ${max}, please` : null;
+  input.setCustomValidity(problem ?? '');
+  if (problem) input.reportValidity();
+  return problem;
 }
 
 function download(text, fileName) {
@@ -53,10 +64,10 @@ function mount(section, { client }) {
       <div class="my-digits" data-testid="my-digits" data-role="list"></div>
       <div class="freeze" data-testid="freeze" data-role="freeze"></div>
       <div class="panel-bar">
-        <label>steps <input type="number" value="60" min="1" max="1000" step="any" data-testid="finetune-steps"
-          data-role="steps"></label>
-        <label>learning rate <input type="number" value="0.01" min="0.0001" max="1" step="any" data-testid="finetune-lr"
-          data-role="lr"></label>
+        <label>steps <input type="number" value="60" min="${FINETUNE_LIMITS.steps.min}"
+          max="${FINETUNE_LIMITS.steps.max}" step="1" data-testid="finetune-steps" data-role="steps"></label>
+        <label>learning rate <input type="number" value="0.01" min="${FINETUNE_LIMITS.learningRate.min}"
+          max="${FINETUNE_LIMITS.learningRate.max}" step="any" data-testid="finetune-lr" data-role="lr"></label>
         <label title="mixes ${REHEARSAL} training digits into the fine-tuning set so the network keeps what it knew">
           <input type="checkbox" checked data-testid="finetune-rehearsal" data-role="rehearsal">
           replay ${REHEARSAL} training digits</label>
@@ -214,6 +225,12 @@ function mount(section, { client }) {
     status: parts.status,
     idleText: 'Fine-tune on my digits',
     run() {
+      const problem = boxProblem(parts.steps, 'steps', FINETUNE_LIMITS.steps, true) ??
+        boxProblem(parts.lr, 'learning rate', FINETUNE_LIMITS.learningRate, false);
+      if (problem) {
+        parts.status.textContent = problem;
+        return null;
+      }
       const arrays = store?.arrays() ?? { labels: [] };
       if (arrays.labels.length === 0) return null;
       labels = arrays.labels.slice();
