@@ -115,3 +115,17 @@ test('a long fine-tune on resnet-mini runs in slices, answers a drawing between 
   await request('configure', { settings: defaultSettings() });
   await request('reset');
 });
+
+test('Epochs lowered below what a run has trained: it stops and says how far it went', async () => {
+  const settings = { ...defaultSettings(), preset: 'mlp', batch: 64, epochs: 1 };
+  await request('configure', { settings });
+  await request('reset');
+  const since = events.length;
+  await request('train');
+  await waitForEvent('stats', (s) => s.epoch >= 0.12, since);
+  await request('configure', { settings: { ...settings, epochs: 0.1 } });
+  const finished = await waitForEvent('state', (s) => s.state === 'finished', since);
+  assert.match(finished.message, /^Stopped: Epochs was lowered to 0\.1 after 0\.1[2-9]\d* epochs had been trained/);
+  await request('configure', { settings: defaultSettings() });
+  await request('reset');
+});

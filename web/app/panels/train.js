@@ -239,7 +239,10 @@ export const trainPanel = {
       const fraction = Math.min(1, stats.epoch / stats.epochs);
       parts.progress.style.setProperty('--fraction', fraction.toFixed(4));
       parts.progress.setAttribute('aria-valuenow', String(Math.round(fraction * 100)));
-      parts['progress-text'].textContent = `epoch ${Math.min(stats.epoch, stats.epochs).toFixed(2)} of ${stats.epochs}`;
+      // Epochs lowered below what was trained: the true count, not a clamped one.
+      parts['progress-text'].textContent = stats.epoch > stats.epochs + 1e-6
+        ? `epoch ${stats.epoch.toFixed(2)}, past the ${stats.epochs} now set`
+        : `epoch ${stats.epoch.toFixed(2)} of ${stats.epochs}`;
       renderButtons();
     }
 
