@@ -118,11 +118,13 @@ export function parseHash(hash, { choices = {} } = {}) {
     if (seen.get(key) === 2) errors.push(`${spec.label} is given more than once; the last one counts`);
     const checked = checkValue(spec, legacyText);
     const problem = invalidChoice(spec, checked, own(choices, key));
-    if (problem) errors.push(`${spec.label}: ${quoteForeign(text)} is not valid (${problem})`);
+    if (problem) errors.push(invalidMessage(spec, text, problem));
     else settings[key] = checked.value;
   }
   return { settings, errors };
 }
+
+const invalidMessage = (spec, text, problem) => `${spec.label}: ${quoteForeign(text)} is not valid (${problem})`;
 
 // Why a checked value is refused (its own reason, or not among the choices), or null.
 function invalidChoice(spec, checked, allowed) {
@@ -262,11 +264,16 @@ export function createSettingsStore(win = globalThis.window) {
       writeHash();
       notify(changed);
     },
-    // The values `key` may take, once known (the engine's networks): the
-    // current hash is checked again, and a value outside them is reported.
+    // The values `key` may take, once known (the engine's networks): a
+    // current value outside them is reported (with the link's other problems)
+    // and replaced by the default.
     restrict(key, allowed) {
+      const spec = own(SETTINGS, key);
       choices[key] = [...allowed];
-      if (win?.location) adoptHash(win.location.hash);
+      const value = settings[key];
+      if (choices[key].includes(value)) return;
+      replaceAll({ ...settings, [key]: spec.default });
+      report([...store.errors, invalidMessage(spec, formatValue(spec, value), `not one of ${allowed.join(', ')}`)]);
     },
     subscribe(fn) {
       listeners.add(fn);
