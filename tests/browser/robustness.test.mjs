@@ -148,3 +148,34 @@ test('a worker that fails is replaced: the page says so, restores the model and 
   assert.equal((await classifyOnPage(page, first(1).strokes)).probs.length, 10, 'drawn digits are read');
   await context.close();
 });
+
+test('quick data-set switches: the last choice wins, and a Train pressed meanwhile is not lost', async () => {
+  const { context, page } = await openPlayground(browser, server.url);
+  await page.waitForSelector('[data-testid="dataset-picker"][data-probed="1"]');
+  if ((await page.getAttribute('[data-testid="dataset-picker"]', 'data-has-fashion')) !== 'true') {
+    await context.close();
+    return; // Fashion-MNIST not prepared on this machine (dataset-fashion-mnist)
+  }
+  const active = (name) => page.waitForFunction((n) =>
+    document.querySelector('[data-testid="dataset-active"]').dataset.dataset === n, name, { timeout: 30000 });
+  await page.check('[data-testid="dataset-fashion"]');
+  await page.waitForTimeout(120);
+  await page.check('[data-testid="dataset-mnist"]');
+  await page.waitForFunction(() => /dataset=mnist/.test(location.hash));
+  await active('mnist');
+  await page.waitForTimeout(500);
+  assert.equal(await page.isChecked('[data-testid="dataset-mnist"]'), true, 'the MNIST radio stays chosen');
+
+  await page.check('[data-testid="dataset-fashion"]');
+  await active('fashion');
+  await page.click('[data-testid="train"]');
+  await page.check('[data-testid="dataset-mnist"]');
+  await page.check('[data-testid="dataset-fashion"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="train"]').textContent === 'Training…',
+    null, { timeout: 60000 });
+  await active('fashion');
+  assert.doesNotMatch(await page.textContent('[data-role="message"]'), /Loading the 60,000 MNIST/);
+  await page.click('[data-testid="pause"]');
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});

@@ -45,7 +45,8 @@ async function ensureRun() {
 function finishedMessage(run) {
   const { epochs } = run.options;
   const next = 'Raise Epochs to keep training, or Reset to start over.';
-  if (run.epoch > epochs + 1e-6) {
+  // The last batch may pass the end by less than one batch; more means Epochs came down mid-run.
+  if (run.epoch > epochs + run.options.batchSize / run.trainCount) {
     return `Stopped: Epochs was lowered to ${epochs} after ${run.epoch.toFixed(2)} epochs had been trained, ` +
       `so the network has seen more than ${epochs}. ${next}`;
   }

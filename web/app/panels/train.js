@@ -239,8 +239,9 @@ export const trainPanel = {
       const fraction = Math.min(1, stats.epoch / stats.epochs);
       parts.progress.style.setProperty('--fraction', fraction.toFixed(4));
       parts.progress.setAttribute('aria-valuenow', String(Math.round(fraction * 100)));
-      // Epochs lowered below what was trained: the true count, not a clamped one.
-      parts['progress-text'].textContent = stats.epoch > stats.epochs + 1e-6
+      // Epochs lowered below what was trained: the true count, not a clamped one
+      // (the last batch of a run may pass its end by a batch: ≤ 256 of 60,000 images).
+      parts['progress-text'].textContent = stats.epoch > stats.epochs + 0.005
         ? `epoch ${stats.epoch.toFixed(2)}, past the ${stats.epochs} now set`
         : `epoch ${stats.epoch.toFixed(2)} of ${stats.epochs}`;
       renderButtons();
