@@ -45,20 +45,37 @@ async function importText(page, text, expected) {
   await countReaches(page, expected);
 }
 
-test('digits are kept in IndexedDB: they survive a reload, 6,001 of them too', async () => {
-  const { context, page } = await openPlayground(browser, server.url);
-  await countReaches(page, 0);
-  await drawOne(page);
-  await addDrawn(page, 3);
-  await importText(page, exportOf(3000), 3001);
-  await importText(page, exportOf(3000), 6001);
-  await page.waitForFunction(() => document.querySelector('[data-testid="my-digits-status"]').dataset.tone !== 'error');
-  await page.reload();
-  await countReaches(page, 6001);
-  assert.equal(await page.evaluate(() => localStorage.length), 0, 'nothing in localStorage');
-  assert.deepEqual(page.errors, []);
-  await context.close();
-});
+test('digits are kept in IndexedDB: at 3,000 an Add writes one record and one figure; 6,001 survive a reload',
+  async () => {
+    const { context, page } = await openPlayground(browser, server.url);
+    await countReaches(page, 0);
+    await importText(page, exportOf(3000), 3000);
+    await drawOne(page);
+    await page.evaluate(() => {
+      window.recordsWritten = 0;
+      const add = IDBObjectStore.prototype.add;
+      IDBObjectStore.prototype.add = function counted(...args) {
+        window.recordsWritten++;
+        return add.apply(this, args);
+      };
+      [...document.querySelectorAll('[data-testid="my-digit"]')].at(-1).dataset.marked = '1';
+    });
+    const started = Date.now();
+    await addDrawn(page, 5);
+    console.log(`# Add at 3,000 digits: ${Date.now() - started} ms from click to the new count`);
+    await page.waitForFunction(() => window.recordsWritten === 1);
+    assert.equal(await page.locator('[data-testid="my-digit"][data-marked="1"]').count(), 1,
+      'the figures already shown were not redrawn');
+    assert.equal(await page.locator('[data-testid="my-digit"]').count(), 200, 'the newest 200 are shown');
+    await importText(page, exportOf(3000), 6001);
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="my-digits-status"]').dataset.tone !== 'error');
+    await page.reload();
+    await countReaches(page, 6001);
+    assert.equal(await page.evaluate(() => localStorage.length), 0, 'nothing in localStorage');
+    assert.deepEqual(page.errors, []);
+    await context.close();
+  });
 
 test('with storage full, Add says the digit is not saved, keeps it on the page and offers the export', async () => {
   const { context, page } = await openPlayground(browser, server.url);
@@ -127,29 +144,5 @@ test('digits kept in localStorage by an older page move to IndexedDB once, bad e
   assert.equal(await page.evaluate(() => localStorage.getItem('cnn-playground.my-digits.v1.mnist')), null);
   await page.reload();
   await countReaches(page, 3);
-  await context.close();
-});
-
-test('at 3,000 digits an Add writes one record and draws one figure, of the newest 200', async () => {
-  const { context, page } = await openPlayground(browser, server.url);
-  await countReaches(page, 0);
-  await importText(page, exportOf(3000), 3000);
-  await drawOne(page);
-  await page.evaluate(() => {
-    window.recordsWritten = 0;
-    const add = IDBObjectStore.prototype.add;
-    IDBObjectStore.prototype.add = function counted(...args) {
-      window.recordsWritten++;
-      return add.apply(this, args);
-    };
-    [...document.querySelectorAll('[data-testid="my-digit"]')].at(-1).dataset.marked = '1';
-  });
-  const started = Date.now();
-  await addDrawn(page, 5);
-  console.log(`# Add at 3,000 digits: ${Date.now() - started} ms from click to the new count`);
-  await page.waitForFunction(() => window.recordsWritten === 1);
-  assert.equal(await page.locator('[data-testid="my-digit"][data-marked="1"]').count(), 1,
-    'the figures already shown were not redrawn');
-  assert.equal(await page.locator('[data-testid="my-digit"]').count(), 200, 'the newest 200 are shown');
   await context.close();
 });
