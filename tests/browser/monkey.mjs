@@ -108,8 +108,9 @@ async function timeToPrediction(page, strokes) {
   return Date.now() - started;
 }
 
-// Runs the monkey; returns { actions, driverMisses, errors, lost, predictMs, counts }.
-export async function runMonkey({ seconds = 30, seed = 1, session, log = () => {} } = {}) {
+// Runs the monkey for `seconds` or `maxActions` actions, whichever ends first;
+// returns { actions, driverMisses, counts, errors, predictMs, kept, afterReload, dataset }.
+export async function runMonkey({ seconds = 30, maxActions = Infinity, seed = 1, session, log = () => {} } = {}) {
   const own = !session;
   session ??= await startSession({ pendigits: true });
   const rng = random(seed);
@@ -122,7 +123,7 @@ export async function runMonkey({ seconds = 30, seed = 1, session, log = () => {
   let actions = 0;
   try {
     const deadline = Date.now() + seconds * 1000;
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && actions < maxActions) {
       try {
         const kind = await act(page, rng, { files, pendigits });
         counts[kind] = (counts[kind] ?? 0) + 1;
