@@ -108,8 +108,8 @@ client.on('worker-lost', ({ message }) => {
   keeper.forgetRequests();
   const recent = restarts.filter((t) => performance.now() - t < 60_000);
   if (!ready || recent.length >= 3) {
-    const again = ready ? ' It stopped again; reload the page.' : '';
-    showStatus(`The engine could not start: ${message}.${again}`, 'error');
+    showStatus(ready ? `The engine stopped again (${message}), the fourth time in a minute; reload the page.`
+      : `The engine could not start: ${message}`, 'error');
     document.body.dataset.ready = 'error';
     return;
   }
