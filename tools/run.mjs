@@ -1,4 +1,4 @@
-// `npm run train|bench|soak|fuzz|build`: each script prepares what it needs
+// `npm run train|bench|soak|fuzz|build|monkey`: each script prepares what it needs
 // first, as `npm start` and `npm test` do, so it works in a fresh clone:
 // tools/prepare.mjs (packages, node_modules, data), then the builds it uses,
 // then the script itself with the given arguments, its output streamed and its
@@ -22,6 +22,7 @@ export const SCRIPTS = {
   fuzz: { builds: [], command: [node, 'tools/fuzz.mjs'] }, // builds its own targets
   build: { builds: [], command: [node, 'tools/build.mjs'] },
   'build:site': { builds: ['wasm'], command: [node, 'tools/build-site.mjs'] }, // dist/, the static site
+  monkey: { builds: ['wasm'], command: [node, 'tests/browser/monkey.mjs'] }, // --seconds S --seed N
 };
 
 // The commands `node tools/run.mjs name …args` runs, in order: [argv, …].

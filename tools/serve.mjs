@@ -29,7 +29,25 @@ export const MIME_TYPES = {
   '.cnn': 'application/octet-stream',
 };
 
+// The page runs only its own code: same-origin scripts, workers and
+// connections, WebAssembly compilation ('wasm-unsafe-eval'; the engine is
+// linked with -sDYNAMIC_EXECUTION=0, so no eval), no inline script, no
+// plugins. web/index.html carries the same policy as a <meta> tag (for any
+// static host); frame-ancestors only works as a header.
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' data: blob:",
+  "style-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
 const COMMON_HEADERS = {
+  'Content-Security-Policy': `${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`,
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Resource-Policy': 'same-origin',

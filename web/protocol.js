@@ -35,8 +35,10 @@ export const COMMANDS = {
   save: { payload: '{}', reply: '{ bytes: Uint8Array, name, imagesSeen }' },
   exportOnnx: { payload: '{}', reply: '{ bytes: Uint8Array (an ONNX model, opset 13), name, imagesSeen }' },
   load: {
-    payload: '{ bytes: Uint8Array, fileName }: a model file, or an ONNX model when fileName ends in .onnx',
-    reply: '{ name, net: its preset\'s name or its spec }; the model is unchanged on error',
+    payload: '{ bytes: Uint8Array, fileName, restore?: { source, name, builtWith } }: a model file, or an ONNX '
+      + 'model when fileName ends in .onnx',
+    reply: "{ name, net: its preset's name or its spec }; the model is unchanged on error. restore: the page's "
+      + 'copy after a lost worker',
   },
   pretrained: { payload: '{}', reply: 'nothing; the shipped model again' },
   // Looking inside
@@ -70,6 +72,11 @@ export const COMMANDS = {
     '{ steps, evalEvery, count, dataset, augment, seconds, history, robustness }',
     "{ phase: 'train', step, total, plain, augmented } | { phase: 'robustness', plain, augmented }",
   ),
+  // Test-only: makes the worker fail as a wasm trap would (an uncaught error
+  // outside any command), so tests can check the page survives. Refused
+  // unless the worker was started with ?test-commands=1 (the page passes its
+  // own ?test-commands=1 on), so no click of the normal page can reach it.
+  crash: { payload: '{}', reply: 'never; the worker fails just after replying' },
   finetune: long(
     '{ images, labels, frozen, steps, learningRate, rehearsal, seed? }',
     '{ before, after, testBefore, testAfter, steps, rehearsal, loss, diverged, frozen }',
@@ -103,6 +110,9 @@ export const RUN_STATES = {
   paused: 'a run that can go on',
   finished: 'the run did all its epochs',
 };
+
+// Fine-tuning's limits, shared by the panel's boxes and the worker's checks.
+export const FINETUNE_LIMITS = { steps: { min: 1, max: 1000 }, learningRate: { min: 0.0001, max: 1 } };
 
 // The error message of a cancelled long command.
 export const CANCELLED = 'cancelled';

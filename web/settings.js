@@ -49,24 +49,33 @@ export function defaultSettings() {
   return out;
 }
 
-// One value from text; returns undefined when the text is not valid.
-export function parseValue(spec, text) {
-  if (spec.type === 'augment' && text === '') return '';
-  if (typeof text !== 'string' || text === '') return undefined;
-  if (spec.type === 'enum') return spec.values.includes(text) ? text : undefined;
-  if (spec.type === 'net') return parseNet(text);
+// One value from text: { value } when valid, else { reason } saying why not
+// in the page's own words (never echoing the text itself).
+export function checkValue(spec, text) {
+  if (spec.type === 'augment' && text === '') return { value: '' };
+  if (typeof text !== 'string' || text === '') return { reason: 'empty' };
+  if (spec.type === 'enum')
+    return spec.values.includes(text) ? { value: text } : { reason: `not one of ${spec.values.join(', ')}` };
+  if (spec.type === 'net') {
+    const net = parseNet(text);
+    return net === undefined ? { reason: "not a network's name or a spec starting with 'input'" } : { value: net };
+  }
   if (spec.type === 'augment') {
     try {
-      return formatAugment(parseAugment(text));
+      return { value: formatAugment(parseAugment(text)) };
     } catch {
-      return undefined;
+      return { reason: `not augmentation options (${AUGMENT_KEYS.slice(0, 3).join(', ')}…=number)` };
     }
   }
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < spec.min || n > spec.max) return undefined;
-  if (spec.type === 'int' && !Number.isInteger(n)) return undefined;
-  return n;
+  const n = Number(text.trim() === '' ? NaN : text);
+  if (!Number.isFinite(n)) return { reason: 'not a number' };
+  if (spec.type === 'int' && !Number.isInteger(n)) return { reason: 'not a whole number' };
+  if (n < spec.min || n > spec.max) return { reason: `out of range (${spec.min} to ${spec.max})` };
+  return { value: n };
 }
+
+// One value from text; returns undefined when the text is not valid.
+export const parseValue = (spec, text) => checkValue(spec, text).value;
 
 export function formatValue(spec, value) {
   // Numbers print without float noise (0.1 + 0.2 style tails).
@@ -81,24 +90,61 @@ const LEGACY = {
   dropout: (text) => ({ key: 'keep', value: text === '' ? text : String(Number((1 - Number(text)).toPrecision(6))) }),
 };
 
-// "#preset=lenet5&lr=0.001" → { settings, errors }. Unknown keys and bad
-// values are reported, not silently dropped, and fall back to defaults.
-export function parseHash(hash) {
+// Lookups in these tables are own-property only: '#constructor=1' or
+// '#__proto__=1' must not find Object.prototype's members.
+const own = (table, key) => (Object.hasOwn(table, key) ? table[key] : undefined);
+
+// Foreign text (from a link) is quoted only when short and plain; anything
+// else is described, so a link cannot make the page say what its author chose.
+export function quoteForeign(text) {
+  const t = String(text);
+  return /^[A-Za-z0-9_.,=+-]{1,24}$/.test(t) ? `'${t}'` : `(a ${t.length.toLocaleString('en')}-character text)`;
+}
+
+// "#preset=lenet5&lr=0.001" → { settings, errors }. Unknown keys, bad values
+// and repeated keys are reported, not silently dropped; bad values fall back
+// to defaults. choices: { key: [allowed names] } for settings whose valid
+// values only the engine knows (the networks).
+export function parseHash(hash, { choices = {} } = {}) {
   const settings = defaultSettings();
   const errors = [];
+  const seen = new Map(); // key -> how many times given
   const params = new URLSearchParams(String(hash).replace(/^#/, ''));
   for (const [name, text] of params) {
-    const { key, value: legacyText } = LEGACY[name]?.(text) ?? { key: name, value: text };
-    const spec = SETTINGS[key];
+    const { key, value: legacyText } = own(LEGACY, name)?.(text) ?? { key: name, value: text };
+    const spec = own(SETTINGS, key);
     if (!spec) {
-      errors.push(`unknown setting '${key}'`);
+      errors.push(`unknown setting ${quoteForeign(key)}`);
       continue;
     }
-    const value = parseValue(spec, legacyText);
-    if (value === undefined) errors.push(`${spec.label}: '${text}' is not valid`);
-    else settings[key] = value;
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+    if (seen.get(key) === 2) errors.push(`${spec.label} is given more than once; the last one counts`);
+    const checked = checkValue(spec, legacyText);
+    const problem = invalidChoice(spec, checked, own(choices, key));
+    if (problem) errors.push(invalidMessage(spec, text, problem));
+    else settings[key] = checked.value;
   }
   return { settings, errors };
+}
+
+const invalidMessage = (spec, text, problem) => `${spec.label}: ${quoteForeign(text)} is not valid (${problem})`;
+
+// Why a checked value is refused (its own reason, or not among the choices), or null.
+function invalidChoice(spec, checked, allowed) {
+  if (checked.reason) return checked.reason;
+  // A custom network's spec is the engine's to judge (the editor shows its verdict).
+  const isSpec = spec.type === 'net' && !PRESET_NAME.test(checked.value);
+  if (allowed && !isSpec && !allowed.includes(checked.value)) return `not one of ${allowed.join(', ')}`;
+  return null;
+}
+
+// A banner's worth of problems: how many, the first few, never a flood.
+export function summariseProblems(errors, { shown = 3 } = {}) {
+  if (!errors.length) return '';
+  const more = errors.length - shown;
+  const head = errors.length === 1 ? 'A setting in the link was' : `${errors.length} settings in the link were`;
+  const tail = more > 0 ? `; and ${more.toLocaleString('en')} more` : '';
+  return `${head} not understood and use defaults: ${errors.slice(0, shown).join('; ')}${tail}.`;
 }
 
 // Every setting, in table order, so a link still means the same run if a
@@ -186,29 +232,52 @@ export function specWithDropout(spec, keepProbability) {
 
 // A store for the settings: set() validates, notifies subscribers and
 // writes the hash (replaceState, so tweaking a slider does not flood history).
+// A hash is checked by one path whenever it arrives (the page's load, a
+// hashchange, a pasted link): problems go to onProblems listeners and the
+// address bar is rewritten to the full, valid hash, so a copied link always
+// carries every setting.
 export function createSettingsStore(win = globalThis.window) {
-  const initial = parseHash(win?.location?.hash ?? '');
-  let settings = initial.settings;
+  const choices = {}; // key -> allowed values, once the engine has said (restrict)
+  let settings = defaultSettings();
   const listeners = new Set();
+  const problemListeners = new Set();
   const writeHash = () => {
     if (!win?.history) return;
     const hash = formatHash(settings);
     if (win.location.hash !== hash) win.history.replaceState(null, '', hash);
   };
   const notify = (changed) => listeners.forEach((fn) => fn(settings, changed));
+  const report = (errors) => {
+    store.errors = errors;
+    problemListeners.forEach((fn) => fn(errors));
+  };
+  const replaceAll = (next) => {
+    const changed = Object.keys(SETTINGS).filter((k) => next[k] !== settings[k]);
+    settings = next;
+    writeHash();
+    if (changed.length) notify(changed);
+  };
+  const adoptHash = (hash) => {
+    const parsed = parseHash(hash, { choices });
+    replaceAll(parsed.settings);
+    report(parsed.errors);
+  };
   const store = {
-    errors: initial.errors,
+    errors: [],
     get: () => settings,
+    // patch values are values or their text (a form field's); throws a message naming the setting.
     set(patch) {
       const changed = [];
       const next = { ...settings };
       for (const [key, value] of Object.entries(patch)) {
-        const spec = SETTINGS[key];
+        const spec = own(SETTINGS, key);
         if (!spec) throw new Error(`unknown setting '${key}'`);
-        const parsed = parseValue(spec, formatValue(spec, value));
-        if (parsed === undefined) throw new Error(`${spec.label}: ${value} is out of range`);
-        if (next[key] !== parsed) {
-          next[key] = parsed;
+        const text = typeof value === 'string' ? value : formatValue(spec, value);
+        const checked = checkValue(spec, text);
+        const problem = invalidChoice(spec, checked, own(choices, key));
+        if (problem) throw new Error(`${spec.label}: ${problem === 'empty' ? 'a value is needed' : problem}`);
+        if (next[key] !== checked.value) {
+          next[key] = checked.value;
           changed.push(key);
         }
       }
@@ -217,19 +286,28 @@ export function createSettingsStore(win = globalThis.window) {
       writeHash();
       notify(changed);
     },
+    // The values `key` may take, once known (the engine's networks): a
+    // current value outside them is reported (with the link's other problems)
+    // and replaced by the default.
+    restrict(key, allowed) {
+      const spec = own(SETTINGS, key);
+      choices[key] = [...allowed];
+      const value = settings[key];
+      const problem = invalidChoice(spec, { value }, choices[key]);
+      if (!problem) return;
+      replaceAll({ ...settings, [key]: spec.default });
+      report([...store.errors, invalidMessage(spec, formatValue(spec, value), problem)]);
+    },
     subscribe(fn) {
       listeners.add(fn);
       return () => listeners.delete(fn);
     },
+    onProblems(fn) {
+      problemListeners.add(fn);
+      return () => problemListeners.delete(fn);
+    },
   };
-  // A pasted link (hash edited by hand) replaces the settings.
-  win?.addEventListener?.('hashchange', () => {
-    const parsed = parseHash(win.location.hash);
-    const changed = Object.keys(SETTINGS).filter((k) => parsed.settings[k] !== settings[k]);
-    settings = parsed.settings;
-    store.errors = parsed.errors;
-    if (changed.length) notify(changed);
-  });
-  writeHash();
+  win?.addEventListener?.('hashchange', () => adoptHash(win.location.hash));
+  adoptHash(win?.location?.hash ?? '');
   return store;
 }

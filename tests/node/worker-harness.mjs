@@ -34,7 +34,10 @@ globalThis.postMessage = (message) => {
   }
   const r = replies.get(message.id);
   if (!r) return;
-  if (message.kind === 'progress') r.progress.push(message.progress);
+  if (message.kind === 'progress') {
+    r.progress.push(message.progress);
+    r.onProgress?.(message.progress);
+  }
   else if (message.ok) r.resolve({ ...message.result, progress: r.progress });
   else r.reject(new Error(message.error));
 };
@@ -42,9 +45,10 @@ await import(WORKER_URL.href);
 
 let nextId = 1;
 // Sends a command; resolves with its result (plus the progress it reported).
-export function call(name, payload = {}) {
+// onProgress(progress) is called as each progress message is posted (inside the job's slice).
+export function call(name, payload = {}, { onProgress } = {}) {
   const id = nextId++;
-  const promise = new Promise((resolve, reject) => replies.set(id, { resolve, reject, progress: [] }));
+  const promise = new Promise((resolve, reject) => replies.set(id, { resolve, reject, progress: [], onProgress }));
   self.onmessage({ data: { kind: 'command', id, name, payload } });
   return { id, promise, cancel: () => self.onmessage({ data: { kind: 'cancel', id } }) };
 }

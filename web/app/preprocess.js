@@ -44,6 +44,19 @@ const SUPERSAMPLE = 4;
 // drawing area): a tiny scribble still gets a proportionate, visible stroke.
 const MIN_EXTENT = 0.08;
 
+// A drawing whose longer side is under this fraction of the pad is too
+// little ink to read: scaled up like any digit, a tap or a short dash would
+// get a confident answer about nothing. Real digits are far larger: every
+// one of the 7,494 pendigits drawn at a tenth of the pad passes
+// (tests/node/ink.test.mjs), and a tap or a 2-pixel dash does not.
+export const MIN_DIGIT_EXTENT = 0.05;
+
+// strokes in units of the pad: true when there is ink but too little to read.
+export function tooLittleInk(strokes) {
+  const b = strokeBounds(strokes);
+  return b !== null && Math.max(b.x1 - b.x0, b.y1 - b.y0) < MIN_DIGIT_EXTENT;
+}
+
 // Ink below this counts as background when cropping.
 const INK_THRESHOLD = 0.02;
 

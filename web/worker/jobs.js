@@ -8,6 +8,7 @@
 //    frozen, predictions before and after.
 // Each job owns every engine handle it makes and deletes them in `finally`,
 // which also runs when the page cancels it.
+import { FINETUNE_LIMITS } from '../protocol.js';
 import { argmax, clampInt } from '../util.js';
 import { world } from './world.js';
 import { checkedImages, liveModel, liveTest } from './inspect.js';
@@ -189,7 +190,42 @@ function withRehearsal(images, labels, train, count) {
   return { images: outImages, labels: outLabels };
 }
 
-const FINETUNE_SLICE = 10; // steps between yields
+// Fine-tuning yields about this often, whatever the network and however many
+// digits: a prediction, a Pause or a Cancel waits at most one slice.
+const SLICE_MS = 40;
+const PREDICT_CHUNK = 32; // images per predict() call between time checks
+
+// A number within limits, or an error that says which and why (never a silent clamp).
+function checkedNumber(value, { min, max }, what, { whole = false } = {}) {
+  if (!Number.isFinite(value) || (whole && !Number.isInteger(value)) || value < min || value > max)
+    throw new Error(`${what} must be ${whole ? 'a whole number' : 'a number'} from ${min} to ${max} (got ${value})`);
+  return value;
+}
+
+// Predictions of model on images, in chunks between which the job yields
+// once SLICE_MS has passed. Returns { predicted, accuracy } like predictions().
+function* predictionsInSlices(model, images, labels) {
+  const per = images.length / labels.length;
+  const predicted = [];
+  let sliceStart = performance.now();
+  for (let i = 0; i < labels.length; i += PREDICT_CHUNK) {
+    const n = Math.min(PREDICT_CHUNK, labels.length - i);
+    const chunk = predictions(model, images.subarray(i * per, (i + n) * per), labels.subarray(i, i + n));
+    predicted.push(...chunk.predicted);
+    if (performance.now() - sliceStart > SLICE_MS) {
+      yield;
+      sliceStart = performance.now();
+    }
+  }
+  return { predicted, accuracy: predicted.filter((p, i) => p === labels[i]).length / labels.length };
+}
+
+// Test accuracy on the first `count` test digits, in slices; null without test data.
+function* testAccuracy(model, count) {
+  if (!world.test) return null;
+  const { images, labels } = world.test.slice(0, Math.min(count, world.test.count()));
+  return (yield* predictionsInSlices(model, images, labels)).accuracy;
+}
 
 // Fine-tunes the live model on the learner's digits with chosen layers frozen.
 export function* finetune(payload, progress, trainData) {
@@ -209,13 +245,13 @@ export function* finetune(payload, progress, trainData) {
   const layers = m.layers();
   const wasFrozen = layers.map((l) => l.frozen);
   const freeze = Array.isArray(payload.frozen) ? payload.frozen : wasFrozen;
-  const steps = clampInt(payload.steps, 1, 2000, 60);
+  const steps = checkedNumber(payload.steps ?? 60, FINETUNE_LIMITS.steps, 'steps', { whole: true });
   const batchSize = clampInt(payload.batchSize, 1, Math.min(m.maxBatch(), n), Math.min(8, n));
-  const learningRate = Number.isFinite(payload.learningRate) ? payload.learningRate : 0.01;
+  const learningRate = checkedNumber(payload.learningRate ?? 0.01, FINETUNE_LIMITS.learningRate, 'learning rate');
   const rehearsal = clampInt(payload.rehearsal, 0, 1000, 0);
 
-  const before = predictions(m, images, labels);
-  const testBefore = world.test ? e.evaluate(m, world.test, 500).accuracy : null;
+  const before = yield* predictionsInSlices(m, images, labels);
+  const testBefore = yield* testAccuracy(m, 500);
   let data = null,
     training = null;
   const total = { steps: 0, loss: 0, diverged: false };
@@ -231,8 +267,14 @@ export function* finetune(payload, progress, trainData) {
       epochs: Math.max(0.001, (steps * batchSize) / mixed.labels.length),
       seed: clampInt(payload.seed, 0, 2147483647, 7),
     });
+    // As many steps per slice as fit in SLICE_MS on this network (measured, smoothed, at least one).
+    let stepsPerSlice = 1;
     while (total.steps < steps && !total.diverged) {
-      const stats = training.step(Math.min(FINETUNE_SLICE, steps - total.steps));
+      const started = performance.now();
+      const stats = training.step(Math.min(stepsPerSlice, steps - total.steps));
+      const perStep = (performance.now() - started) / Math.max(1, stats.steps);
+      const ideal = Math.floor(SLICE_MS / Math.max(perStep, 0.01));
+      stepsPerSlice = Math.max(1, Math.round(0.5 * stepsPerSlice + 0.5 * ideal));
       total.loss = stats.loss;
       total.diverged = stats.diverged;
       total.steps += stats.steps;
@@ -246,8 +288,8 @@ export function* finetune(payload, progress, trainData) {
     // Freezing is a fine-tuning choice: the main training learns every layer again.
     layers.forEach((l, i) => l.params > 0 && m.setFrozen(i, wasFrozen[i]));
   }
-  const after = predictions(m, images, labels);
-  const testAfter = world.test ? e.evaluate(m, world.test, 500).accuracy : null;
+  const after = yield* predictionsInSlices(m, images, labels);
+  const testAfter = yield* testAccuracy(m, 500);
   return {
     before,
     after,

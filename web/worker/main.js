@@ -126,7 +126,14 @@ const commands = {
     }
     // The first configure loads the data the page asks for; a later one switches.
     if (world.dataset === null) await loadData(dataset);
-    else if (dataset !== world.dataset) await switchDataset(dataset);
+    else if (dataset !== world.dataset) {
+      // A Train pressed while the old data set loaded is not lost: it carries
+      // over to the new one (whose loading the page is then told about).
+      const trainWasWaiting = world.runState.is('starting');
+      const switching = switchDataset(dataset);
+      if (trainWasWaiting) train().catch((error) => emit('error', { context: 'train', message: error.message }));
+      await switching;
+    }
     if (refused) throw refused;
   },
   predict({ image, seq, strokes }) {
@@ -156,9 +163,15 @@ const commands = {
   }),
   // fromBytes and fromOnnx validate the whole file before anything changes:
   // on error the current model is untouched.
-  load({ bytes, fileName }) {
+  load({ bytes, fileName, restore }) {
+    // A restored fresh network keeps its recipe (Train goes on with it); anything else counts as a file.
+    const fresh = restore?.source === 'fresh' && restore.builtWith?.net;
+    const about = restore
+      ? { source: fresh ? 'fresh' : String(restore.source), name: String(restore.name), builtWith: restore.builtWith }
+      : { source: 'file', name: fileName || 'model file' };
+    if (about.source === 'fresh' && !fresh) about.source = 'file';
     const load = /\.onnx$/i.test(fileName ?? '') ? loadOnnxBytes : loadModelBytes;
-    load(bytes, { source: 'file', name: fileName || 'model file' });
+    load(bytes, about);
     queueFullEvaluation('load');
     const { name, preset, spec } = world.modelInfo;
     return { name, net: preset ?? spec };
@@ -167,6 +180,13 @@ const commands = {
     if (!world.pretrainedBytes) throw new Error('the pretrained model is not available');
     loadModelBytes(world.pretrainedBytes, PRETRAINED);
     queueFullEvaluation('pretrained');
+  },
+  crash() {
+    if (new URL(self.location.href).searchParams.get('test-commands') !== '1')
+      throw new Error('crash is a test-only command: start the worker with ?test-commands=1');
+    setTimeout(() => {
+      throw new Error('the worker was made to fail on purpose (test)');
+    });
   },
   ...inspectCommands,
   // What the engine makes of a network (a preset's name or a spec), without

@@ -43,8 +43,18 @@ async function ensureRun() {
   return run;
 }
 
-const finishedMessage = (epochs) =>
-  `Finished ${epochs} epoch${epochs === 1 ? '' : 's'}. Raise Epochs to keep training, or Reset to start over.`;
+// What the run did: its epochs, or, when Epochs was lowered below what it had
+// already trained, how far it went (a run does not untrain).
+function finishedMessage(run) {
+  const { epochs } = run.options;
+  const next = 'Raise Epochs to keep training, or Reset to start over.';
+  // The last batch may pass the end by less than one batch; more means Epochs came down mid-run.
+  if (run.epoch > epochs + run.options.batchSize / run.trainCount) {
+    return `Stopped: Epochs was lowered to ${epochs} after ${run.epoch.toFixed(2)} epochs had been trained, ` +
+      `so the network has seen more than ${epochs}. ${next}`;
+  }
+  return `Finished ${epochs} epoch${epochs === 1 ? '' : 's'}. ${next}`;
+}
 
 // A model from a file or the pretrained one is not trained further: Train
 // starts a fresh network from the settings, so a link reproduces a run.
@@ -63,7 +73,7 @@ export async function train() {
   // A Pause, a Reset or another data set may have come while the data loaded.
   if (!run || world.run !== run || !world.runState.is('starting')) return;
   if (run.epoch >= run.options.epochs) {
-    world.runState.go('finished', { kind: 'done', message: finishedMessage(run.options.epochs) });
+    world.runState.go('finished', { kind: 'done', message: finishedMessage(run) });
     return;
   }
   world.runState.go('training');
@@ -79,7 +89,7 @@ async function followTraining(run) {
   if (world.run !== run) return; // dropped: the new model set the state
   if (outcome?.kind === 'diverged') world.runState.go('paused', divergedMessage(run.options));
   else if (outcome?.kind === 'done') {
-    world.runState.go('finished', { kind: 'done', message: finishedMessage(run.options.epochs) });
+    world.runState.go('finished', { kind: 'done', message: finishedMessage(run) });
     if (world.lastFullEvalAt !== run.imagesSeen) queueFullEvaluation('done');
   }
 }

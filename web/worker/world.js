@@ -133,6 +133,7 @@ async function loadTestData(engine, dataset, current) {
 // Another data set: the old one's handles are freed, a fresh network built.
 export async function switchDataset(name) {
   dropRun();
+  world.runState.go('idle', { kind: 'dataset', message: `Switched to ${datasetTitle(name)}: a fresh network.` });
   const old = [world.testSubset, world.test, ...(world.testChunks ?? []).map((c) => c.data)];
   world.train?.then((data) => data?.delete());
   Object.assign(world, {

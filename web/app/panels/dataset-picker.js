@@ -44,7 +44,9 @@ export function createDatasetPicker(container, { client, settings }) {
     const input = el('input', { type: 'radio', name: 'dataset-choice', value: name, disabled: true });
     input.dataset.testid = `dataset-${name}`;
     input.addEventListener('change', () => {
-      if (!input.checked || name === active) return;
+      // Compared with the choice, not with what the worker has made active: a
+      // second choice made while the first loads must still be sent (the last one wins).
+      if (!input.checked || name === settings.get().dataset) return;
       parts.note.textContent = `starting a fresh network on ${d.label}…`;
       settings.set({ dataset: name });
     });

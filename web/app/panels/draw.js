@@ -5,7 +5,7 @@
 import { MNIST_PIXELS, MNIST_SIDE } from '../../util.js';
 import { html, roles } from '../dom.js';
 import { createDrawingPad } from '../draw-pad.js';
-import { strokesToMnist } from '../preprocess.js';
+import { strokesToMnist, tooLittleInk } from '../preprocess.js';
 
 export const drawPanel = {
   id: 'draw',
@@ -45,11 +45,13 @@ export const drawPanel = {
     }
 
     function classify(strokes) {
-      const image = strokes.length ? strokesToMnist(strokes) : null;
+      // Too little ink is not a digit: no guess, the prediction panel asks for a bigger one.
+      const tooSmall = tooLittleInk(strokes);
+      const image = strokes.length && !tooSmall ? strokesToMnist(strokes) : null;
       showInput(image);
       seq++;
       hint.hidden = strokes.length > 0;
-      app.events.emit('digit', { seq, image, strokes: strokes.length });
+      app.events.emit('digit', { seq, image, strokes: strokes.length, tooSmall });
       // A copy goes to the worker (transferred); the page keeps its own.
       app.client.post('predict', { image: image?.slice() ?? null, seq, strokes: strokes.length });
     }

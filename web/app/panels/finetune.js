@@ -5,22 +5,36 @@
 // default every conv layer: keep the learned feature detectors, adjust the
 // classifier), train the live model a little more on them in the worker,
 // and see the predictions before and after.
+import { FINETUNE_LIMITS } from '../../protocol.js';
 import { el, html, roles } from '../dom.js';
 import { mapCanvas, paintDigit } from '../maps.js';
 import { formatPercent, MNIST_SIDE } from '../../util.js';
 import { classNamesFor } from './dataset-picker.js';
 import { wireJobButton } from './job-button.js';
 import { layersSignature, watchModel } from './model-info.js';
-import { createDigitStore, dequantise, parseDigits } from './personal-digits.js';
+import { openDigitDb } from '../digit-db.js';
+import { createDigitStore, dequantise, describeSkipped, parseDigits } from './personal-digits.js';
 
 const REHEARSAL = 60; // training digits mixed in, so the network keeps what it knew
 const TEST_DIGITS = 500; // the worker's before/after test accuracy is measured on this many
+// The list shows the newest digits only: thousands of figures would make every change slow.
+const SHOWN_DIGITS = 200;
 
 // A learner's digit as a small figure.
 function digitFigure(d, caption, props = {}) {
   const canvas = mapCanvas(MNIST_SIDE, MNIST_SIDE, 1, { className: 'map digit' });
   paintDigit(canvas, dequantise(d.pixels), 0, MNIST_SIDE, MNIST_SIDE);
   return el('figure', { className: 'my-digit', ...props }, canvas, el('figcaption', { textContent: caption }));
+}
+
+// Why a number box's value is refused (marking the box), or null.
+function boxProblem(input, what, { min, max }, whole) {
+  const v = input.value.trim() === '' ? NaN : Number(input.value);
+  const bad = !Number.isFinite(v) || (whole && !Number.isInteger(v)) || v < min || v > max;
+  const problem = bad ? `${what}: ${whole ? 'a whole number' : 'a number'} from ${min} to ${max}, please` : null;
+  input.setCustomValidity(problem ?? '');
+  if (problem) input.reportValidity();
+  return problem;
 }
 
 function download(text, fileName) {
@@ -46,13 +60,14 @@ function mount(section, { client }) {
         <button type="button" data-testid="my-digits-clear" data-role="clear">Remove all</button>
         <span class="inspect-status" data-testid="my-digits-count" data-role="count"></span>
       </div>
+      <p class="io-status" data-testid="my-digits-status" data-role="saveStatus" role="status"></p>
       <div class="my-digits" data-testid="my-digits" data-role="list"></div>
       <div class="freeze" data-testid="freeze" data-role="freeze"></div>
       <div class="panel-bar">
-        <label>steps <input type="number" value="60" min="1" max="1000" step="any" data-testid="finetune-steps"
-          data-role="steps"></label>
-        <label>learning rate <input type="number" value="0.01" min="0.0001" max="1" step="any" data-testid="finetune-lr"
-          data-role="lr"></label>
+        <label>steps <input type="number" value="60" min="${FINETUNE_LIMITS.steps.min}"
+          max="${FINETUNE_LIMITS.steps.max}" step="1" data-testid="finetune-steps" data-role="steps"></label>
+        <label>learning rate <input type="number" value="0.01" min="${FINETUNE_LIMITS.learningRate.min}"
+          max="${FINETUNE_LIMITS.learningRate.max}" step="any" data-testid="finetune-lr" data-role="lr"></label>
         <label title="mixes ${REHEARSAL} training digits into the fine-tuning set so the network keeps what it knew">
           <input type="checkbox" checked data-testid="finetune-rehearsal" data-role="rehearsal">
           replay ${REHEARSAL} training digits</label>
@@ -67,6 +82,9 @@ function mount(section, { client }) {
   // set), the model's layers, and the learner's freeze choices (layer index
   // → frozen), kept until the architecture changes.
   let store = null;
+  const db = openDigitDb(); // one database for every data set's list; a rejection is said by the store
+  let storeFor = null; // the data set whose list is loading or loaded
+  const figures = new Map(); // digit → its figure in the list
   let layers = [];
   let freezeChoice = new Map();
   let classNames = classNamesFor('mnist');
@@ -82,26 +100,60 @@ function mount(section, { client }) {
   }
 
   async function addDrawn(label, name) {
+    if (!store) return;
     const { image } = await client.request('drawnDigit');
     if (!image) {
       parts.status.textContent = 'draw a digit first';
       return;
     }
-    store.add(image, label);
+    const saved = store.add(image, label);
     parts.status.textContent = `added a ${name}`;
+    if (await saved) saySaved('');
+  }
+
+  function saySaved(text, tone = 'info') {
+    parts.saveStatus.textContent = text;
+    parts.saveStatus.dataset.tone = tone;
+  }
+
+  function figureOf(d) {
+    const fig = digitFigure(d, classNames[d.label] ?? String(d.label), {
+      title: 'click to remove', dataset: { testid: 'my-digit', label: d.label },
+    });
+    fig.addEventListener('click', () => store.remove(d));
+    figures.set(d, fig);
+    return fig;
+  }
+
+  // An Add draws one figure (and drops the oldest shown); the rest redraws the newest few.
+  function renderChange({ type, digit }) {
+    if (type !== 'add') return renderList();
+    parts.list.append(figureOf(digit));
+    if (figures.size > SHOWN_DIGITS) {
+      const [oldest, fig] = figures.entries().next().value;
+      fig.remove();
+      figures.delete(oldest);
+    }
+    renderCount();
   }
 
   function renderList() {
-    parts.list.replaceChildren(...store.digits.map((d, i) => {
-      const fig = digitFigure(d, classNames[d.label] ?? String(d.label), {
-        title: 'click to remove', dataset: { testid: 'my-digit', label: d.label },
-      });
-      fig.addEventListener('click', () => store.remove(i));
-      return fig;
-    }));
-    const perClass = classNames.map((_, k) => store.digits.filter((d) => d.label === k).length);
+    figures.clear();
+    parts.list.replaceChildren(...(store?.digits ?? []).slice(-SHOWN_DIGITS).map(figureOf));
+    renderCount();
+  }
+
+  function renderCount() {
+    if (!store) {
+      parts.count.textContent = 'reading your digits…';
+      parts.run.disabled = parts.exportButton.disabled = true;
+      return;
+    }
+    const perClass = classNames.map(() => 0);
+    for (const d of store.digits) perClass[d.label]++;
     const counts = perClass.map((n, k) => (n ? `${k}:${n}` : '')).filter(Boolean).join(' ');
-    parts.count.textContent = `${store.digits.length} digits (${counts || 'none yet'})`;
+    const shown = store.digits.length > SHOWN_DIGITS ? `; the newest ${SHOWN_DIGITS} shown` : '';
+    parts.count.textContent = `${store.digits.length} digits (${counts || 'none yet'}${shown})`;
     parts.count.dataset.count = String(store.digits.length);
     parts.run.disabled = store.digits.length === 0;
     parts.exportButton.disabled = store.digits.length === 0;
@@ -118,13 +170,22 @@ function mount(section, { client }) {
     parts.freeze.replaceChildren('Freeze (keep as they are): ', ...boxes);
   }
 
-  function useDataset(name) {
-    store = createDigitStore(name);
-    store.onChange(renderList);
+  // The list of the data set now active; a quicker switch makes a slower load moot.
+  async function useDataset(name) {
+    storeFor = name;
+    store = null;
     classNames = classNamesFor(name);
     renderAddButtons();
     renderList();
     parts.result.replaceChildren();
+    const loaded = await createDigitStore(name, { db });
+    if (storeFor !== name) return;
+    store = loaded;
+    store.onChange(renderChange);
+    store.onStatus(saySaved);
+    renderList();
+    const worst = store.notices.find((n) => n.tone === 'error') ?? store.notices.find((n) => n.tone === 'warn');
+    saySaved(store.notices.map((n) => n.text).join(' '), worst?.tone ?? 'info');
   }
 
   function showResult(r, labels) {
@@ -144,7 +205,7 @@ function mount(section, { client }) {
       ? ' — it forgot some of what it knew; replay training digits or freeze more layers' : '';
     const test = r.testBefore == null ? ''
       : `Test digits (${TEST_DIGITS}): ${pct(r.testBefore)} → ${pct(r.testAfter)}${forgot}. Frozen: ${frozen}.`;
-    const figures = store.digits.map((d, i) => {
+    const shown = store.digits.map((d, i) => {
       const [was, now] = [names[r.before.predicted[i]], names[r.after.predicted[i]]];
       return digitFigure(d, `${was}→${now}`, {
         className: `my-digit ${r.after.predicted[i] === d.label ? 'right' : 'wrong'}`,
@@ -154,7 +215,7 @@ function mount(section, { client }) {
     parts.result.replaceChildren(
       html`<p><b>Your digits: ${pct(r.before.accuracy)} → ${pct(r.after.accuracy)} right.</b>
         <span>${test}</span></p>`,
-      el('div', { className: 'my-digits' }, ...figures));
+      el('div', { className: 'my-digits' }, ...shown));
   }
 
   let labels = null; // the labels of the running fine-tuning, for its result
@@ -164,7 +225,13 @@ function mount(section, { client }) {
     status: parts.status,
     idleText: 'Fine-tune on my digits',
     run() {
-      const arrays = store.arrays();
+      const problem = boxProblem(parts.steps, 'steps', FINETUNE_LIMITS.steps, true) ??
+        boxProblem(parts.lr, 'learning rate', FINETUNE_LIMITS.learningRate, false);
+      if (problem) {
+        parts.status.textContent = problem;
+        return null;
+      }
+      const arrays = store?.arrays() ?? { labels: [] };
       if (arrays.labels.length === 0) return null;
       labels = arrays.labels.slice();
       const frozen = layers.map((l, i) =>
@@ -181,7 +248,7 @@ function mount(section, { client }) {
       showResult(r, labels);
       parts.status.textContent = r.diverged ? 'stopped early: the loss blew up (try a smaller learning rate)'
         : `done: ${r.steps} steps, loss ${r.loss.toFixed(3)}`;
-      parts.run.disabled = store.digits.length === 0;
+      parts.run.disabled = !store?.digits.length;
     },
   });
 
@@ -190,23 +257,28 @@ function mount(section, { client }) {
   parts.importInput.addEventListener('change', async () => {
     const file = parts.importInput.files[0];
     parts.importInput.value = '';
-    if (!file) return;
+    if (!file || !store) return;
     try {
-      const { digits } = parseDigits(await file.text());
-      store.replace([...store.digits, ...digits]);
-      parts.status.textContent = `imported ${digits.length} digits`;
+      const { digits, skipped } = parseDigits(await file.text());
+      const saved = store.addMany(digits);
+      parts.status.textContent = `imported ${digits.length} digits` +
+        (skipped.length ? `; of the file's digits, ${describeSkipped(skipped)}` : '');
+      if (await saved) saySaved('');
     } catch (error) {
       parts.status.textContent = `import failed: ${error.message}`;
     }
   });
   parts.clear.addEventListener('click', () => {
-    if (store.digits.length && confirm(`Remove all ${store.digits.length} of your digits?`)) store.clear();
+    // Nothing is discarded without the chance to keep it: the question offers the export.
+    const n = store?.digits.length;
+    if (n && confirm(`Remove all ${n} of your digits? Press Cancel, then Export JSON, to keep a copy first.`))
+      store.clear();
   });
 
   useDataset('mnist');
   // The layer list loads even while the maps are off screen: the freeze choices need it.
   const off = watchModel(client, (info) => {
-    if (info.dataset !== store.dataset) useDataset(info.dataset);
+    if (info.dataset !== storeFor) useDataset(info.dataset);
     if (layersSignature(info.layers) === layersSignature(layers)) return;
     layers = info.layers;
     freezeChoice = new Map();

@@ -37,15 +37,19 @@ export const predictPanel = {
       return { item, fill, value };
     });
     let latestSeq = 0; // the page's newest drawing; answers about older ones are ignored
+    let tooSmall = false; // the newest drawing is too little ink to read
 
     function show(probs, strokes) {
       root.dataset.strokes = String(probs ? strokes : 0);
+      root.dataset.tooSmall = tooSmall ? '1' : '0';
       root.classList.toggle('is-empty', !probs);
       if (!probs) {
         root.dataset.digit = '';
         root.dataset.probs = '';
         parts['verdict-digit'].textContent = '?';
-        parts['verdict-text'].textContent = 'Draw a digit and the network will guess it.';
+        parts['verdict-text'].textContent = tooSmall
+          ? 'Too little ink to read: draw a bigger digit.'
+          : 'Draw a digit and the network will guess it.';
         for (const { item, fill, value } of bars) {
           item.classList.remove('is-winner');
           fill.style.transform = 'scaleX(0)';
@@ -70,8 +74,9 @@ export const predictPanel = {
     }
 
     const off = [
-      app.events.on('digit', ({ seq, image }) => {
+      app.events.on('digit', ({ seq, image, tooSmall: small }) => {
         latestSeq = seq;
+        tooSmall = Boolean(small);
         if (!image) show(null, 0);
       }),
       app.client.on('prediction', ({ probs, seq, strokes }) => {

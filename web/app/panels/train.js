@@ -269,7 +269,11 @@ export const trainPanel = {
       const fraction = Math.min(1, stats.epoch / stats.epochs);
       parts.progress.style.setProperty('--fraction', fraction.toFixed(4));
       parts.progress.setAttribute('aria-valuenow', String(Math.round(fraction * 100)));
-      parts['progress-text'].textContent = `epoch ${Math.min(stats.epoch, stats.epochs).toFixed(2)} of ${stats.epochs}`;
+      // Epochs lowered below what was trained: the true count, not a clamped one
+      // (the last batch of a run may pass its end by a batch: ≤ 256 of 60,000 images).
+      parts['progress-text'].textContent = stats.epoch > stats.epochs + 0.005
+        ? `epoch ${stats.epoch.toFixed(2)}, past the ${stats.epochs} now set`
+        : `epoch ${stats.epoch.toFixed(2)} of ${stats.epochs}`;
       renderButtons();
     }
 
@@ -301,10 +305,8 @@ export const trainPanel = {
     section.querySelector('form').addEventListener('submit', (event) => event.preventDefault());
     for (const [key, field] of Object.entries(fields)) {
       field.addEventListener('change', () => {
-        const spec = SETTINGS[key];
-        const value = spec.type === 'enum' || spec.type === 'net' ? field.value : Number(field.value);
         try {
-          settings.set({ [key]: value });
+          settings.set({ [key]: field.value }); // the text: an emptied box is refused, not read as 0
           field.setCustomValidity('');
         } catch (error) {
           field.setCustomValidity(error.message);
@@ -326,12 +328,7 @@ export const trainPanel = {
         if (changed.includes('net') || changed.includes('batch')) checkNetwork();
       }),
       client.on('ready', (info) => {
-        presets = info.presets;
-        const { net } = settings.get();
-        if (isPresetName(net) && !presets.some((p) => p.name === net)) {
-          setMessage(`Unknown network '${net}' in the link; using lenet5.`, 'warn');
-          settings.set({ net: 'lenet5' });
-        }
+        presets = info.presets; // the store checks the network's name (main.js: settings.restrict)
         renderFields();
         checkNetwork();
       }),
