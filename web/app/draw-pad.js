@@ -6,10 +6,19 @@
 // One pointer at a time draws (a second finger is ignored, not a new stroke);
 // pointer capture keeps a stroke alive when it leaves the canvas, and the
 // page's CSS sets touch-action: none so drawing never scrolls the page.
+//
+// The keyboard draws too, for those who cannot use a pointer: with the pad
+// focused, the arrow keys move a pen (a ring shown over the pad; Shift for
+// small steps), Space or Enter puts it down (a stroke starts) or lifts it (the
+// stroke ends, as a pointer's does when it leaves the glass).
 
 // On-screen pen diameter as a fraction of the pad: close to what the network
 // sees for a digit that fills most of the pad.
 const SCREEN_PEN = 0.075;
+// Keyboard pen steps, as fractions of the pad: a digit spans about 15 steps.
+const KEY_STEP = 0.05;
+const FINE_KEY_STEP = 0.01;
+const ARROWS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
 
 export function createDrawingPad(canvas, { onStrokeEnd, onChange } = {}) {
   const ctx = canvas.getContext('2d');
@@ -87,6 +96,7 @@ export function createDrawingPad(canvas, { onStrokeEnd, onChange } = {}) {
   canvas.addEventListener('pointerdown', (event) => {
     if (active || (event.pointerType === 'mouse' && event.button !== 0)) return;
     event.preventDefault();
+    liftKeyPen(); // a keyboard stroke in progress ends where a pointer starts
     fitBackingStore();
     canvas.setPointerCapture?.(event.pointerId);
     const rect = canvas.getBoundingClientRect();
@@ -125,6 +135,53 @@ export function createDrawingPad(canvas, { onStrokeEnd, onChange } = {}) {
   // A long press must not open a context menu over the pad.
   canvas.addEventListener('contextmenu', (event) => event.preventDefault());
 
+  // The keyboard pen: where it is (pad units) and the stroke it draws while down.
+  const keyPen = { at: [0.5, 0.5], stroke: null };
+  const ring = document.createElement('div');
+  ring.className = 'pad-pen';
+  ring.setAttribute('aria-hidden', 'true');
+  canvas.after(ring);
+  const showRing = () => {
+    ring.style.left = `${keyPen.at[0] * 100}%`;
+    ring.style.top = `${keyPen.at[1] * 100}%`;
+    ring.classList.toggle('is-down', keyPen.stroke !== null);
+    canvas.dataset.pen = keyPen.stroke ? 'down' : 'up';
+  };
+  const liftKeyPen = () => {
+    if (!keyPen.stroke) return;
+    keyPen.stroke = null;
+    showRing();
+    changed();
+    onStrokeEnd?.(strokes);
+  };
+  canvas.addEventListener('keydown', (event) => {
+    if (active || event.altKey || event.ctrlKey || event.metaKey) return;
+    const arrow = ARROWS[event.key];
+    if (arrow) {
+      event.preventDefault();
+      const step = event.shiftKey ? FINE_KEY_STEP : KEY_STEP;
+      const last = keyPen.at;
+      keyPen.at = last.map((v, i) => Math.min(1, Math.max(0, v + arrow[i] * step)));
+      if (keyPen.stroke) {
+        keyPen.stroke.push(keyPen.at);
+        drawSegment(last, keyPen.at);
+      }
+      showRing();
+    } else if (event.key === ' ' || event.key === 'Enter') {
+      event.preventDefault();
+      if (keyPen.stroke) return liftKeyPen();
+      fitBackingStore();
+      keyPen.stroke = [keyPen.at];
+      strokes.push(keyPen.stroke);
+      setPen();
+      drawDot(keyPen.at);
+      showRing();
+      changed();
+    }
+  });
+  canvas.addEventListener('blur', liftKeyPen);
+  showRing();
+
   new ResizeObserver(fitBackingStore).observe(canvas);
   fitBackingStore();
 
@@ -138,12 +195,16 @@ export function createDrawingPad(canvas, { onStrokeEnd, onChange } = {}) {
     clear() {
       strokes.length = 0;
       active = null;
+      keyPen.stroke = null;
+      showRing();
       redraw();
       changed();
     },
     // Replaces the drawing (e.g. a digit from a data set), points in 0..1.
     setStrokes(next) {
       strokes.length = 0;
+      keyPen.stroke = null;
+      showRing();
       for (const stroke of next) strokes.push(stroke.map(([x, y]) => [x, y]));
       redraw();
       changed();

@@ -16,7 +16,8 @@ export const drawPanel = {
         cropped to the ink, scaled to about 20×20 pixels and centred in a 28×28 grid.</p>
       <div class="draw-row">
         <div class="pad-wrap">
-          <canvas class="pad" data-testid="draw" aria-label="Drawing area: draw a digit from 0 to 9"></canvas>
+          <canvas class="pad" data-testid="draw" tabindex="0" role="application" aria-roledescription="drawing pad"
+            aria-label="Drawing area: draw a digit from 0 to 9" aria-describedby="pad-keys"></canvas>
           <div class="pad-hint" data-role="hint" aria-hidden="true">draw 0–9 here</div>
         </div>
         <div class="seen">
@@ -26,7 +27,9 @@ export const drawPanel = {
           <button type="button" class="button secondary" data-testid="clear"
             title="Clear the drawing (Esc)">Clear</button>
         </div>
-      </div>`);
+      </div>
+      <p class="pad-keys" id="pad-keys">Keyboard: on the pad, the arrow keys move the pen (Shift: small steps), Space
+        puts it down or lifts it, Esc clears.</p>`);
     const { hint } = roles(section);
     const inputCanvas = section.querySelector('[data-testid="network-input"]');
     const inputCtx = inputCanvas.getContext('2d');

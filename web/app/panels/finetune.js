@@ -7,6 +7,7 @@
 // and see the predictions before and after.
 import { el, html, roles } from '../dom.js';
 import { mapCanvas, paintDigit } from '../maps.js';
+import { createRoving } from '../roving.js';
 import { formatPercent, MNIST_SIDE } from '../../util.js';
 import { classNamesFor } from './dataset-picker.js';
 import { wireJobButton } from './job-button.js';
@@ -70,6 +71,19 @@ function mount(section, { client }) {
   let layers = [];
   let freezeChoice = new Map();
   let classNames = classNamesFor('mnist');
+  // By keyboard the digits are one tab stop: arrows move, Enter, Space or Delete removes
+  // the digit and focus goes to its neighbour (focusAfterRemove: the index to focus once redrawn).
+  let focusAfterRemove = null;
+  const removeFocused = (fig) => {
+    focusAfterRemove = Number(fig.dataset.index);
+    store.remove(focusAfterRemove);
+  };
+  parts.list.setAttribute('role', 'group');
+  parts.list.setAttribute('aria-label', 'Your digits. Arrow keys move between them, Enter or Delete removes one.');
+  const roving = createRoving(parts.list, '[data-testid="my-digit"]', {
+    onActivate: removeFocused,
+    keys: { Delete: removeFocused, Backspace: removeFocused },
+  });
 
   function renderAddButtons() {
     parts.add.replaceChildren('Add the drawn digit as: ', ...classNames.map((name, k) => {
@@ -93,12 +107,21 @@ function mount(section, { client }) {
 
   function renderList() {
     parts.list.replaceChildren(...store.digits.map((d, i) => {
-      const fig = digitFigure(d, classNames[d.label] ?? String(d.label), {
-        title: 'click to remove', dataset: { testid: 'my-digit', label: d.label },
+      const name = classNames[d.label] ?? String(d.label);
+      const fig = digitFigure(d, name, {
+        title: 'click to remove', dataset: { testid: 'my-digit', label: d.label, index: i }, tabIndex: -1,
       });
+      fig.setAttribute('role', 'button');
+      fig.setAttribute('aria-label', `your ${name}, ${i + 1} of ${store.digits.length}: press Enter to remove it`);
       fig.addEventListener('click', () => store.remove(i));
       return fig;
     }));
+    roving.refresh();
+    if (focusAfterRemove !== null) {
+      if (store.digits.length) roving.focusAt(focusAfterRemove);
+      else parts.add.querySelector('button')?.focus();
+      focusAfterRemove = null;
+    }
     const perClass = classNames.map((_, k) => store.digits.filter((d) => d.label === k).length);
     const counts = perClass.map((n, k) => (n ? `${k}:${n}` : '')).filter(Boolean).join(' ');
     parts.count.textContent = `${store.digits.length} digits (${counts || 'none yet'})`;

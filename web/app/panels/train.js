@@ -207,14 +207,26 @@ export const trainPanel = {
       buttons.reset.classList.toggle('is-pending', Boolean(text) && model?.source === 'fresh');
     }
 
+    // A focused button that becomes disabled would drop focus to <body> (a screen reader
+    // loses its place): focus moves to the counterpart that now does something.
+    const COUNTERPARTS = { train: ['pause', 'train'], pause: ['train', 'step'], step: ['pause', 'step'] };
+    function keepFocus(focused) {
+      const name = Object.keys(COUNTERPARTS).find((n) => buttons[n] === focused);
+      if (!name || !focused.disabled) return;
+      const next = COUNTERPARTS[name].map((n) => buttons[n]).find((b) => !b.disabled) ?? buttons.reset;
+      if (!next.disabled) next.focus();
+    }
+
     function renderButtons() {
       const ready = runState !== 'loading';
       const running = runState === 'training' || runState === 'starting';
       const canTrain = ready && !trainFailed;
+      const focused = document.activeElement;
       buttons.train.disabled = !canTrain || running;
       buttons.pause.disabled = !running;
       buttons.step.disabled = !canTrain || running;
       buttons.reset.disabled = !ready;
+      keepFocus(focused);
       const resumable = runState === 'paused' && model?.source === 'fresh' && (lastStats?.imagesSeen ?? 0) > 0;
       buttons.train.textContent = running ? 'Training…' : resumable ? 'Resume'
         : model?.source === 'fresh' ? 'Train' : 'Train from scratch';
