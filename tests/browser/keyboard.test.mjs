@@ -97,8 +97,8 @@ test('Train and Pause by keyboard hand the focus to each other, never to <body>'
   await press('Enter');
   await page.waitForFunction(() => document.querySelector('[data-testid="train"]').disabled);
   assert.equal((await focused()).testid, 'pause');
-  await page.waitForFunction(() => Number(document.querySelector('[data-testid="images-per-second"]').dataset.value) > 0,
-    null, { timeout: 30000 });
+  await page.waitForFunction((sel) => Number(document.querySelector(sel).dataset.value) > 0,
+    '[data-testid="images-per-second"]', { timeout: 30000 });
   await press('Space');
   await page.waitForFunction(() => document.querySelector('[data-testid="pause"]').disabled);
   assert.equal((await focused()).testid, 'train');
