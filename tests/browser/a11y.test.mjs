@@ -1,7 +1,8 @@
 // Accessibility audit of the playground with axe-core (WCAG 2.1 A and AA): the
 // page ready, in use (a digit drawn, a feature map and a filter chosen, a
 // digit of one's own added) and training, at a desktop and at a phone
-// viewport. No serious or critical violation may remain. Every panel that
+// viewport (and once in the dark colour scheme). No serious or critical
+// violation may remain. Every panel that
 // app/main.js mounts is scrolled into view first (so panels that draw only
 // when visible have drawn), hence a new panel is audited without a change here.
 import { after, before, test } from 'node:test';
@@ -63,6 +64,12 @@ for (const [name, contextOptions] of Object.entries(VIEWPORTS)) {
     await page.waitForSelector('[data-testid="my-digit"]');
     await page.waitForSelector('#results:not(.is-empty)', { timeout: 30000 });
     await auditState(page, `${name}, in use`, findings);
+    if (name === 'desktop') {
+      // The dark colour scheme has colours of its own: audited once.
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await auditState(page, `${name}, in use, dark colour scheme`, findings);
+      await page.emulateMedia({ colorScheme: 'light' });
+    }
 
     // Training: the numbers and charts move.
     await page.click('[data-testid="train"]');

@@ -77,6 +77,20 @@ test('the filters are one tab stop: arrows move, Enter chooses the filter and it
   assert.equal(await page.$eval('[data-testid="field-view"]', (el) => el.dataset.channel), '3');
 });
 
+test('the confusion matrix\'s mistakes are one tab stop; Enter filters the gallery and keeps the focus', async () => {
+  await page.waitForSelector('#results:not(.is-empty)', { timeout: 30000 });
+  assert.equal(await page.locator('.confusion td.off[tabindex="0"]').count(), 1, 'one tab stop for all mistakes');
+  await page.focus('.confusion td.off[tabindex="0"]');
+  await press('ArrowDown', 'ArrowRight');
+  const cell = await focused();
+  await press('Enter');
+  const title = await page.textContent('[data-role="gallery-title"]');
+  assert.equal(title.split(':')[0], `${cell.label}s read as ${cell.predicted}`);
+  const now = await page.evaluate(() => ({ ...document.activeElement.dataset, cls: document.activeElement.className }));
+  assert.deepEqual([now.label, now.predicted, now.cls], [cell.label, cell.predicted, 'off is-selected'],
+    'the redrawn matrix keeps the focus on the same cell');
+});
+
 test('one\'s own digits: added, moved through and removed by keyboard, the focus kept in place', async () => {
   await page.focus('[data-testid="finetune-add-7"]');
   await press('Enter');

@@ -1,8 +1,9 @@
 // Keyboard access to a group of many small clickable things (feature maps,
 // filters, a learner's digits) with one tab stop for the whole group: a
 // "roving tabindex". Tab enters the group at the item last used; the arrow
-// keys move between items (with `rows`, Up/Down jump to the neighbouring row,
-// a row being the items that share a parent element); Home/End go to the
+// keys move between items (with `rows`, Up/Down jump to the item straight
+// above or below in the neighbouring row, a row being the items that share a
+// parent element); Home/End go to the
 // first/last; Enter or Space acts on the item (onActivate), and any other
 // key in `keys` does too (onKey). 175 maps stay one stop of the Tab order,
 // not 175. Items are found afresh on every key, so the group may rebuild its
@@ -20,15 +21,18 @@ export function createRoving(root, selector, { rows = false, onActivate = () => 
     if (focus) item.focus();
   }
 
-  // Up/Down: the item at the same position in the previous/next row, or that row's last.
+  // Up/Down: the item of the previous/next row whose middle is nearest across.
   function rowJump(list, item, step) {
     const rowsList = [...new Set(list.map((i) => i.parentElement))];
     const r = rowsList.indexOf(item.parentElement) + step;
     if (r < 0 || r >= rowsList.length) return null;
-    const inRow = (parent) => list.filter((i) => i.parentElement === parent);
-    const column = inRow(item.parentElement).indexOf(item);
-    const target = inRow(rowsList[r]);
-    return target[Math.min(column, target.length - 1)];
+    const middle = (el) => {
+      const box = el.getBoundingClientRect();
+      return box.left + box.width / 2;
+    };
+    const x = middle(item);
+    const target = list.filter((i) => i.parentElement === rowsList[r]);
+    return target.reduce((best, i) => (Math.abs(middle(i) - x) < Math.abs(middle(best) - x) ? i : best));
   }
 
   root.addEventListener('keydown', (event) => {
