@@ -68,7 +68,6 @@ export async function launchBrowser(name = 'chromium') {
 // page.setInputFiles(selector, path), page.context().
 function playwrightShaped(browser) {
   return {
-    name: 'firefox',
     version: () => browser.version(),
     close: () => browser.close(),
     async newContext({ viewport = { width: 1280, height: 720 } } = {}) {
