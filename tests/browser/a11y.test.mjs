@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { audit, countNodes, describeViolations, installAxe } from './axe.mjs';
 import { classifyOnPage, endSession, openPlayground, startSession } from './pendigits-harness.mjs';
 
-export const VIEWPORTS = {
+const VIEWPORTS = {
   desktop: { viewport: { width: 1280, height: 900 } },
   phone: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 },
 };
