@@ -1,7 +1,8 @@
 // The playground by keyboard alone, as a keyboard user meets it: Tab reaches
 // every enabled control, each with a visible focus ring; a digit drawn with
-// the arrow keys is classified; the feature maps, the filters and one's own
-// digits are one tab stop each, moved through with the arrows and used with
+// the arrow keys is classified, and so is a test digit chosen by number; the
+// feature maps, the filters, one's own digits and the confusion matrix's
+// mistakes are one tab stop each, moved through with the arrows and used with
 // Enter/Delete; Train and Pause hand the focus to each other instead of
 // dropping it to <body>; charts and maps say their figures in words.
 import { after, before, test } from 'node:test';
@@ -40,6 +41,24 @@ test('a digit drawn with the arrow keys on the pad is classified; Esc clears it'
   await press(...Array(12).fill('ArrowDown'), 'Space');
   await page.waitForFunction(() => document.querySelector('[data-testid="prediction"]').dataset.strokes === '1');
   assert.notEqual((await readPrediction(page)).digit, null);
+});
+
+test('a test digit chosen by its number is shown on the pad and classified', async () => {
+  await page.focus('[data-testid="draw-test-index"]');
+  await press('Control+a');
+  await page.keyboard.type('42');
+  await press('Tab', 'Enter');
+  await page.waitForFunction(() => /labelled \d/.test(document.querySelector('[data-testid="draw-test-status"]')
+    .textContent));
+  const label = Number((await page.textContent('[data-testid="draw-test-status"]')).match(/labelled (\d)/)[1]);
+  await page.waitForFunction(() => document.querySelector('[data-testid="prediction"]').dataset.digit !== '');
+  assert.equal((await readPrediction(page)).digit, label, 'the pretrained model reads test digit #42 right');
+  // Esc clears the picture as it clears a drawing; the maps below look at the test digit until then.
+  await page.focus('[data-testid="draw"]');
+  await press('Escape');
+  assert.deepEqual(await readPrediction(page), { digit: null, probs: null });
+  await press('Space', 'ArrowDown', 'ArrowDown', 'Space');
+  await page.waitForFunction(() => document.querySelector('[data-testid="prediction"]').dataset.strokes === '1');
 });
 
 test('the maps are one tab stop: arrows move between maps and layers, Enter shows where one looks', async () => {

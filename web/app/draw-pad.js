@@ -11,6 +11,9 @@
 // focused, the arrow keys move a pen (a ring shown over the pad; Shift for
 // small steps), Space or Enter puts it down (a stroke starts) or lifts it (the
 // stroke ends, as a pointer's does when it leaves the glass).
+//
+// The pad can also show a picture instead of strokes (a test digit, 28×28
+// values in [0, 1]); the next stroke starts a fresh drawing.
 
 // On-screen pen diameter as a fraction of the pad: close to what the network
 // sees for a digit that fills most of the pad.
@@ -24,6 +27,7 @@ export function createDrawingPad(canvas, { onStrokeEnd, onChange } = {}) {
   const ctx = canvas.getContext('2d');
   const strokes = [];
   let active = null; // { pointerId, stroke, rect }
+  let picture = null; // a canvas holding the shown picture, or null
 
   const style = () => getComputedStyle(canvas);
   const inkColour = () => style().getPropertyValue('--pad-ink').trim() || '#fff';
@@ -68,6 +72,10 @@ export function createDrawingPad(canvas, { onStrokeEnd, onChange } = {}) {
 
   function redraw() {
     ctx.clearRect(0, 0, canvas.width, canvas.height);
+    if (picture) {
+      ctx.imageSmoothingEnabled = false; // the picture's pixels as crisp squares
+      ctx.drawImage(picture, 0, 0, canvas.width, canvas.height);
+    }
     setPen();
     for (const stroke of strokes) {
       if (stroke.length === 1) drawDot(stroke[0]);
@@ -92,11 +100,18 @@ export function createDrawingPad(canvas, { onStrokeEnd, onChange } = {}) {
     canvas.dataset.strokes = String(strokes.length);
     onChange?.(strokes);
   };
+  // A stroke begins: a picture on the pad gives way to the drawing.
+  const dropPicture = () => {
+    if (!picture) return;
+    picture = null;
+    redraw();
+  };
 
   canvas.addEventListener('pointerdown', (event) => {
     if (active || (event.pointerType === 'mouse' && event.button !== 0)) return;
     event.preventDefault();
     liftKeyPen(); // a keyboard stroke in progress ends where a pointer starts
+    dropPicture();
     fitBackingStore();
     canvas.setPointerCapture?.(event.pointerId);
     const rect = canvas.getBoundingClientRect();
@@ -170,6 +185,7 @@ export function createDrawingPad(canvas, { onStrokeEnd, onChange } = {}) {
     } else if (event.key === ' ' || event.key === 'Enter') {
       event.preventDefault();
       if (keyPen.stroke) return liftKeyPen();
+      dropPicture();
       fitBackingStore();
       keyPen.stroke = [keyPen.at];
       strokes.push(keyPen.stroke);
@@ -192,9 +208,14 @@ export function createDrawingPad(canvas, { onStrokeEnd, onChange } = {}) {
     get drawing() {
       return active !== null;
     },
+    // Nothing on the pad: no stroke, no picture.
+    get empty() {
+      return strokes.length === 0 && !picture;
+    },
     clear() {
       strokes.length = 0;
       active = null;
+      picture = null;
       keyPen.stroke = null;
       showRing();
       redraw();
@@ -206,6 +227,24 @@ export function createDrawingPad(canvas, { onStrokeEnd, onChange } = {}) {
       keyPen.stroke = null;
       showRing();
       for (const stroke of next) strokes.push(stroke.map(([x, y]) => [x, y]));
+      redraw();
+      changed();
+    },
+    // Shows a side×side picture (values in [0, 1], white on the pad's dark) instead of strokes.
+    showPicture(values, side) {
+      strokes.length = 0;
+      active = null;
+      keyPen.stroke = null;
+      showRing();
+      picture = document.createElement('canvas');
+      picture.width = picture.height = side;
+      const pictureCtx = picture.getContext('2d');
+      const pixels = pictureCtx.createImageData(side, side);
+      values.forEach((v, i) => {
+        pixels.data.fill(Math.round(Math.min(1, Math.max(0, v)) * 255), 4 * i, 4 * i + 3);
+        pixels.data[4 * i + 3] = 255;
+      });
+      pictureCtx.putImageData(pixels, 0, 0);
       redraw();
       changed();
     },
