@@ -21,10 +21,11 @@ export default defineConfig([
   { files: ['web/**/worker*.js', 'web/**/*-worker.js'], languageOptions: { globals: globals.worker } },
   { files: ['web/sw.js'], languageOptions: { globals: globals.serviceworker } },
   { files: ['tools/**', 'bench/**', 'tests/**', 'eslint.config.js'], languageOptions: { globals: globals.node } },
-  // Scripts that drive Chromium: the callbacks they give page.evaluate() run in the page.
+  // Scripts that drive a browser: the callbacks they give page.evaluate() run in the page.
   {
     files: [
       'tests/browser/**',
+      'tests/firefox/**',
       'tools/screenshot*.mjs',
       'bench/engine-chromium.mjs',
       'bench/first-visit.mjs',

@@ -24,6 +24,7 @@ export const APT_PACKAGES = [
   'clang-14', // sanitizer and fuzz builds
   'libclang-rt-14-dev',
   'chromium', // browser tests
+  'firefox-esr', // the browser tests' core, in Firefox too (WebDriver BiDi)
   'dataset-fashion-mnist', // the second data set, offline
 ];
 

@@ -1,8 +1,8 @@
 // `npm test`: prepares the machine, lints, builds, and runs every test suite — the
 // native doctest suite, the same suite compiled to wasm, the Node tests of
-// the engine module, and the browser tests in headless Chromium. Prints a
-// summary table and, as its last line, "N passed, N failed". Exits non-zero
-// when anything failed.
+// the engine module, the browser tests in headless Chromium and their core in
+// headless Firefox ESR. Prints a summary table and, as its last line,
+// "N passed, N failed". Exits non-zero when anything failed.
 //
 // To add a step (a sanitizer build, a fuzz smoke run), add one entry to
 // STEPS: a name, a command, a parser for its counts if it runs tests, and
@@ -49,6 +49,14 @@ export const STEPS = [
     parse: parseNodeTest,
     after: ['build wasm'],
     timeoutSeconds: 1800,
+  },
+  {
+    // The core of the browser tests again, in Firefox ESR over WebDriver BiDi (~40 s).
+    name: 'firefox tests',
+    command: () => [node, '--test', '--test-concurrency=1', '--test-reporter=tap', ...testFiles('tests/firefox')],
+    parse: parseNodeTest,
+    after: ['build wasm'],
+    timeoutSeconds: 600,
   },
 ];
 

@@ -1,18 +1,23 @@
 // Shared helper for the browser tests (not a test file itself): serves web/
-// with tools/serve.mjs on a free port and drives Debian's Chromium through
-// playwright-core (which downloads no browser). Each page records its console
-// errors, uncaught exceptions and failed requests, so a failing test can say
-// what the page said.
+// with tools/serve.mjs on a free port and drives a browser: Debian's Chromium
+// through playwright-core, or Debian's Firefox ESR through puppeteer-core
+// over WebDriver BiDi (neither downloads a browser). Each page records its
+// console errors, uncaught exceptions and failed requests, so a failing test
+// can say what the page said.
 //
 //   const session = await openSession();
 //   const page = await session.open('/');       // page.problems: string[]
 //   ...
 //   await session.close();
+//
+//   const browser = await launchBrowser('firefox');   // or 'chromium' (the default)
 import { chromium } from 'playwright-core';
+import puppeteer from 'puppeteer-core';
 
 import { startServer } from '../../tools/serve.mjs';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const FIREFOX_PATH = '/usr/bin/firefox-esr';
 // From TOOLCHAIN.md: without the background-networking flags Chromium keeps
 // trying hosts this machine cannot reach.
 export const CHROMIUM_ARGS = [
@@ -23,9 +28,72 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+// Firefox must not phone home either (updates, telemetry, captive portal checks).
+const FIREFOX_PREFS = {
+  'app.update.enabled': false,
+  'datareporting.policy.dataSubmissionEnabled': false,
+  'network.captive-portal-service.enabled': false,
+  'network.connectivity-service.enabled': false,
+  'browser.safebrowsing.malware.enabled': false,
+  'browser.safebrowsing.phishing.enabled': false,
+};
 
-export function launchBrowser() {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+export const BROWSERS = {
+  chromium: {
+    path: CHROMIUM_PATH,
+    launch: () => chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS }),
+  },
+  firefox: {
+    path: FIREFOX_PATH,
+    launch: async () => playwrightShaped(await puppeteer.launch({
+      browser: 'firefox', executablePath: FIREFOX_PATH, headless: true, extraPrefsFirefox: FIREFOX_PREFS,
+    })),
+  },
+};
+
+export async function launchBrowser(name = 'chromium') {
+  const kind = BROWSERS[name];
+  if (!kind) throw new Error(`unknown browser '${name}' (one of: ${Object.keys(BROWSERS).join(', ')})`);
+  try {
+    return await kind.launch();
+  } catch (e) {
+    throw new Error(`could not start ${name} at ${kind.path}: ${e.message}`, { cause: e });
+  }
+}
+
+// The tests speak playwright's API. Under puppeteer (Firefox) the few calls
+// that differ get playwright's shape here, so one harness (pendigits-harness.mjs)
+// and one test text serve both browsers: browser.newContext({ viewport }),
+// page.waitForFunction(fn, arg, options), page.textContent/getAttribute(selector),
+// page.setInputFiles(selector, path), page.context().
+function playwrightShaped(browser) {
+  return {
+    version: () => browser.version(),
+    close: () => browser.close(),
+    async newContext({ viewport = { width: 1280, height: 720 } } = {}) {
+      const context = await browser.createBrowserContext();
+      const shaped = {
+        async newPage() {
+          const page = await context.newPage();
+          await page.setViewport(viewport);
+          return playwrightPage(page, shaped);
+        },
+        close: () => context.close(),
+      };
+      return shaped;
+    },
+  };
+}
+
+function playwrightPage(page, context) {
+  const waitForFunction = page.waitForFunction.bind(page);
+  return Object.assign(page, {
+    context: () => context,
+    waitForFunction: (fn, arg, { timeout = 30000 } = {}) => waitForFunction(fn, { timeout, polling: 100 }, arg),
+    textContent: (selector) => page.$eval(selector, (el) => el.textContent),
+    getAttribute: (selector, name) => page.$eval(selector, (el, n) => el.getAttribute(n), name),
+    setInputFiles: async (selector, path) => (await page.$(selector)).uploadFile(path),
+  });
 }
 
 // Starts the server and the browser; open(path) gives a fresh page there.
@@ -36,7 +104,7 @@ export async function openSession({ root = 'web' } = {}) {
     browser = await launchBrowser();
   } catch (e) {
     server.close();
-    throw new Error(`could not start Chromium at ${CHROMIUM_PATH}: ${e.message}`, { cause: e });
+    throw e;
   }
   const context = await browser.newContext();
   return {

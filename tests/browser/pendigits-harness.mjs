@@ -3,7 +3,8 @@
 // real pen strokes (UCI pendigits) on its drawing canvas with the mouse.
 //
 // Serving and launching come from the shared helpers (tools/serve.mjs,
-// tests/browser/browser.mjs).
+// tests/browser/browser.mjs); every helper here works in Chromium and in
+// Firefox (startSession({ browser: 'firefox' })).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,9 +29,12 @@ export async function serveWeb() {
 
 // One server and one browser for a test file: the `before` hook's work.
 // { server, browser, digits } (digits: the pen strokes, when asked for).
-export async function startSession({ pendigits = false } = {}) {
+export async function startSession({ pendigits = false, browser: name = 'chromium' } = {}) {
   const server = await serveWeb();
-  const browser = await launchBrowser();
+  const browser = await launchBrowser(name).catch(async (e) => {
+    await server.close();
+    throw e;
+  });
   return { server, browser, digits: pendigits ? await loadPendigits() : null };
 }
 
@@ -103,7 +107,7 @@ export function sampleAcrossWriters(digits, perWriter = 10) {
 // Replays a digit's strokes on the drawing canvas as mouse strokes: per the
 // data set's README, px = m + x·(S − 2m) with margin m.
 export async function drawDigit(page, strokes, { margin = 0.12, selector = 'canvas[data-testid="draw"]' } = {}) {
-  const box = await page.locator(selector).boundingBox();
+  const box = await (await page.$(selector)).boundingBox();
   const size = Math.min(box.width, box.height);
   const m = margin * size;
   const at = ([x, y]) => [box.x + m + x * (size - 2 * m), box.y + m + y * (size - 2 * m)];

@@ -4,7 +4,8 @@
 // one list of [x, y] points per series with different xs (setPoints, which
 // aligns them and leaves gaps). Redraws are batched into one per animation
 // frame, so points arriving many times a second cost the main thread little.
-// The element carries data-points (how many x values it holds) for tests.
+// The element carries data-points (how many x values it holds) for tests,
+// and a text equivalent for screen readers: each series' latest figure.
 import { formatShortCount } from '../util.js';
 
 // Colours that keep one meaning everywhere (the comparison's two models, …).
@@ -38,6 +39,10 @@ export function createChart(container, options) {
   const element = document.createElement('div');
   element.className = 'chart-plot';
   element.dataset.points = '0';
+  const summary = document.createElement('p');
+  summary.className = 'visually-hidden';
+  summary.dataset.role = 'chart-summary';
+  element.append(summary);
   container.append(element);
   const widthNow = () => options.width ?? Math.max(200, Math.floor(container.clientWidth || 380));
   let columns = [[], ...series.map(() => [])];
@@ -54,8 +59,23 @@ export function createChart(container, options) {
     labelSize: 18,
   });
 
+  // "loss chart, 12 points; latest: training loss 0.123 at images seen 6.4k".
+  function describe() {
+    const n = columns[0].length;
+    const latest = series.map((s, k) => {
+      const ys = columns[k + 1];
+      let i = ys.length - 1;
+      while (i >= 0 && ys[i] == null) i--;
+      if (i < 0) return null;
+      return `${s.label} ${(s.value ?? percentValue)(ys[i])} at ${xLabel} ${formatShortCount(columns[0][i])}`;
+    }).filter(Boolean);
+    const name = title ?? `${yLabel} chart`;
+    summary.textContent = n ? `${name}, ${n} points; latest: ${latest.join('; ')}.` : `${name}: no points yet.`;
+  }
+
   function redraw() {
     frame = 0;
+    describe();
     if (!plot) return;
     plot.setData(columns);
     // Unless someone hovers the chart, its legend shows each series' latest value.
@@ -74,6 +94,7 @@ export function createChart(container, options) {
   const schedule = () => {
     frame ||= requestAnimationFrame(redraw);
   };
+  describe();
 
   loadUPlot().then((uPlot) => {
     if (!element.isConnected && !container.isConnected) return; // destroyed meanwhile

@@ -24,7 +24,7 @@ export function createCompareView(container, { client, augment, count = 500 }) {
   const root = el('div', { className: 'compare', dataset: { testid: 'compare' } });
   root.append(html`
     <div class="panel-bar">
-      <select data-testid="compare-steps" data-role="steps"></select>
+      <select data-testid="compare-steps" data-role="steps" aria-label="Training steps for each network"></select>
       <button type="button" data-testid="compare-run" data-role="run"></button>
       <span class="inspect-status" data-testid="compare-status" data-role="status"></span>
     </div>

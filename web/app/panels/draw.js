@@ -1,5 +1,7 @@
 // "Draw a digit": the drawing pad (../draw-pad.js), the 28×28 image the
 // network is given (../preprocess.js, MNIST's recipe), and Clear (or Esc).
+// Without a pointer: the keyboard pen on the pad, or a test digit by its
+// number (the worker's testDigit), shown on the pad and classified.
 // Each change of the drawing is a new digit with a number (seq): it goes to
 // the worker ('predict') and to the other panels (the 'digit' page event).
 import { MNIST_PIXELS, MNIST_SIDE } from '../../util.js';
@@ -16,7 +18,8 @@ export const drawPanel = {
         cropped to the ink, scaled to about 20×20 pixels and centred in a 28×28 grid.</p>
       <div class="draw-row">
         <div class="pad-wrap">
-          <canvas class="pad" data-testid="draw" aria-label="Drawing area: draw a digit from 0 to 9"></canvas>
+          <canvas class="pad" data-testid="draw" tabindex="0" role="application" aria-roledescription="drawing pad"
+            aria-label="Drawing area: draw a digit from 0 to 9" aria-describedby="pad-keys"></canvas>
           <div class="pad-hint" data-role="hint" aria-hidden="true">draw 0–9 here</div>
         </div>
         <div class="seen">
@@ -26,8 +29,17 @@ export const drawPanel = {
           <button type="button" class="button secondary" data-testid="clear"
             title="Clear the drawing (Esc)">Clear</button>
         </div>
-      </div>`);
-    const { hint } = roles(section);
+      </div>
+      <p class="pad-keys" id="pad-keys">Keyboard: on the pad, the arrow keys move the pen (Shift: small steps), Space
+        puts it down or lifts it, Esc clears.</p>
+      <form class="test-digit" data-role="test-form">
+        <label>Or show test digit number <input type="number" min="0" max="9999" step="1" value="0"
+          data-testid="draw-test-index" data-role="test-index"></label>
+        <button type="submit" class="button secondary" data-testid="draw-test-digit">Show it</button>
+        <span class="test-digit-status" data-testid="draw-test-status" data-role="test-status"
+          aria-live="polite"></span>
+      </form>`);
+    const { hint, 'test-form': testForm, 'test-index': testIndex, 'test-status': testStatus } = roles(section);
     const inputCanvas = section.querySelector('[data-testid="network-input"]');
     const inputCtx = inputCanvas.getContext('2d');
     const inputPixels = inputCtx.createImageData(MNIST_SIDE, MNIST_SIDE);
@@ -44,30 +56,47 @@ export const drawPanel = {
       inputCtx.putImageData(inputPixels, 0, 0);
     }
 
-    function classify(strokes) {
-      // Too little ink is not a digit: no guess, the prediction panel asks for a bigger one.
-      const tooSmall = tooLittleInk(strokes);
-      const image = strokes.length && !tooSmall ? strokesToMnist(strokes) : null;
+    // A new digit (image null: none) goes to the worker and the other panels.
+    // tooSmall: strokes with too little ink to be a digit get no guess; the
+    // prediction panel asks for a bigger one.
+    function send(image, strokes, tooSmall = false) {
       showInput(image);
       seq++;
-      hint.hidden = strokes.length > 0;
-      app.events.emit('digit', { seq, image, strokes: strokes.length, tooSmall });
+      hint.hidden = image !== null || strokes > 0;
+      testStatus.textContent = '';
+      app.events.emit('digit', { seq, image, strokes, tooSmall });
       // A copy goes to the worker (transferred); the page keeps its own.
-      app.client.post('predict', { image: image?.slice() ?? null, seq, strokes: strokes.length });
+      app.client.post('predict', { image: image?.slice() ?? null, seq, strokes });
+    }
+    function classify(strokes) {
+      const tooSmall = tooLittleInk(strokes);
+      send(strokes.length && !tooSmall ? strokesToMnist(strokes) : null, strokes.length, tooSmall);
     }
 
     const pad = createDrawingPad(section.querySelector('[data-testid="draw"]'), {
       onStrokeEnd: classify,
-      onChange: (strokes) => (hint.hidden = strokes.length > 0),
+      onChange: () => (hint.hidden = !pad.empty),
     });
     const clear = () => {
       pad.clear();
       classify([]);
     };
+    testForm.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      try {
+        const test = await app.client.request('testDigit', { index: Number(testIndex.value) || 0 });
+        pad.showPicture(test.image, MNIST_SIDE);
+        send(test.image, 0);
+        testIndex.value = String(test.index);
+        testStatus.textContent = `test digit #${test.index}, labelled ${test.label}`;
+      } catch (error) {
+        testStatus.textContent = `no test digit: ${error.message}`;
+      }
+    });
     section.querySelector('[data-testid="clear"]').addEventListener('click', clear);
     // Escape clears the pad too (not while typing in a field or choosing an option).
     const onKey = (event) => {
-      if (event.key === 'Escape' && !event.target.closest?.('input, select, textarea') && pad.strokes.length) clear();
+      if (event.key === 'Escape' && !event.target.closest?.('input, select, textarea') && !pad.empty) clear();
     };
     document.addEventListener('keydown', onKey);
     // A digit drawn while the engine loaded is classified once it is ready.

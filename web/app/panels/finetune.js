@@ -8,6 +8,7 @@
 import { FINETUNE_LIMITS } from '../../protocol.js';
 import { el, html, roles } from '../dom.js';
 import { mapCanvas, paintDigit } from '../maps.js';
+import { createRoving } from '../roving.js';
 import { formatPercent, MNIST_SIDE } from '../../util.js';
 import { classNamesFor } from './dataset-picker.js';
 import { wireJobButton } from './job-button.js';
@@ -88,6 +89,20 @@ function mount(section, { client }) {
   let layers = [];
   let freezeChoice = new Map();
   let classNames = classNamesFor('mnist');
+  // By keyboard the digits are one tab stop: arrows move, Enter, Space or Delete removes
+  // the digit and focus goes to its neighbour (focusAfterRemove: the index to focus once redrawn).
+  let focusAfterRemove = null;
+  const digitOf = new WeakMap(); // figure → its digit
+  const removeFocused = (fig) => {
+    focusAfterRemove = [...parts.list.children].indexOf(fig);
+    store.remove(digitOf.get(fig));
+  };
+  parts.list.setAttribute('role', 'group');
+  parts.list.setAttribute('aria-label', 'Your digits. Arrow keys move between them, Enter or Delete removes one.');
+  const roving = createRoving(parts.list, '[data-testid="my-digit"]', {
+    onActivate: removeFocused,
+    keys: { Delete: removeFocused, Backspace: removeFocused },
+  });
 
   function renderAddButtons() {
     parts.add.replaceChildren('Add the drawn digit as: ', ...classNames.map((name, k) => {
@@ -117,11 +132,15 @@ function mount(section, { client }) {
   }
 
   function figureOf(d) {
-    const fig = digitFigure(d, classNames[d.label] ?? String(d.label), {
-      title: 'click to remove', dataset: { testid: 'my-digit', label: d.label },
+    const name = classNames[d.label] ?? String(d.label);
+    const fig = digitFigure(d, name, {
+      title: 'click to remove', dataset: { testid: 'my-digit', label: d.label }, tabIndex: -1,
     });
+    fig.setAttribute('role', 'button');
+    fig.setAttribute('aria-label', `your ${name}: press Enter to remove it`);
     fig.addEventListener('click', () => store.remove(d));
     figures.set(d, fig);
+    digitOf.set(fig, d);
     return fig;
   }
 
@@ -134,12 +153,20 @@ function mount(section, { client }) {
       fig.remove();
       figures.delete(oldest);
     }
+    roving.refresh();
     renderCount();
   }
 
   function renderList() {
     figures.clear();
     parts.list.replaceChildren(...(store?.digits ?? []).slice(-SHOWN_DIGITS).map(figureOf));
+    roving.refresh();
+    if (focusAfterRemove !== null) {
+      const shown = parts.list.querySelectorAll('[data-testid="my-digit"]').length;
+      if (shown) roving.focusAt(Math.min(focusAfterRemove, shown - 1));
+      else parts.add.querySelector('button')?.focus();
+      focusAfterRemove = null;
+    }
     renderCount();
   }
 

@@ -39,7 +39,8 @@ function mount(section, app) {
           the drawn digit</label>
         <label><input type="radio" name="inspect-source" value="test" data-testid="inspect-source-test">
           test digit</label>
-        <input type="number" min="0" value="0" class="narrow" data-testid="inspect-test-index" data-role="index">
+        <input type="number" min="0" value="0" class="narrow" data-testid="inspect-test-index" data-role="index"
+          aria-label="Test digit number (0 to 9999)">
         <button type="button" data-testid="inspect-test-random" data-role="random">random</button>
       </span>
       <label><input type="checkbox" data-testid="inspect-per-layer" data-role="perLayer"> one scale per layer</label>

@@ -80,7 +80,7 @@ export const predictPanel = {
         if (!image) show(null, 0);
       }),
       app.client.on('prediction', ({ probs, seq, strokes }) => {
-        if (seq === latestSeq) show(strokes ? probs : null, strokes);
+        if (seq === latestSeq) show(probs, strokes); // probs is null for an empty pad
       }),
       app.client.on('model', (info) => {
         const weights = info.params.toLocaleString('en');

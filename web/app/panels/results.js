@@ -1,9 +1,11 @@
 // "How well does it do?": accuracy on the whole test set, the confusion
 // matrix (rows: the true digit, columns: what the network said) and a
 // gallery of the digits it got wrong. Clicking a cell of the matrix filters
-// the gallery to that mistake.
+// the gallery to that mistake. By keyboard the mistake cells are one tab stop
+// (../roving.js): arrows move, Enter or Space filters.
 import { MNIST_PIXELS, MNIST_SIDE, formatCount } from '../../util.js';
 import { el, html, roles } from '../dom.js';
+import { createRoving } from '../roving.js';
 
 const GALLERY_PAGE = 48;
 
@@ -12,6 +14,7 @@ function createResultsView(root) {
   let current = null;
   let filter = null; // {label, predicted} or null
   let shown = GALLERY_PAGE;
+  const roving = createRoving(matrix, 'td.off', { rows: true, onActivate: (cell) => cell.click() });
 
   function renderMatrix() {
     const { confusion } = current;
@@ -44,7 +47,7 @@ function createResultsView(root) {
           td.className = 'off';
           td.style.setProperty('--level', Math.sqrt(n / maxOff).toFixed(3));
           td.title = `${n} × a ${t} read as ${p} (click to see them)`;
-          td.tabIndex = 0;
+          td.tabIndex = -1;
           td.dataset.label = t;
           td.dataset.predicted = p;
           if (filter && filter.label === t && filter.predicted === p) td.classList.add('is-selected');
@@ -52,6 +55,7 @@ function createResultsView(root) {
       }
     }
     matrix.replaceChildren(table);
+    roving.refresh();
   }
 
   function renderGallery() {
@@ -76,14 +80,12 @@ function createResultsView(root) {
     const next = { label: Number(cell.dataset.label), predicted: Number(cell.dataset.predicted) };
     filter = filter && filter.label === next.label && filter.predicted === next.predicted ? null : next;
     shown = GALLERY_PAGE;
+    const hadFocus = matrix.contains(document.activeElement);
     renderMatrix();
     renderGallery();
-  });
-  matrix.addEventListener('keydown', (event) => {
-    if ((event.key === 'Enter' || event.key === ' ') && event.target.matches('td.off')) {
-      event.preventDefault();
-      event.target.click();
-    }
+    // The matrix was redrawn: the same cell of the new one keeps the keyboard's place.
+    const same = matrix.querySelector(`td.off[data-label="${next.label}"][data-predicted="${next.predicted}"]`);
+    roving.moveTo(same, { focus: hadFocus });
   });
   more.addEventListener('click', () => {
     shown += GALLERY_PAGE;
@@ -144,7 +146,7 @@ export const resultsPanel = {
       <div class="results-grid">
         <div class="confusion-wrap" data-role="confusion"></div>
         <div class="gallery-wrap">
-          <h3 data-role="gallery-title"></h3>
+          <h3 data-role="gallery-title" aria-live="polite"></h3>
           <div class="gallery" data-role="gallery"></div>
           <button type="button" class="button secondary" data-role="more" hidden>Show more</button>
         </div>

@@ -229,15 +229,27 @@ export const trainPanel = {
       buttons.reset.classList.toggle('is-pending', Boolean(text) && model?.source === 'fresh');
     }
 
+    // A focused button that becomes disabled would drop focus to <body> (a screen reader
+    // loses its place): focus moves to the counterpart that now does something.
+    const COUNTERPARTS = { train: ['pause', 'train'], pause: ['train', 'step'], step: ['pause', 'step'] };
+    function keepFocus(focused) {
+      const name = Object.keys(COUNTERPARTS).find((n) => buttons[n] === focused);
+      if (!name || !focused.disabled) return;
+      const next = COUNTERPARTS[name].map((n) => buttons[n]).find((b) => !b.disabled) ?? buttons.reset;
+      if (!next.disabled) next.focus();
+    }
+
     function renderButtons() {
       const ready = runState !== 'loading';
       const running = runState === 'training' || runState === 'starting';
       // Enabled after a failed download too: the next Train tries it again.
       const canTrain = ready && !blocked;
+      const focused = document.activeElement;
       buttons.train.disabled = !canTrain || running;
       buttons.pause.disabled = !running;
       buttons.step.disabled = !canTrain || running;
       buttons.reset.disabled = !ready || Boolean(blocked);
+      keepFocus(focused);
       for (const name of ['train', 'step', 'reset']) {
         if (blocked) buttons[name].setAttribute('aria-describedby', 'train-blocked');
         else buttons[name].removeAttribute('aria-describedby');
