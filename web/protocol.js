@@ -41,6 +41,28 @@ export const COMMANDS = {
   filters: { payload: '{}', reply: '{ filters: [{ layer, spec, k, c, r, weights, bias }] }' },
   testDigit: { payload: '{ index }', reply: '{ index, label, image }' },
   drawnDigit: { payload: '{}', reply: '{ image: Float32Array | null }' },
+  // The explorables (worker/explore.js)
+  convolve: {
+    payload: '{ image?, shape?, weights: Float32Array (K·C·R·R), bias?, kernel, stride, pad }',
+    reply: '{ output: Float32Array (K·OH·OW), shape, input }',
+  },
+  gradcam: {
+    payload: '{ image?, target? }',
+    reply: '{ cam, shape, layer, spec, layers, weights, target, predicted, probs, input } | { noConv } | { empty }',
+  },
+  fgsm: {
+    payload: '{ image?, epsilon, label? }',
+    reply: '{ epsilon, label, predicted, probs, input, adversarial, adversarialProbs, perturbation, answer, flipsAt }',
+  },
+  equivariance: {
+    payload: '{ image?, shiftX, shiftY, rotation }',
+    reply: '{ input, layers, maps, probs, answer, originalAnswer, measures: [{ moved, change }], inputMoved }',
+  },
+  invariance: long(
+    '{ shifts?, count?, steps? }',
+    '{ cnn: { layers, curves, moved, accuracy }, mlp: { … }, shifts, count, steps }',
+    "{ phase: 'train', step, total } | { phase: 'measure', model, shift }",
+  ),
   // Augmentation
   augmentInfo: { payload: '{}', reply: '{ presets: [{ name, summary, options }] }' },
   augmentPreview: {

@@ -23,6 +23,9 @@ import { explainedPanel } from './panels/explained.js';
 import { augmentationPanel } from './panels/augmentation.js';
 import { effectPanel } from './panels/effect.js';
 import { finetunePanel } from './panels/finetune.js';
+import { convSandboxPanel } from './panels/conv-sandbox.js';
+import { reliancePanel } from './panels/reliance.js';
+import { equivariancePanel } from './panels/equivariance.js';
 
 const PANELS = [
   drawPanel,
@@ -32,9 +35,12 @@ const PANELS = [
   sharePanel,
   insidePanel,
   explainedPanel,
+  convSandboxPanel,
+  equivariancePanel,
   augmentationPanel,
   effectPanel,
   finetunePanel,
+  reliancePanel,
 ];
 
 const $ = (selector) => document.querySelector(selector);

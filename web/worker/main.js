@@ -8,6 +8,8 @@ import { fetchModelFile } from './data.js';
 import { loadEngine } from './engine.js';
 import { emit } from './events.js';
 import { inspectCommands } from './inspect.js';
+import { exploreCommands } from './explore.js';
+import { equivarianceCommands, invariance } from './equivariance.js';
 import { compare, finetune, robustness } from './jobs.js';
 import { applySettingsToRun, pause, step, train } from './training.js';
 import {
@@ -152,6 +154,9 @@ const commands = {
     queueFullEvaluation('pretrained');
   },
   ...inspectCommands,
+  ...exploreCommands,
+  ...equivarianceCommands,
+  invariance: job(invariance, { needsTrain: () => true }),
   robustness: job(robustness),
   compare: job(compare, { needsTrain: () => true }),
   // On the live model: the training pauses first, so the two never mix.
