@@ -63,6 +63,11 @@ export const COMMANDS = {
     '{ cnn: { layers, curves, moved, accuracy }, mlp: { … }, shifts, count, steps }',
     "{ phase: 'train', step, total } | { phase: 'measure', model, shift }",
   ),
+  embedding: long(
+    '{ count?, seed?, image? }',
+    '{ points: Float32Array (2·count), labels, digit: { x, y } | null, count, layer, spec, dataset }',
+    "{ phase: 'features', done, total } | { phase: 'layout', epoch, epochs }",
+  ),
   // Augmentation
   augmentInfo: { payload: '{}', reply: '{ presets: [{ name, summary, options }] }' },
   augmentPreview: {

@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { openPlayground, classifyOnPage, startSession, endSession } from './pendigits-harness.mjs';
-import { loadEngine, repo } from '../node/engine-helpers.mjs';
+import { classDistances, loadEngine, repo } from '../node/engine-helpers.mjs';
 import { KERNELS } from '../../web/app/panels/conv-kernels.js';
 
 let server, browser, digits, page, drawn;
@@ -162,5 +162,22 @@ test('the shift sliders move the maps by the shift while the answer stays', asyn
   assert.ok(Math.abs(Number(pool.movedX) - 3) < 1, `the pooled maps moved too (${pool.movedX})`);
   const answers = await panel.evaluate((el) => [el.dataset.answer, el.dataset.originalAnswer]);
   assert.equal(answers[0], answers[1], 'a 3-pixel shift keeps the answer');
+  assert.deepEqual(page.errors, []);
+});
+
+test('the embedding: test digits of one class lie nearer each other than digits of other classes', async () => {
+  const panel = page.locator('[data-testid="panel-embedding"]');
+  await panel.scrollIntoViewIfNeeded();
+  await page.selectOption('[data-testid="embedding-count"]', '500'); // the panel's smallest: a quick test
+  await page.click('[data-testid="embedding-run"]');
+  await page.waitForSelector('[data-testid="panel-embedding"][data-state="done"]', { timeout: 90000 });
+  const { points, labels, digit } = JSON.parse(await panel.evaluate((el) => el.dataset.points));
+  assert.equal(labels.length, 500);
+  const { within, between } = classDistances(points, labels);
+  assert.ok(within < 0.6 * between, `within a class ${within}, between classes ${between}`);
+  // The drawn 3 lies among the 3s: its nearest test digits are mostly 3s.
+  const distance = (i) => Math.hypot(points[2 * i] - digit.x, points[2 * i + 1] - digit.y);
+  const nearest = labels.map((label, i) => ({ label, d: distance(i) })).sort((a, b) => a.d - b.d).slice(0, 15);
+  assert.ok(nearest.filter((p) => p.label === 3).length >= 8, JSON.stringify(nearest.map((p) => p.label)));
   assert.deepEqual(page.errors, []);
 });

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 
 import { defaultSettings } from '../../web/settings.js';
 import { call, request, waitForEvent } from './worker-harness.mjs';
+import { classDistances } from './engine-helpers.mjs';
 
 const root = new URL('../../', import.meta.url);
 const { default: createEngine } = await import(new URL('web/engine/cnn-simd.mjs', root));
@@ -105,3 +106,13 @@ test('invariance: a short sweep measures the CNN and a freshly trained mlp at ea
   assert.ok(r.cnn.moved[0].length === 2 && Math.abs(r.cnn.moved[0][1][1] - 4) < 1, JSON.stringify(r.cnn.moved[0]));
   assert.ok(r.mlp.moved.every((m) => m.length === 0), 'an mlp has no maps');
 });
+
+test('embedding: the penultimate layer of test digits in 2-D, each class nearer itself than the others', async () => {
+  const r = await call('embedding', { count: 300, image: digit.slice() }).promise;
+  assert.equal(r.layer, 9); // lenet5: relu after dense 84, what dense 10 reads
+  assert.equal(r.points.length, 600);
+  assert.ok(Number.isFinite(r.digit.x) && Number.isFinite(r.digit.y));
+  const { within, between } = classDistances(r.points, r.labels);
+  assert.ok(within < 0.6 * between, `mean distance within a class ${within}, between classes ${between}`);
+});
+

@@ -26,6 +26,7 @@ import { finetunePanel } from './panels/finetune.js';
 import { convSandboxPanel } from './panels/conv-sandbox.js';
 import { reliancePanel } from './panels/reliance.js';
 import { equivariancePanel } from './panels/equivariance.js';
+import { embeddingPanel } from './panels/embedding.js';
 
 const PANELS = [
   drawPanel,
@@ -41,6 +42,7 @@ const PANELS = [
   effectPanel,
   finetunePanel,
   reliancePanel,
+  embeddingPanel,
 ];
 
 const $ = (selector) => document.querySelector(selector);

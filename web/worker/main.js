@@ -10,6 +10,7 @@ import { emit } from './events.js';
 import { inspectCommands } from './inspect.js';
 import { exploreCommands } from './explore.js';
 import { equivarianceCommands, invariance } from './equivariance.js';
+import { embedding, loadUmap } from './embedding.js';
 import { compare, finetune, robustness } from './jobs.js';
 import { applySettingsToRun, pause, step, train } from './training.js';
 import {
@@ -103,6 +104,7 @@ function job(generator, { lane, needsTrain = () => false } = {}) {
   };
 }
 
+const embeddingJob = job(embedding);
 const fineTuneJob = job(finetune, { lane: 'model', needsTrain: (p) => p.rehearsal > 0 });
 
 const commands = {
@@ -157,6 +159,10 @@ const commands = {
   ...exploreCommands,
   ...equivarianceCommands,
   invariance: job(invariance, { needsTrain: () => true }),
+  async embedding(payload, context) {
+    await loadUmap();
+    return embeddingJob(payload, context);
+  },
   robustness: job(robustness),
   compare: job(compare, { needsTrain: () => true }),
   // On the live model: the training pauses first, so the two never mix.

@@ -110,14 +110,17 @@ function mount(section, { client, events }) {
     const first = cnn.layers.findIndex((l) => l.kind === 'conv');
     const last = cnn.layers.length - 1, mlpLast = mlp.layers.length - 1;
     const moved4 = first >= 0 ? at(cnn.moved[first], 4) : null;
+    const tolerant = at(cnn.curves[last], 4) < at(mlp.curves[mlpLast], 4) && at(cnn.accuracy, 4) > at(mlp.accuracy, 4);
+    const falls = at(cnn.accuracy, 6) < at(cnn.accuracy, 0);
+    const verdict = `${tolerant ? 'So the CNN is more tolerant of shifts than the mlp' : 'Here the CNN is not more '
+      + 'tolerant of shifts than the mlp'}${falls ? ', but not invariant: its output changes and its accuracy falls as '
+      + 'the shift grows, as the robustness curves show.' : '.'}`;
     return `Over ${count} test digits shifted 4 px: `
       + (moved4 != null ? `the first convolution's maps moved ${moved4.toFixed(1)} px (equivariant); ` : '')
       + `the CNN's output changed by ${formatPercent(at(cnn.curves[last], 4))}, the mlp's by `
       + `${formatPercent(at(mlp.curves[mlpLast], 4))}. Accuracy at 0, 4 and 6 px: CNN `
       + `${[0, 4, 6].map((x) => formatPercent(at(cnn.accuracy, x))).join(', ')}; mlp `
-      + `${[0, 4, 6].map((x) => formatPercent(at(mlp.accuracy, x))).join(', ')}. So the CNN is more tolerant of `
-      + 'shifts than the mlp, but not invariant: its output changes and its accuracy falls as the shift grows, '
-      + 'as the robustness curves show.';
+      + `${[0, 4, 6].map((x) => formatPercent(at(mlp.accuracy, x))).join(', ')}. ${verdict}`;
   }
 
   const job = wireJobButton({
