@@ -68,6 +68,11 @@ export const COMMANDS = {
     '{ points: Float32Array (2·count), labels, digit: { x, y } | null, count, layer, spec, dataset }',
     "{ phase: 'features', done, total } | { phase: 'layout', epoch, epochs }",
   ),
+  transfer: long(
+    "{ target: 'fashion' | 'mnist', perClass, steps?, evalEvery?, lrScale?, seed? }",
+    '{ target, perClass, trainCount, testCount, steps, lrScale, history: { frozen, finetuned, scratch } }',
+    '{ step, total, frozen, finetuned, scratch }',
+  ),
   // Augmentation
   augmentInfo: { payload: '{}', reply: '{ presets: [{ name, summary, options }] }' },
   augmentPreview: {

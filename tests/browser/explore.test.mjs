@@ -181,3 +181,21 @@ test('the embedding: test digits of one class lie nearer each other than digits 
   assert.ok(nearest.filter((p) => p.label === 3).length >= 8, JSON.stringify(nearest.map((p) => p.label)));
   assert.deepEqual(page.errors, []);
 });
+
+test('transfer learning: the three runs on Fashion-MNIST draw their curves', async () => {
+  const panel = page.locator('[data-testid="panel-transfer"]');
+  await panel.scrollIntoViewIfNeeded();
+  await page.selectOption('[data-testid="transfer-per-class"]', '10');
+  await page.selectOption('[data-testid="transfer-steps"]', '60');
+  await page.click('[data-testid="transfer-run"]');
+  await page.waitForSelector('[data-testid="panel-transfer"][data-state="done"]', { timeout: 90000 });
+  const history = JSON.parse(await panel.evaluate((el) => el.dataset.history));
+  for (const name of ['frozen', 'finetuned', 'scratch']) {
+    assert.equal(history[name].at(-1)[0], 60);
+    assert.ok(history[name].length >= 10, `${name}: ${history[name].length} points`);
+  }
+  const plotted = await panel.evaluate((el) => Number(el.querySelector('.chart-plot').dataset.points));
+  assert.ok(plotted >= 10, `the chart holds ${plotted} steps`);
+  assert.match(await page.textContent('[data-testid="transfer-summary"]'), /Fashion-MNIST .* 10 images per class/);
+  assert.deepEqual(page.errors, []);
+});

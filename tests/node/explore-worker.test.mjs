@@ -116,3 +116,14 @@ test('embedding: the penultimate layer of test digits in 2-D, each class nearer 
   assert.ok(within < 0.6 * between, `mean distance within a class ${within}, between classes ${between}`);
 });
 
+
+test('transfer: MNIST features under a new head on 10 Fashion-MNIST images per class, three ways', async () => {
+  const r = await call('transfer', { target: 'fashion', perClass: 10, steps: 30, evalEvery: 15 }).promise;
+  assert.equal(r.trainCount, 100);
+  for (const name of ['frozen', 'finetuned', 'scratch']) {
+    assert.deepEqual(r.history[name].map((p) => p[0]), [0, 15, 30]);
+    const last = r.history[name].at(-1)[1];
+    assert.ok(last > 0.3, `${name} learns something from 100 images (${last})`);
+  }
+  assert.ok(r.progress.length === 3 && r.progress.every((p) => p.total === 30));
+});

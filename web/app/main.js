@@ -27,6 +27,7 @@ import { convSandboxPanel } from './panels/conv-sandbox.js';
 import { reliancePanel } from './panels/reliance.js';
 import { equivariancePanel } from './panels/equivariance.js';
 import { embeddingPanel } from './panels/embedding.js';
+import { transferPanel } from './panels/transfer.js';
 
 const PANELS = [
   drawPanel,
@@ -41,6 +42,7 @@ const PANELS = [
   augmentationPanel,
   effectPanel,
   finetunePanel,
+  transferPanel,
   reliancePanel,
   embeddingPanel,
 ];

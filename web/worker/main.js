@@ -11,6 +11,7 @@ import { inspectCommands } from './inspect.js';
 import { exploreCommands } from './explore.js';
 import { equivarianceCommands, invariance } from './equivariance.js';
 import { embedding, loadUmap } from './embedding.js';
+import { transfer, transferSets } from './transfer.js';
 import { compare, finetune, robustness } from './jobs.js';
 import { applySettingsToRun, pause, step, train } from './training.js';
 import {
@@ -105,6 +106,7 @@ function job(generator, { lane, needsTrain = () => false } = {}) {
 }
 
 const embeddingJob = job(embedding);
+const transferJob = job(transfer);
 const fineTuneJob = job(finetune, { lane: 'model', needsTrain: (p) => p.rehearsal > 0 });
 
 const commands = {
@@ -159,6 +161,17 @@ const commands = {
   ...exploreCommands,
   ...equivarianceCommands,
   invariance: job(invariance, { needsTrain: () => true }),
+  // The target's data are loaded first and freed however the job ends.
+  async transfer(payload, context) {
+    await world.testLoading;
+    const sets = await transferSets(payload);
+    try {
+      return await transferJob({ ...payload, sets }, context);
+    } finally {
+      sets.train.delete();
+      sets.test.delete();
+    }
+  },
   async embedding(payload, context) {
     await loadUmap();
     return embeddingJob(payload, context);
