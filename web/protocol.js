@@ -63,6 +63,11 @@ export const COMMANDS = {
     '{ cnn: { layers, curves, moved, accuracy }, mlp: { … }, shifts, count, steps }',
     "{ phase: 'train', step, total } | { phase: 'measure', model, shift }",
   ),
+  adversarial: long(
+    '{ count?, steps?, epsilon? }',
+    '{ before: { accuracy, median, flippedBy }, after: { … }, steps, epsilon, count }',
+    "{ phase: 'before' | 'after', done, total } | { phase: 'train', step, total }",
+  ),
   embedding: long(
     '{ count?, seed?, image? }',
     '{ points: Float32Array (2·count), labels, digit: { x, y } | null, count, layer, spec, dataset }',

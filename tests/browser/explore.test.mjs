@@ -199,3 +199,13 @@ test('transfer learning: the three runs on Fashion-MNIST draw their curves', asy
   assert.match(await page.textContent('[data-testid="transfer-summary"]'), /Fashion-MNIST .* 10 images per class/);
   assert.deepEqual(page.errors, []);
 });
+
+test('training a copy on fooling examples: the page reports the ε needed before and after', async () => {
+  await page.locator('[data-testid="adversarial"]').scrollIntoViewIfNeeded();
+  await page.click('[data-testid="adversarial-run"]');
+  await page.waitForSelector('[data-testid="adversarial"][data-state="done"]', { timeout: 120000 });
+  const r = await page.$eval('[data-testid="adversarial"]', (e) => ({ ...e.dataset }));
+  console.log(`median ε to flip: ${r.before} → ${r.after}`);
+  assert.ok(Number(r.after) > Number(r.before), `a larger ε is needed after (${r.before} → ${r.after})`);
+  assert.match(await page.textContent('[data-testid="adversarial-summary"]'), /Median ε that flips a right answer/);
+});

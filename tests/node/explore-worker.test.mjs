@@ -127,3 +127,12 @@ test('transfer: MNIST features under a new head on 10 Fashion-MNIST images per c
   }
   assert.ok(r.progress.length === 3 && r.progress.every((p) => p.total === 30));
 });
+
+test('adversarial: after training on FGSM examples a larger ε is needed to flip test digits', async () => {
+  const r = await call('adversarial', { count: 64, steps: 60 }).promise;
+  console.log(`median ε to flip: ${r.before.median} → ${r.after.median}; accuracy ${r.before.accuracy} → `
+    + `${r.after.accuracy}; flipped by 0.1: ${r.before.flippedBy['0.1']} → ${r.after.flippedBy['0.1']}`);
+  assert.ok(r.before.median > 0 && r.before.median < 0.5);
+  assert.ok(r.after.median > r.before.median, 'a larger ε is needed afterwards');
+  assert.ok(r.after.accuracy > 0.9, 'and the clean digits are still read');
+});

@@ -12,6 +12,7 @@ import { exploreCommands } from './explore.js';
 import { equivarianceCommands, invariance } from './equivariance.js';
 import { embedding, loadUmap } from './embedding.js';
 import { transfer, transferSets } from './transfer.js';
+import { adversarial } from './adversarial.js';
 import { compare, finetune, robustness } from './jobs.js';
 import { applySettingsToRun, pause, step, train } from './training.js';
 import {
@@ -161,6 +162,7 @@ const commands = {
   ...exploreCommands,
   ...equivarianceCommands,
   invariance: job(invariance, { needsTrain: () => true }),
+  adversarial: job(adversarial, { needsTrain: () => true }),
   // The target's data are loaded first and freed however the job ends.
   async transfer(payload, context) {
     await world.testLoading;
