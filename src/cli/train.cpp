@@ -42,18 +42,25 @@ struct Start {
   double lr_scale = 1;
 };
 
-std::unique_ptr<Network> starting_network(const Start& s, const Dataset& data, int max_batch, std::uint64_t seed,
-                                          Init init) {
+// Refuses a contradictory start before any data is read.
+void check_start(const Start& s) {
   if (s.from.empty()) {
     if (s.new_head || s.freeze != "none" || s.lr_scale != 1)
       throw std::invalid_argument("--new-head, --freeze and --lr-scale need --from MODEL");
-    auto net = std::make_unique<Network>(s.net_spec.empty() ? "lenet5" : s.net_spec, max_batch);
-    net->init(seed, init);
-    return net;
+    return;
   }
   if (!s.net_spec.empty()) throw std::invalid_argument("give --net or --from, not both");
   if (s.freeze != "none" && s.freeze != "conv") throw std::invalid_argument("--freeze must be conv or none");
   if (!(s.lr_scale >= 0) || !std::isfinite(s.lr_scale)) throw std::invalid_argument("--lr-scale must be >= 0");
+}
+
+std::unique_ptr<Network> starting_network(const Start& s, const Dataset& data, int max_batch, std::uint64_t seed,
+                                          Init init) {
+  if (s.from.empty()) {
+    auto net = std::make_unique<Network>(s.net_spec.empty() ? "lenet5" : s.net_spec, max_batch);
+    net->init(seed, init);
+    return net;
+  }
   auto net = load_model(read_file(s.from), max_batch);
   const int head = s.new_head ? head_layer(*net) : -1;
   if (s.new_head) net = with_new_head(*net, {.classes = data.classes, .seed = seed, .max_batch = max_batch});
@@ -94,6 +101,7 @@ int train(const std::vector<std::string>& args) {
   const bool json = o.flag("json"), quiet = o.flag("quiet");
   o.finish();
   if (t.epochs <= 0) throw std::invalid_argument("--epochs must be > 0");
+  check_start(start);
 
   Dataset train_set = load_dataset(data_dir, "train");
   if (per_class > 0) train_set = train_set.first_per_class(int(std::min(per_class, 1L << 30)));
