@@ -60,6 +60,20 @@ Dataset Dataset::head(int n) const {
   return d;
 }
 
+Dataset Dataset::first_per_class(int n) const {
+  Dataset d;
+  d.shape = shape;
+  d.classes = classes;
+  std::vector<int> taken(std::size_t(std::max(classes, 1)), 0);
+  for (int i = 0; i < count(); ++i) {
+    if (taken[labels[i]] >= n) continue;
+    ++taken[labels[i]];
+    d.labels.push_back(labels[i]);
+    d.pixels.insert(d.pixels.end(), image(i), image(i) + shape.size());
+  }
+  return d;
+}
+
 Dataset decode_dataset(std::span<const std::uint8_t> png, std::span<const std::uint8_t> idx, Shape shape, int classes) {
   if (shape.c != 1 && shape.c != 3) throw DatasetError("images must have 1 or 3 channels");
   if (idx.size() < 8 || big_endian(idx.data()) != 0x00000801u)

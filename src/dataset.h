@@ -31,6 +31,9 @@ struct Dataset {
   void image_as_float(int i, float* out) const;
   // The first n images (or fewer), e.g. a quick test subset.
   Dataset head(int n) const;
+  // The first n images of each class, in their order in the set (a class
+  // with fewer gives what it has): N labelled examples per class.
+  Dataset first_per_class(int n) const;
 };
 
 // Decodes an in-memory PNG sprite + IDX1 labels, checking the PNG's size

@@ -28,8 +28,9 @@ enum class Mode { Infer, Train };
 // A run of parameters the optimiser treats alike.
 struct ParamBlock {
   std::size_t offset, size;
-  bool decay;   // gets L2 weight decay (weights, not biases)
-  bool frozen;  // transfer learning: left as it is
+  bool decay;          // gets L2 weight decay (weights, not biases)
+  bool frozen;         // transfer learning: left as it is
+  float lr_scale = 1;  // transfer learning: multiplies the learning rate
 };
 // How a network's weights start (biases start at 0): a scheme, and for
 // Constant the value every weight gets (which never breaks the symmetry

@@ -29,6 +29,8 @@ Network::Network(const std::string& spec, int max_batch) {
   state_.assign(body_.state_count(), 0);
   body_.bind(params_.data(), grads_.data(), state_.data());
   body_.set_rng(&dropout_rng_);
+  lr_scales_.assign(body_.size(), 1.0f);
+  last_doutput_.assign(std::size_t(max_batch) * out.size(), 0);
 
   spec_ = "input " + parsed.input.str() + "\n";
   if (!(init_ == Init::He)) spec_ += init_spec(init_) + "\n";
@@ -45,7 +47,13 @@ std::vector<ParamBlock> Network::param_blocks() const {
 
 void Network::param_blocks(std::vector<ParamBlock>& blocks) const {
   blocks.clear();
-  body_.param_blocks(blocks, 0);
+  std::size_t offset = 0;
+  for (int i = 0; i < body_.size(); ++i) {
+    const std::size_t first = blocks.size();
+    body_.layer(i).param_blocks(blocks, offset);
+    for (std::size_t b = first; b < blocks.size(); ++b) blocks[b].lr_scale = lr_scales_[i];
+    offset += body_.layer(i).param_count();
+  }
 }
 
 void Network::init(std::uint64_t seed, Init init) {
@@ -62,6 +70,23 @@ const float* Network::forward(const float* x, int n, Mode mode) {
 }
 
 void Network::backward(const float* x, const float* doutput, int n) { body_.backward(x, doutput, nullptr, n); }
+
+void Network::input_gradient(const float* x, const float* doutput, int n, float* dx) {
+  forward(x, n, Mode::Infer);
+  std::copy_n(doutput, std::size_t(n) * output_shape().size(), last_doutput_.begin());
+  zero_grads();
+  body_.backward(x, doutput, dx, n);
+}
+
+const float* Network::output_gradient(int layer) const {
+  if (layer < 0 || layer >= body_.size()) throw std::out_of_range("no layer " + std::to_string(layer));
+  return layer == body_.size() - 1 ? last_doutput_.data() : body_.output_grad(layer);
+}
+
+void Network::set_lr_scale(int layer, float scale) {
+  if (!(scale >= 0) || !std::isfinite(scale)) throw std::invalid_argument("a learning-rate scale must be >= 0");
+  lr_scales_.at(layer) = scale;
+}
 
 void Network::zero_grads() { std::fill(grads_.begin(), grads_.end(), 0.0f); }
 

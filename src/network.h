@@ -64,6 +64,18 @@ class Network {
   void backward(const float* x, const float* doutput, int n);
   void zero_grads();
 
+  // dLoss/dinput (N, input) of n samples for a given dLoss/doutput (N,
+  // output), through the network as it predicts (Mode::Infer): saliency,
+  // Grad-CAM, the fast gradient sign method. It runs a forward pass and
+  // overwrites the parameter gradients (a training step zeroes them first).
+  void input_gradient(const float* x, const float* doutput, int n, float* dx);
+  // After input_gradient: dLoss/d(top-level layer i's output), (N, out of i).
+  const float* output_gradient(int layer) const;
+  // Multiplies the learning rate of a top-level layer's parameters (1 unless
+  // set): fine-tuning old layers more gently than a new head.
+  void set_lr_scale(int layer, float scale);
+  float lr_scale(int layer) const { return lr_scales_.at(layer); }
+
   // Class probabilities for n samples: softmax of the logits (cross-entropy
   // networks) or the raw outputs (mse). probs is (N, classes).
   void predict(const float* x, int n, float* probs);
@@ -102,7 +114,9 @@ class Network {
   Init init_;
   std::vector<float> params_, grads_, state_;
   std::vector<float> scratch_dx_;
-  Rng dropout_rng_;  // layers point at it: a Network never moves
+  std::vector<float> last_doutput_;  // the output gradient of the last input_gradient
+  std::vector<float> lr_scales_;     // per top-level layer
+  Rng dropout_rng_;                  // layers point at it: a Network never moves
 };
 
 }  // namespace cnn

@@ -47,7 +47,7 @@ void Optimizer::reset() {
   steps_ = 0;
 }
 
-void Optimizer::step(float lr) {
+void Optimizer::step(float base_lr) {
   ++steps_;
   float* w = net_.params().data();
   const float* grad = net_.grads().data();
@@ -57,6 +57,7 @@ void Optimizer::step(float lr) {
   for (const ParamBlock& b : blocks_) {
     if (b.frozen) continue;
     const float decay = b.decay ? o_.weight_decay : 0.0f;
+    const float lr = base_lr * b.lr_scale;
     for (std::size_t i = b.offset; i < b.offset + b.size; ++i) {
       const float g = grad[i] + decay * w[i];
       switch (o_.kind) {

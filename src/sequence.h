@@ -59,6 +59,9 @@ class Sequence {
   Layer& layer(int i) { return *layers_[i]; }
   const Layer& layer(int i) const { return *layers_[i]; }
   const float* output(int i) const { return outputs_[i].data(); }
+  // dLoss/d(layer i's output) from the last backward that reached layer i+1
+  // (the last layer's is the caller's dy, not kept here).
+  const float* output_grad(int i) const { return grads_[i].data(); }
   Shape in_shape() const { return in_; }
   Shape out_shape() const { return layers_.empty() ? in_ : layers_.back()->out_shape; }
   int max_batch() const { return max_batch_; }

@@ -7,7 +7,7 @@
 //   node tools/prepare.mjs --force-data   converts the data sets even when they
 //                                         are up to date (`npm run prepare-data`)
 import { spawnSync } from 'node:child_process';
-import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 
 import { isMain, isStale, mtimeMs, repoPath, run, runCli, showCommand } from './lib/common.mjs';
@@ -89,27 +89,42 @@ export async function ensureNodeModules({ log = console.log } = {}) {
   await run('npm', ['ci', '--no-audit', '--no-fund']);
 }
 
-// Files the page imports from npm packages, copied into web/vendor/ (not committed).
+// umap-js ships CommonJS and a UMD bundle, no ES module: the bundle, given
+// a `module` to fill, becomes one the worker can import (no eval, no loader).
+const umdAsModule = (text, name) =>
+  `// ${name} from npm, wrapped as an ES module by tools/prepare.mjs\n` +
+  `const module = { exports: {} };\nconst exports = module.exports;\n${text}\n` +
+  `export const { ${name} } = module.exports;\n`;
+
+// Files the page imports from npm packages, copied into web/vendor/ (not committed),
+// some changed on the way ({ source, name, transform }).
 export const VENDOR_FILES = [
   repoPath('node_modules', 'uplot', 'dist', 'uPlot.esm.js'),
   repoPath('node_modules', 'uplot', 'dist', 'uPlot.min.css'),
+  {
+    source: repoPath('node_modules', 'umap-js', 'lib', 'umap-js.min.js'),
+    name: 'umap-js.mjs',
+    transform: (text) => umdAsModule(text, 'UMAP'),
+  },
 ];
 
 export async function ensureVendorFiles({ log = console.log } = {}) {
   const dir = repoPath('web', 'vendor');
-  for (const source of VENDOR_FILES) {
-    const target = `${dir}/${basename(source)}`;
-    if (!(await isStale([target], [source]))) continue;
+  for (const entry of VENDOR_FILES) {
+    const { source, name = basename(source), transform = (text) => text } =
+      typeof entry === 'string' ? { source: entry } : entry;
+    const target = `${dir}/${name}`;
+    if (!(await isStale([target], [source, repoPath('tools', 'prepare.mjs')]))) continue;
     if ((await mtimeMs(source)) === null) throw new Error(`${source} not found: run \`npm ci\``);
     await mkdir(dir, { recursive: true });
     const temp = `${target}.tmp-${process.pid}`;
     try {
-      await copyFile(source, temp);
+      await writeFile(temp, transform(await readFile(source, 'latin1')), 'latin1');
       await rename(temp, target);
     } finally {
       await rm(temp, { force: true });
     }
-    log(`prepare: copied ${basename(source)} into web/vendor/`);
+    log(`prepare: copied ${basename(source)} into web/vendor/${name}`);
   }
 }
 

@@ -54,6 +54,11 @@ class Model {
   val params() const;
   void set_params(const val& values);
   void set_frozen(const val& layer, const val& frozen);
+  // gradient_bindings.cpp: what the network relies on, and transfer learning.
+  val input_gradient(const val& images, const val& doutput);
+  val output_gradient(const val& layer, const val& sample) const;
+  Model* with_new_head(const val& classes, const val& seed) const;
+  void set_lr_scale(const val& layer, const val& scale);
 
   const std::shared_ptr<Network>& network() const { return net_; }
 

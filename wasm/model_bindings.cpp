@@ -224,5 +224,9 @@ EMSCRIPTEN_BINDINGS(cnn_model) {
       .function("layerParamsAt", &Model::layer_params_at)
       .function("params", &Model::params)
       .function("setParams", &Model::set_params)
-      .function("setFrozen", &Model::set_frozen);
+      .function("setFrozen", &Model::set_frozen)
+      .function("inputGradient", &Model::input_gradient)
+      .function("outputGradient", &Model::output_gradient)
+      .function("withNewHead", &Model::with_new_head, allow_raw_pointers())
+      .function("setLrScale", &Model::set_lr_scale);
 }

@@ -56,6 +56,43 @@ export const COMMANDS = {
   },
   testDigit: { payload: '{ index }', reply: '{ index, label, image }' },
   drawnDigit: { payload: '{}', reply: '{ image: Float32Array | null }' },
+  // The explorables (worker/explore.js)
+  convolve: {
+    payload: '{ image?, shape?, weights: Float32Array (K·C·R·R), bias?, kernel, stride, pad }',
+    reply: '{ output: Float32Array (K·OH·OW), shape, input }',
+  },
+  gradcam: {
+    payload: '{ image?, target? }',
+    reply: '{ cam, shape, layer, spec, layers, weights, target, predicted, probs, input } | { noConv } | { empty }',
+  },
+  fgsm: {
+    payload: '{ image?, epsilon, label? }',
+    reply: '{ epsilon, label, predicted, probs, input, adversarial, adversarialProbs, perturbation, answer, flipsAt }',
+  },
+  equivariance: {
+    payload: '{ image?, shiftX, shiftY, rotation }',
+    reply: '{ input, layers, maps, probs, answer, originalAnswer, measures: [{ moved, change }], inputMoved }',
+  },
+  invariance: long(
+    '{ shifts?, count?, steps? }',
+    '{ cnn: { layers, curves, moved, accuracy }, mlp: { … }, shifts, count, steps }',
+    "{ phase: 'train', step, total } | { phase: 'measure', model, shift }",
+  ),
+  adversarial: long(
+    '{ count?, steps?, epsilon? }',
+    '{ before: { accuracy, median, flippedBy }, after: { … }, steps, epsilon, count }',
+    "{ phase: 'before' | 'after', done, total } | { phase: 'train', step, total }",
+  ),
+  embedding: long(
+    '{ count?, seed?, image? }',
+    '{ points: Float32Array (2·count), labels, digit: { x, y } | null, count, layer, spec, dataset }',
+    "{ phase: 'features', done, total } | { phase: 'layout', epoch, epochs }",
+  ),
+  transfer: long(
+    "{ target: 'fashion' | 'mnist', perClass, steps?, evalEvery?, lrScale?, seed? }",
+    '{ target, perClass, trainCount, testCount, steps, lrScale, history: { frozen, finetuned, scratch } }',
+    '{ step, total, frozen, finetuned, scratch }',
+  ),
   // Augmentation
   augmentInfo: { payload: '{}', reply: '{ presets: [{ name, summary, options }] }' },
   augmentPreview: {

@@ -15,6 +15,7 @@
 #include "network.h"
 #include "onnx/onnx.h"
 #include "trainer.h"
+#include "transfer.h"
 
 namespace cnn::cli {
 namespace {
@@ -26,9 +27,59 @@ void progress_bar(float fraction, double loss, double ips) {
   std::fflush(stderr);
 }
 
+// Where the weights come from: a fresh network from --net, or --from MODEL
+// (transfer learning) with optionally a new head, frozen convolutions and a
+// smaller learning rate for the layers that came from MODEL.
+struct Start {
+  std::string net_spec, from, freeze;
+  std::string init;  // --init: overrides a fresh network's own scheme
+  float init_value = 0;
+  bool new_head = false;
+  double lr_scale = 1;
+};
+
+// Refuses a contradictory start before any data is read.
+void check_start(const Start& s) {
+  if (s.from.empty()) {
+    if (s.new_head || s.freeze != "none" || s.lr_scale != 1)
+      throw std::invalid_argument("--new-head, --freeze and --lr-scale need --from MODEL");
+    return;
+  }
+  if (!s.net_spec.empty()) throw std::invalid_argument("give --net or --from, not both");
+  if (!s.init.empty()) throw std::invalid_argument("--init is for a fresh network (--net), not --from MODEL");
+  if (s.freeze != "none" && s.freeze != "conv") throw std::invalid_argument("--freeze must be conv or none");
+  if (!(s.lr_scale >= 0) || !std::isfinite(s.lr_scale)) throw std::invalid_argument("--lr-scale must be >= 0");
+}
+
+std::unique_ptr<Network> starting_network(const Start& s, const Dataset& data, int max_batch, std::uint64_t seed) {
+  if (s.from.empty()) {
+    auto net = std::make_unique<Network>(s.net_spec.empty() ? "lenet5" : s.net_spec, max_batch);
+    if (s.init.empty())
+      net->init(seed);  // the network's own scheme: its spec's 'init' line, else He
+    else
+      net->init(seed, parse_init(s.init, s.init_value));
+    return net;
+  }
+  auto net = load_model(read_file(s.from), max_batch);
+  const int head = s.new_head ? head_layer(*net) : -1;
+  if (s.new_head) net = with_new_head(*net, {.classes = data.classes, .seed = seed, .max_batch = max_batch});
+  const auto layers = net->layers();
+  for (int i = 0; i < net->layer_count(); ++i) {
+    if (i == head) continue;  // the new head learns at the full rate
+    net->set_lr_scale(i, float(s.lr_scale));
+    if (s.freeze == "conv" && (layers[i].kind == "conv" || layers[i].kind == "residual")) net->set_frozen(i, true);
+  }
+  return net;
+}
+
 int train(const std::vector<std::string>& args) {
-  Options o(args, {"json", "nesterov", "quiet"});
-  const std::string net_spec = o.str("net", "lenet5");
+  Options o(args, {"json", "nesterov", "quiet", "new-head"});
+  Start start;
+  start.net_spec = o.str("net", "");
+  start.from = o.str("from", "");
+  start.new_head = o.flag("new-head");
+  start.freeze = o.str("freeze", "none");
+  start.lr_scale = o.num("lr-scale", 1);
   const std::string data_dir = o.str("data", "web/data/mnist");
   const std::string out_path = o.str("out", "build/model.cnn");
   TrainOptions t;
@@ -42,23 +93,25 @@ int train(const std::vector<std::string>& args) {
   t.epochs = float(o.num("epochs", 1));
   t.seed = std::uint64_t(o.integer("seed", 1));
   // --init overrides the network's own scheme (its spec's 'init' line) when given.
-  const std::string init_name = o.str("init", "");
+  start.init = o.str("init", "");
   // A preset (none, light, standard, heavy) and/or key=value overrides.
   const std::string augment_name = o.str("augment", "none");
-  const float init_value = float(o.num("init-value", 0));  // --init constant's weight
-  const long limit = o.integer("limit", -1);               // train on the first N images (quick runs)
+  start.init_value = float(o.num("init-value", 0));  // --init constant's weight
+  const long limit = o.integer("limit", -1);          // train on the first N images (quick runs)
+  const long per_class = o.integer("per-class", -1);  // ... or on the first N of each class
   const bool json = o.flag("json"), quiet = o.flag("quiet");
   o.finish();
   if (t.epochs <= 0) throw std::invalid_argument("--epochs must be > 0");
+  check_start(start);
 
   Dataset train_set = load_dataset(data_dir, "train");
-  if (limit > 0) train_set = train_set.head(int(limit));
+  if (per_class > 0) train_set = train_set.first_per_class(int(std::min(per_class, 1L << 30)));
+  if (limit > 0) train_set = train_set.head(int(std::min(limit, 1L << 30)));
   const Dataset test_set = load_dataset(data_dir, "test");
-  Network net(net_spec, std::max(64, t.batch_size));
-  if (init_name.empty())
-    net.init(t.seed);
-  else
-    net.init(t.seed, parse_init(init_name, init_value));
+  const auto owned = starting_network(start, train_set, std::max(64, t.batch_size), t.seed);
+  Network& net = *owned;
+  const std::string net_spec = start.from.empty() ? (start.net_spec.empty() ? "lenet5" : start.net_spec)
+                                                  : start.from + (start.new_head ? " with a new head" : "");
   Trainer trainer(net, train_set, t);
   const AugmentOptions augment = parse_augment_spec(augment_name);
   trainer.set_augment(make_augment_fn(augment, net.input_shape()));
@@ -148,6 +201,10 @@ int eval(const std::vector<std::string>& args) {
 const RegisterCommand train_command{
     {"train", "train a network on the prepared data and save the model", train,
      "  --net NAME|SPEC      a preset (`cnn info --presets` lists them) or spec text [lenet5]\n"
+     "  --from MODEL         start from a model file's weights instead of --net (transfer learning)\n"
+     "  --new-head           with --from: a fresh last dense layer sized for the data set's classes\n"
+     "  --freeze conv        with --from: the convolutions keep their weights [none]\n"
+     "  --lr-scale X         with --from: the learning rate of the layers from MODEL times X [1]\n"
      "  --data DIR           prepared data set [web/data/mnist]\n"
      "  --optimizer NAME     sgd, rmsprop or adam [sgd]\n"
      "  --lr X               learning rate [0.05]\n"
@@ -161,6 +218,7 @@ const RegisterCommand train_command{
      "                       spec's 'init' line, else he]\n"
      "  --augment SPEC       none, light, standard, heavy and/or key=value,... [none]\n"
      "  --limit N            train on the first N images only\n"
+     "  --per-class N        train on the first N images of each class only\n"
      "  --out PATH           model file to write [build/model.cnn]\n"
      "  --json               last line: one JSON object with the results\n"
      "  --quiet              no progress output\n"}};

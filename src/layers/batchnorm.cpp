@@ -31,6 +31,7 @@ void BatchNorm::forward(const float* x, float* y, int n, Mode mode) {
   const float *gamma = params_, *beta = params_ + c;
   float *run_mean = state_, *run_var = state_ + c;
   const double count = double(n) * plane;
+  last_was_training_ = mode == Mode::Train;
   for (int ch = 0; ch < c; ++ch) {
     float mean, inv_std;
     if (mode == Mode::Train) {
@@ -47,8 +48,6 @@ void BatchNorm::forward(const float* x, float* y, int n, Mode mode) {
       const double var = sq / count;
       mean = float(mu);
       inv_std = float(1.0 / std::sqrt(var + kEpsilon));
-      mean_[ch] = mean;
-      inv_std_[ch] = inv_std;
       // The running variance is the unbiased estimate, as at test time we
       // estimate the population's variance from samples.
       const double unbiased = count > 1 ? var * count / (count - 1) : var;
@@ -58,6 +57,8 @@ void BatchNorm::forward(const float* x, float* y, int n, Mode mode) {
       mean = run_mean[ch];
       inv_std = 1.0f / std::sqrt(run_var[ch] + kEpsilon);
     }
+    mean_[ch] = mean;
+    inv_std_[ch] = inv_std;
     const float scale = gamma[ch] * inv_std, shift = beta[ch] - mean * scale;
     for (int i = 0; i < n; ++i) {
       const std::size_t o = (std::size_t(i) * c + ch) * plane;
@@ -88,6 +89,14 @@ void BatchNorm::backward(const float* x, const float*, const float* dy, float* d
       grads_[c + ch] += float(sum_dy);
     }
     if (!dx) continue;
+    if (!last_was_training_) {  // fixed statistics: y is affine in x
+      const float scale = params_[ch] * inv_std;
+      for (int i = 0; i < n; ++i) {
+        const std::size_t o = (std::size_t(i) * c + ch) * plane;
+        for (std::size_t j = 0; j < plane; ++j) dx[o + j] = scale * dy[o + j];
+      }
+      continue;
+    }
     const float k = params_[ch] * inv_std / m;
     for (int i = 0; i < n; ++i) {
       const std::size_t o = (std::size_t(i) * c + ch) * plane;

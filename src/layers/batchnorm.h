@@ -2,7 +2,8 @@
 // N for dense outputs (H = W = 1).
 //   train: y = γ·(x − μ_B)/sqrt(σ²_B + ε) + β with the batch's statistics, and
 //          running = α·running + (1 − α)·batch  (α = momentum, default 0.9)
-//   infer: the same with the running mean and variance.
+//   infer: the same with the running mean and variance (backward then treats
+//          them as constants: the gradient of the function that predicts).
 // in (N,C,H,W), out (N,C,H,W); params γ (C), β (C); state running μ (C), σ² (C);
 // multiply-adds per sample C·H·W (one scale-and-shift per value at inference).
 #pragma once
@@ -28,7 +29,8 @@ class BatchNorm : public Layer {
 
  private:
   float momentum_;
-  std::vector<float> mean_, inv_std_;  // of the last training batch, per channel
+  std::vector<float> mean_, inv_std_;  // of the last forward pass, per channel
+  bool last_was_training_ = false;     // batch statistics (else running ones, constants)
 };
 
 }  // namespace cnn

@@ -198,9 +198,12 @@ test('Train clicked while the data still loads waits for it, then trains', async
 async function runFromLink(hash) {
   const { context, page } = await openPlayground(browser, server.url, { hash });
   await page.click('[data-testid="train"]');
+  // The results must be the final evaluation's (it arrives after "Finished"), not the fresh network's.
   await page.waitForFunction(() =>
     /Finished/.test(document.querySelector('#train [data-role="message"]').textContent) &&
-    !document.querySelector('#results').classList.contains('is-empty'), null, { timeout: 120000 });
+    !document.querySelector('#results').classList.contains('is-empty') &&
+    /after [\d,]+ training images/.test(document.querySelector('#results [data-role="summary"]').textContent),
+  null, { timeout: 120000 });
   const result = {
     seen: await page.textContent('[data-role="seen"]'),
     accuracy: await page.getAttribute('[data-testid="test-accuracy"]', 'data-value'),

@@ -97,3 +97,21 @@ test('export --onnx and import --onnx: the shipped model round-trips, and eval r
   assert.equal(refused.status, 2);
   assert.match(refused.stderr, /cnn import: .*(ONNX|protobuf|truncated)/);
 });
+
+test('transfer learning: a new head on the MNIST model for 20 Fashion-MNIST images per class; misuse refused', () => {
+  const common = ['--data', 'web/data/fashion', '--per-class', '20', '--epochs', '3', '--json', '--quiet'];
+  const frozen = cnn('train', '--from', 'web/models/lenet5.cnn', '--new-head', '--freeze', 'conv', ...common,
+    '--out', join(dir, 'frozen.cnn'));
+  assert.equal(frozen.status, 0, frozen.stderr);
+  // 200 images, 3 epochs: far above chance (10 %) on 10,000 test images with only the dense layers learning.
+  assert.ok(lastJson(frozen.stdout).test_accuracy > 0.4, frozen.stdout);
+  const conv = cnn('eval', '--model', join(dir, 'frozen.cnn'), '--data', 'web/data/fashion', '--json');
+  assert.equal(lastJson(conv.stdout).test_accuracy, lastJson(frozen.stdout).test_accuracy);
+  const both = cnn('train', '--from', 'web/models/lenet5.cnn', '--net', 'mlp', ...common);
+  assert.equal(both.status, 2);
+  assert.match(both.stderr, /give --net or --from, not both/);
+  const alone = cnn('train', '--lr-scale', '0.1', ...common);
+  assert.match(alone.stderr, /need --from MODEL/);
+  const freeze = cnn('train', '--from', 'web/models/lenet5.cnn', '--freeze', 'dense', ...common);
+  assert.match(freeze.stderr, /--freeze must be conv or none/);
+});

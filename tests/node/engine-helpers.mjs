@@ -37,3 +37,15 @@ export async function readMnist(split) {
     labels: new Uint8Array(await readFile(repo(`web/data/mnist/${split}-labels.idx`))),
   };
 }
+
+// For the 2-D embedding's tests: the mean distance of pairs of points of one class, and of pairs of different classes.
+export function classDistances(points, labels) {
+  let within = 0, nWithin = 0, between = 0, nBetween = 0;
+  for (let i = 0; i < labels.length; ++i)
+    for (let j = i + 1; j < labels.length; ++j) {
+      const d = Math.hypot(points[2 * i] - points[2 * j], points[2 * i + 1] - points[2 * j + 1]);
+      if (labels[i] === labels[j]) (within += d), ++nWithin;
+      else (between += d), ++nBetween;
+    }
+  return { within: within / nWithin, between: between / nBetween };
+}

@@ -28,6 +28,11 @@ import { explainedPanel } from './panels/explained.js';
 import { augmentationPanel } from './panels/augmentation.js';
 import { effectPanel } from './panels/effect.js';
 import { finetunePanel } from './panels/finetune.js';
+import { convSandboxPanel } from './panels/conv-sandbox.js';
+import { reliancePanel } from './panels/reliance.js';
+import { equivariancePanel } from './panels/equivariance.js';
+import { embeddingPanel } from './panels/embedding.js';
+import { transferPanel } from './panels/transfer.js';
 
 const PANELS = [
   drawPanel,
@@ -38,9 +43,14 @@ const PANELS = [
   sharePanel,
   insidePanel,
   explainedPanel,
+  convSandboxPanel,
+  equivariancePanel,
   augmentationPanel,
   effectPanel,
   finetunePanel,
+  transferPanel,
+  reliancePanel,
+  embeddingPanel,
 ];
 
 const $ = (selector) => document.querySelector(selector);

@@ -10,6 +10,11 @@ import { fetchModelFile } from './data.js';
 import { loadEngine } from './engine.js';
 import { emit } from './events.js';
 import { inspectCommands } from './inspect.js';
+import { exploreCommands } from './explore.js';
+import { equivarianceCommands, invariance } from './equivariance.js';
+import { embedding, loadUmap } from './embedding.js';
+import { transfer, transferSets } from './transfer.js';
+import { adversarial } from './adversarial.js';
 import { compare, finetune, robustness } from './jobs.js';
 import { describeSpec, netSpec } from './network.js';
 import { applySettingsToRun, pause, step, train } from './training.js';
@@ -107,6 +112,8 @@ function job(generator, { lane, needsTrain = () => false } = {}) {
   };
 }
 
+const embeddingJob = job(embedding);
+const transferJob = job(transfer);
 const fineTuneJob = job(finetune, { lane: 'model', needsTrain: (p) => p.rehearsal > 0 });
 
 const commands = {
@@ -201,6 +208,24 @@ const commands = {
     }
     const trainBatch = clampInt(batch, 1, MAX_BATCH, world.settings.batch);
     return { net, text, ...describeSpec(world.engine, text, trainBatch, { forPage: !sketch }) };
+  },
+  ...exploreCommands,
+  ...equivarianceCommands,
+  invariance: job(invariance, { needsTrain: () => true }),
+  adversarial: job(adversarial, { needsTrain: () => true }),
+  // The target's data are loaded first and freed however the job ends.
+  async transfer(payload, context) {
+    const sets = await transferSets(payload);
+    try {
+      return await transferJob({ ...payload, sets }, context);
+    } finally {
+      sets.train.delete();
+      sets.test.delete();
+    }
+  },
+  async embedding(payload, context) {
+    await Promise.all([loadUmap(), ensureTest()]);
+    return embeddingJob(payload, context);
   },
   robustness: job(robustness),
   compare: job(compare, { needsTrain: () => true }),

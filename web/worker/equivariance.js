@@ -1,0 +1,168 @@
+// Equivariance and invariance, measured: the drawn digit (or test digits)
+// moved by the engine's transformImages, without the page's recentring, and
+// every layer's output compared with the unmoved one.
+//  - moved: how far a layer's maps moved, in input pixels: the shift (in map
+//    units, refined between units by a parabola through the errors) that best
+//    lines the moved maps up with the original ones, times the layer's jump
+//    (a map unit (r, c) sits at input pixel start + r·jump, geometry.js).
+//    Equivariant layers move with the digit. (A centre of mass would not do:
+//    a conv map's bias lights up the empty background too.)
+//  - change: ‖A(moved) − A(original)‖ / ‖A(original)‖. An invariant output
+//    changes little.
+// The short command answers for the live model; the job sweeps shifts for a
+// copy of it and for an mlp it trains first (no convolutions: its layers
+// have no maps to move).
+import { argmax, clampInt } from '../util.js';
+import { unitGeometry } from '../app/panels/geometry.js';
+import { world } from './world.js';
+import { checkedImages, liveModel, liveTest } from './inspect.js';
+
+const isSpatial = (l) => l.output.h > 1 || l.output.w > 1;
+
+// Mean squared difference of moved[r, q] and original[r − dy, q − dx] where both exist.
+function misfit(moved, original, { c, h, w }, dy, dx) {
+  let sum = 0, n = 0;
+  for (let k = 0; k < c; ++k)
+    for (let r = Math.max(0, dy); r < Math.min(h, h + dy); ++r)
+      for (let q = Math.max(0, dx); q < Math.min(w, w + dx); ++q) {
+        const d = moved[(k * h + r) * w + q] - original[(k * h + r - dy) * w + q - dx];
+        sum += d * d;
+        ++n;
+      }
+  return n ? sum / n : Infinity;
+}
+
+// The vertex of the parabola through (−1, a), (0, b), (1, c): the sub-unit correction.
+const vertex = (a, b, c) => (Number.isFinite(a + c) && a - 2 * b + c > 0 ? (a - c) / (2 * (a - 2 * b + c)) : 0);
+
+// How far moved is original shifted, in input pixels {x, y}; along x only
+// when alongXOnly (the sweep's shifts are all left/right).
+function displacement(moved, original, shape, { jump }, alongXOnly = false) {
+  const range = Math.max(1, Math.min(Math.ceil(10 / jump), Math.floor(Math.min(shape.h, shape.w) / 2)));
+  let best = { dy: 0, dx: 0, e: Infinity };
+  for (let dy = alongXOnly ? 0 : -range; dy <= (alongXOnly ? 0 : range); ++dy)
+    for (let dx = -range; dx <= range; ++dx) {
+      const e = misfit(moved, original, shape, dy, dx);
+      if (e < best.e) best = { dy, dx, e };
+    }
+  const at = (dy, dx) => misfit(moved, original, shape, dy, dx);
+  const x = best.dx + vertex(at(best.dy, best.dx - 1), best.e, at(best.dy, best.dx + 1));
+  const y = alongXOnly ? 0 : best.dy + vertex(at(best.dy - 1, best.dx), best.e, at(best.dy + 1, best.dx));
+  return { x: x * jump, y: y * jump };
+}
+
+function relativeChange(a, b) {
+  let diff = 0, norm = 0;
+  for (let i = 0; i < a.length; ++i) {
+    diff += (a[i] - b[i]) ** 2;
+    norm += b[i] ** 2;
+  }
+  return norm > 0 ? Math.sqrt(diff / norm) : 0;
+}
+
+// Every layer's output for sample i of the model's last forward pass.
+const outputsOf = (model, layers, i) => layers.map((_, j) => model.activation(j, i));
+
+// Per layer { moved: {x, y} | null, change } of `moved` against `original` (lists of layer outputs).
+function compareLayers(layers, geometry, moved, original, alongXOnly = false) {
+  return layers.map((l, j) => ({
+    moved: isSpatial(l) ? displacement(moved[j], original[j], l.output, geometry[j], alongXOnly) : null,
+    change: relativeChange(moved[j], original[j]),
+  }));
+}
+
+function transform(images, shape, { shiftX = 0, shiftY = 0, rotation = 0 }) {
+  return world.engine.transformImages(images, shape, { rotation, shiftX, shiftY, scale: 1 });
+}
+
+const number = (v, lo, hi) => (Number.isFinite(v) ? Math.min(hi, Math.max(lo, v)) : 0);
+
+export const equivarianceCommands = {
+  // The drawn digit moved: every layer's output and how it moved and changed.
+  equivariance({ image, shiftX, shiftY, rotation }) {
+    const m = liveModel();
+    const source = image ?? world.digit?.slice();
+    if (!source) return { empty: true };
+    const shape = m.inputShape();
+    checkedImages(source, shape);
+    const move = {
+      shiftX: number(shiftX, -10, 10), shiftY: number(shiftY, -10, 10), rotation: number(rotation, -90, 90),
+    };
+    const layers = m.layers();
+    const geometry = unitGeometry(layers);
+    const originalProbs = m.predict(source);
+    const original = outputsOf(m, layers, 0);
+    const input = transform(source, shape, move);
+    const probs = m.predict(input);
+    const maps = outputsOf(m, layers, 0);
+    return {
+      ...move, input, layers, maps, probs, answer: argmax(probs), originalAnswer: argmax(originalProbs),
+      measures: compareLayers(layers, geometry, maps, original),
+      inputMoved: displacement(input, source, shape, { jump: 1 }),
+    };
+  },
+};
+
+// Mean per-layer change over `count` test digits shifted left/right by each
+// shift, and their accuracy; for a copy of the live model and a freshly
+// trained mlp. Progress after every (model, shift).
+export function* invariance(payload, progress, trainData) {
+  const e = world.engine;
+  const test = liveTest();
+  const count = clampInt(payload.count, 8, 64, 48);
+  const steps = clampInt(payload.steps, 10, 5000, 600);
+  const shifts = Array.isArray(payload.shifts) ? payload.shifts.slice(0, 25).map((s) => number(s, -10, 10))
+    : [-6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6];
+  const subset = test.slice(0, Math.min(count, test.count()));
+  const shape = liveModel().inputShape();
+  const handles = [];
+  const keep = (h) => (handles.push(h), h);
+  try {
+    const cnn = keep(e.Model.fromBytes(world.model.save(), 64));
+    const mlpSpec = world.presets.find((p) => p.name === 'mlp').spec;
+    const mlp = keep(new e.Model(mlpSpec, 64));
+    mlp.init(1, 'he');
+    const options = { batchSize: 32, learningRate: 0.05, momentum: 0.9, seed: 1 };
+    const training = keep(new e.Training(mlp, trainData, options));
+    for (let done = 0; done < steps; done += 50) {
+      training.step(Math.min(50, steps - done));
+      progress({ phase: 'train', step: Math.min(steps, done + 50), total: steps });
+      yield;
+    }
+    const result = {};
+    for (const [name, model] of [['cnn', cnn], ['mlp', mlp]]) {
+      const layers = model.layers();
+      const geometry = unitGeometry(layers);
+      model.predict(subset.images);
+      const original = Array.from({ length: count }, (_, i) => outputsOf(model, layers, i));
+      const curves = layers.map(() => []);
+      const accuracy = [];
+      const moved = layers.map(() => []);
+      for (const shift of shifts) {
+        const probs = model.predict(transform(subset.images, shape, { shiftX: shift }));
+        const classes = model.classes();
+        let right = 0;
+        const sums = layers.map(() => ({ change: 0, moved: 0, n: 0 }));
+        for (let i = 0; i < count; ++i) {
+          right += argmax(probs, i * classes, classes) === subset.labels[i];
+          compareLayers(layers, geometry, outputsOf(model, layers, i), original[i], true).forEach((m, j) => {
+            sums[j].change += m.change;
+            if (m.moved) (sums[j].moved += m.moved.x), ++sums[j].n;
+          });
+        }
+        sums.forEach((s, j) => {
+          curves[j].push([shift, s.change / count]);
+          if (s.n) moved[j].push([shift, s.moved / s.n]);
+        });
+        accuracy.push([shift, right / count]);
+        progress({ phase: 'measure', model: name, shift });
+        yield;
+      }
+      const described = layers.map((l) => ({ kind: l.kind, spec: l.spec, output: l.output }));
+      result[name] = { layers: described, curves, moved, accuracy };
+    }
+    return { ...result, shifts, count, steps };
+  } finally {
+    for (const h of handles.reverse()) h.delete();
+  }
+}
