@@ -55,8 +55,7 @@ const std::vector<Preset>& presets() {
        "dropout",
        "input 1x28x28\nconv 32 k=11 s=3 p=5\nrelu\nmaxpool 2\nconv 64 k=5 p=2\nrelu\nconv 64 k=3 p=1\nrelu\n"
        "maxpool 3 s=2\ndropout keep=0.5\ndense 128\nrelu\ndropout keep=0.5\ndense 10\n"},
-      {"inception-mini",
-       "an Inception block: 1×1; 1×1 → 1×3 → 3×1; 1×1 → 3×3 → 3×3; 3×3 max pool → 1×1; concatenated",
+      {"inception-mini", "an Inception block: 1×1; 1×1 → 1×3 → 3×1; 1×1 → 3×3 → 3×3; 3×3 max pool → 1×1; concatenated",
        "input 1x28x28\nconv 16 k=5 p=2\nrelu\nmaxpool 2\n"
        "concat\n"
        "  branch\n    conv 8 k=1\n    relu\n"
@@ -72,8 +71,7 @@ const std::vector<Preset>& presets() {
       {"deep-sigmoid", "six 3×3 convolutions with sigmoid: the gradient vanishes on its way down",
        deep("sigmoid", false)},
       {"deep-relu", "deep-sigmoid with ReLU instead of sigmoid", deep("relu", false)},
-      {"deep-residual", "deep-relu with a shortcut around each convolution after the first",
-       deep("relu", true)},
+      {"deep-residual", "deep-relu with a shortcut around each convolution after the first", deep("relu", true)},
       {"mlp", "no convolutions: a fully connected network, for comparison",
        "input 1x28x28\ndense 256\nrelu\ndense 128\nrelu\ndense 10\n"},
   };

@@ -96,7 +96,7 @@ int train(const std::vector<std::string>& args) {
   start.init = o.str("init", "");
   // A preset (none, light, standard, heavy) and/or key=value overrides.
   const std::string augment_name = o.str("augment", "none");
-  start.init_value = float(o.num("init-value", 0));  // --init constant's weight
+  start.init_value = float(o.num("init-value", 0));   // --init constant's weight
   const long limit = o.integer("limit", -1);          // train on the first N images (quick runs)
   const long per_class = o.integer("per-class", -1);  // ... or on the first N of each class
   const bool json = o.flag("json"), quiet = o.flag("quiet");

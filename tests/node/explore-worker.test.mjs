@@ -21,6 +21,7 @@ const digit = testData.image(0); // a 7
 const digitLabel = testData.label(0);
 
 await request('configure', { settings: defaultSettings() });
+await request('evaluate'); // nothing downloads until something asks (the light first visit)
 await waitForEvent('data', (d) => d.stage === 'test-ready');
 await request('pretrained');
 

@@ -14,6 +14,7 @@ const { default: createEngine } = await import(new URL('web/engine/cnn-simd.mjs'
 const engine = await createEngine({ wasmBinary: await readFile(new URL('web/engine/cnn-simd.wasm', root)) });
 
 await request('configure', { settings: defaultSettings() });
+await request('evaluate'); // nothing downloads until something asks (the light first visit)
 await waitForEvent('data', (d) => d.stage === 'test-ready');
 
 const modelFile = (spec) => {
