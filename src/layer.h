@@ -15,6 +15,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "rng.h"
@@ -31,11 +32,41 @@ struct ParamBlock {
   bool frozen;         // transfer learning: left as it is
   float lr_scale = 1;  // transfer learning: multiplies the learning rate
 };
-enum class Init { He, Xavier, LeCun };
+// How a network's weights start (biases start at 0): a scheme, and for
+// Constant the value every weight gets (which never breaks the symmetry
+// between a layer's units: identical filters stay identical).
+enum class InitKind { He, Xavier, LeCun, Constant };
+struct Init {
+  InitKind kind = InitKind::He;
+  float value = 0;  // Constant only
+  bool operator==(const Init&) const = default;
+  static const Init He, Xavier, LeCun;
+};
+inline constexpr Init Init::He{InitKind::He, 0}, Init::Xavier{InitKind::Xavier, 0}, Init::LeCun{InitKind::LeCun, 0};
 
 // An impossible network spec or geometry; the message names the layer.
+// Located once it starts "line N 'kind': " (Sequence::setup adds that once,
+// at the innermost layer that failed).
 struct SpecError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+  explicit SpecError(const std::string& what, bool located = false) : std::runtime_error(what), located(located) {}
+  bool located;
+};
+
+class Sequence;
+
+// A sliding window per axis (kernel, stride, zero padding): what the
+// receptive field and the page's arithmetic need. 1×1, stride 1, no padding
+// for layers that are not windows.
+struct Window {
+  HW kernel{1, 1}, stride{1, 1}, pad{0, 0};
+};
+
+// The receptive field so far, per axis: how many input pixels one unit sees
+// (rf) and how far one step moves in the input (jump). global once a dense
+// layer sees the whole input.
+struct Field {
+  HW rf{1, 1}, jump{1, 1};
+  bool global = false;
 };
 
 // The most floats a network may need to train at its max batch (weights,
@@ -50,8 +81,14 @@ class Layer {
  public:
   virtual ~Layer() = default;
 
-  // The layer's line in the spec language, e.g. "conv 6 k=5 s=1 p=2".
+  // The layer's line in the spec language, e.g. "conv 6 k=5 s=1 p=2" (blocks
+  // span several lines).
   virtual std::string spec() const = 0;
+  // Its first word: conv, relu, residual...
+  std::string kind() const {
+    const std::string s = spec();
+    return s.substr(0, s.find_first_of(" \n"));
+  }
   // Checks the input shape and returns the output shape, or throws SpecError.
   virtual Shape setup(Shape in) = 0;
 
@@ -84,16 +121,30 @@ class Layer {
   virtual void forward(const float* x, float* y, int n, Mode mode) = 0;
   virtual void backward(const float* x, const float* y, const float* dy, float* dx, int n) = 0;
 
-  // For the receptive field: how far one output step moves in the input, and
-  // how many input steps one output sees. Dense layers see everything.
-  virtual int kernel() const { return 1; }
-  virtual int stride() const { return 1; }
+  // For the receptive field and the page's arithmetic. Dense layers see
+  // everything.
+  virtual Window window() const { return {}; }
   virtual bool is_global() const { return false; }
-  // Layers that own a sub-network (residual blocks) report their inner RF.
-  virtual void receptive_field(int& rf, int& jump) const {
-    rf += (kernel() - 1) * jump;
-    jump *= stride();
+  // Grows f by this layer; blocks report their insides.
+  virtual void receptive_field(Field& f) const {
+    if (is_global()) f.global = true;
+    if (f.global) return;
+    const Window win = window();
+    f.rf.h += (win.kernel.h - 1) * f.jump.h;
+    f.rf.w += (win.kernel.w - 1) * f.jump.w;
+    f.jump.h *= win.stride.h;
+    f.jump.w *= win.stride.w;
   }
+  // Multiply-adds per sample of a forward pass (the formula is in each
+  // layer's header; 0 for layers that do none).
+  virtual std::uint64_t macs() const { return 0; }
+  // Blocks own chains of layers: a residual block its body (1), a concat
+  // block its branches.
+  virtual int sequence_count() const { return 0; }
+  virtual const Sequence& sequence(int i) const { throw std::out_of_range("layer has no inner layers"); }
+  Sequence& sequence(int i) { return const_cast<Sequence&>(std::as_const(*this).sequence(i)); }
+  // This layer's parameters (after bind).
+  std::span<float> parameters() { return {params_, param_count()}; }
   // Where dropout draws its masks; set once at build.
   virtual void set_rng(Rng* rng) {}
   // Freezing stops a layer's parameters from learning (transfer learning).
@@ -101,6 +152,7 @@ class Layer {
   bool frozen() const { return frozen_; }
 
   Shape in_shape, out_shape;
+  int line = 0;  // its line in the spec it was parsed from (0: built in code)
 
  protected:
   float* params_ = nullptr;

@@ -1,9 +1,11 @@
 #include "network.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <stdexcept>
 
-#include "layers/conv.h"
+#include "layers/residual.h"
 #include "loss.h"
 
 namespace cnn {
@@ -13,10 +15,14 @@ Network::Network(const std::string& spec, int max_batch) {
   ParsedSpec parsed = parse_spec(resolve_spec(spec));
   body_ = std::move(parsed.body);
   loss_ = parsed.loss;
+  init_ = parsed.init;
   const Shape out = body_.setup(parsed.input, max_batch);
-  if (out.size() < 1) throw SpecError("the network's output is empty");
+  // Said at the last layer's line, where the editor shows it.
+  const Layer& last = body_.layer(body_.size() - 1);
+  const std::string where = "line " + std::to_string(last.line) + " '" + last.kind() + "': ";
+  if (out.size() < 1) throw SpecError(where + "the network's output is empty", true);
   if (loss_ == Loss::CrossEntropy && out.size() < 2)
-    throw SpecError("cross-entropy needs at least 2 outputs, the network ends in " + out.str());
+    throw SpecError(where + "cross-entropy needs at least 2 outputs, the network ends in " + out.str(), true);
 
   params_.assign(body_.param_count(), 0);
   grads_.assign(params_.size(), 0);
@@ -27,6 +33,7 @@ Network::Network(const std::string& spec, int max_batch) {
   last_doutput_.assign(std::size_t(max_batch) * out.size(), 0);
 
   spec_ = "input " + parsed.input.str() + "\n";
+  if (!(init_ == Init::He)) spec_ += init_spec(init_) + "\n";
   for (int i = 0; i < body_.size(); ++i) spec_ += body_.layer(i).spec() + "\n";
   if (loss_ == Loss::Mse) spec_ += "loss mse\n";
   init(1);
@@ -96,21 +103,90 @@ void Network::predict(const float* x, int n, float* probs) {
   }
 }
 
-std::vector<LayerInfo> Network::layers() const {
-  std::vector<LayerInfo> info;
-  int rf = 1, jump = 1;
-  bool global = false;
-  for (int i = 0; i < body_.size(); ++i) {
-    const Layer& l = body_.layer(i);
-    global |= l.is_global();
-    if (!global) l.receptive_field(rf, jump);
-    std::string kind = l.spec().substr(0, l.spec().find_first_of(" \n"));
-    int pad = 0;
-    if (auto* conv = dynamic_cast<const Conv2D*>(&l)) pad = conv->options().pad;
-    info.push_back({l.spec(), kind, l.in_shape, l.out_shape, l.param_count(), l.kernel(), l.stride(), pad,
-                    global ? 0 : rf, l.frozen()});
+namespace {
+
+int line_count(const std::string& text) { return 1 + int(std::count(text.begin(), text.end(), '\n')); }
+
+// Describes seq's layers, the first on canonical line `line`, growing the
+// receptive field f through them; paths start with prefix.
+std::vector<LayerInfo> describe(const Sequence& seq, const std::string& prefix, int line, Field& f) {
+  std::vector<LayerInfo> out;
+  for (int i = 0; i < seq.size(); ++i) {
+    const Layer& l = seq.layer(i);
+    const std::string spec = l.spec(), path = prefix + std::to_string(i);
+    LayerInfo info{path,       spec, l.kind(), l.in_shape, l.out_shape, l.param_count(), l.macs(), l.window(), {},
+                   l.frozen(), line, 1.0f,     {},         {}};
+    if (auto* r = dynamic_cast<const Residual*>(&l)) {
+      Field inner = f;
+      info.scale = r->scale();
+      info.children = describe(r->body(), path + ".", line + 1, inner);
+    } else if (info.kind == "concat") {
+      int at = line + 1;  // each branch: its 'branch' line, then its layers
+      for (int b = 0; b < l.sequence_count(); ++b) {
+        Field inner = f;
+        info.branches.push_back(describe(l.sequence(b), path + ".b" + std::to_string(b) + ".", at + 1, inner));
+        at += 1;
+        for (int k = 0; k < l.sequence(b).size(); ++k) at += line_count(l.sequence(b).layer(k).spec());
+      }
+    }
+    l.receptive_field(f);
+    info.receptive_field = f.global ? HW{0, 0} : f.rf;
+    line += line_count(spec);
+    out.push_back(std::move(info));
   }
-  return info;
+  return out;
+}
+
+}  // namespace
+
+std::vector<LayerInfo> Network::layers() const {
+  Field f;
+  return describe(body_, "", init_ == Init::He ? 2 : 3, f);
+}
+
+std::pair<const Sequence*, int> Network::locate(const std::string& path) const {
+  auto bad = [&](const std::string& why) { return std::invalid_argument("no layer at path '" + path + "': " + why); };
+  auto number = [&](const std::string& word, std::size_t limit, const char* what) {
+    int v = -1;
+    auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), v);
+    if (ec != std::errc() || end != word.data() + word.size() || v < 0 || std::size_t(v) >= limit)
+      throw bad(std::string(what) + " '" + word + "' is not in 0.." + std::to_string(int(limit) - 1));
+    return v;
+  };
+  std::vector<std::string> words;
+  for (std::size_t start = 0;;) {
+    const std::size_t dot = path.find('.', start);
+    words.push_back(path.substr(start, dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  const Sequence* seq = &body_;
+  int index = number(words[0], std::size_t(seq->size()), "layer");
+  for (std::size_t w = 1; w < words.size(); ++w) {
+    const Layer& l = seq->layer(index);
+    if (l.sequence_count() == 0) throw bad("'" + l.kind() + "' has no inner layers");
+    int which = 0;
+    if (l.kind() == "concat") {
+      if (words[w].empty() || words[w][0] != 'b' || w + 1 >= words.size())
+        throw bad("a concat block's layers are addressed as BLOCK.bBRANCH.LAYER");
+      which = number(words[w].substr(1), std::size_t(l.sequence_count()), "branch");
+      ++w;
+    }
+    seq = &l.sequence(which);
+    index = number(words[w], std::size_t(seq->size()), "layer");
+  }
+  return {seq, index};
+}
+
+const float* Network::activation(const std::string& path, std::size_t* per_sample) const {
+  auto [seq, index] = locate(path);
+  if (per_sample) *per_sample = seq->layer(index).out_shape.size();
+  return seq->output(index);
+}
+
+std::span<float> Network::layer_params(const std::string& path) {
+  auto [seq, index] = locate(path);
+  return const_cast<Sequence*>(seq)->layer(index).parameters();
 }
 
 std::span<float> Network::layer_params(int layer) {

@@ -11,15 +11,24 @@
 
 namespace cnn {
 
+// One layer as the page and the CLI describe it; blocks hold their insides.
 struct LayerInfo {
-  std::string spec;  // its line in the spec language
-  std::string kind;  // first word: conv, relu, maxpool...
+  // Where it is: "4" at the top, "4.0" the first layer of a residual block
+  // at 4, "5.b1.0" the first layer of branch 1 (0-based) of a concat block
+  // at 5; nesting composes ("5.b1.2.0").
+  std::string path;
+  std::string spec;  // its text in the spec language (blocks: several lines)
+  std::string kind;  // first word: conv, relu, maxpool, residual, concat...
   Shape in, out;
   std::size_t params;
-  int kernel, stride;  // for the output-size arithmetic (1 when not spatial)
-  int pad;
-  int receptive_field;  // in input pixels; 0 once a dense layer sees everything
+  std::uint64_t macs;  // multiply-adds per sample (each layer's header says how)
+  Window window;       // kernel, stride, padding per axis (1, 1, 0 when not spatial)
+  HW receptive_field;  // in input pixels, per axis; {0, 0} once a dense layer sees everything
   bool frozen;
+  int line;                                      // its first line in the canonical spec (Network::spec())
+  float scale;                                   // residual blocks: λ of y = F(x) + λ·x (1 otherwise)
+  std::vector<LayerInfo> children;               // a residual block's body
+  std::vector<std::vector<LayerInfo>> branches;  // a concat block's branches
 };
 
 class Network {
@@ -43,8 +52,11 @@ class Network {
   // The same into `out`, reusing its capacity: the optimiser asks every step.
   void param_blocks(std::vector<ParamBlock>& out) const;
 
-  // Fresh weights from the seed; also reseeds dropout.
-  void init(std::uint64_t seed, Init init = Init::He);
+  // Fresh weights from the seed with the network's own scheme (the spec's
+  // 'init' line, He without one) or the one given; also reseeds dropout.
+  void init(std::uint64_t seed) { init(seed, init_); }
+  void init(std::uint64_t seed, Init init);
+  Init init_scheme() const { return init_; }
 
   // x (N, input) -> output (N, output_shape): logits for cross-entropy.
   const float* forward(const float* x, int n, Mode mode);
@@ -68,11 +80,16 @@ class Network {
   // networks) or the raw outputs (mse). probs is (N, classes).
   void predict(const float* x, int n, float* probs);
 
-  // Introspection for the page and the CLI, top-level layers only.
+  // Introspection for the page and the CLI. layers() is the tree of every
+  // layer; the int versions address top-level layers, the path versions any
+  // layer (LayerInfo::path; std::invalid_argument for a path that is not one).
   int layer_count() const { return body_.size(); }
   std::vector<LayerInfo> layers() const;
   const float* activation(int layer) const { return body_.output(layer); }
   std::span<float> layer_params(int layer);
+  // Sample 0's output of the layer at path in the last forward pass, and its size per sample.
+  const float* activation(const std::string& path, std::size_t* per_sample = nullptr) const;
+  std::span<float> layer_params(const std::string& path);
   void set_frozen(int layer, bool frozen) { body_.layer(layer).set_frozen(frozen); }
   Layer& layer(int i) { return body_.layer(i); }
   // The lowest layer that learns: backward computes nothing below it.
@@ -86,9 +103,13 @@ class Network {
   Network& operator=(const Network&) = delete;
 
  private:
+  // The chain holding the layer at path, and the layer's index in it.
+  std::pair<const Sequence*, int> locate(const std::string& path) const;
+
   std::string spec_;
   Sequence body_;
   Loss loss_;
+  Init init_;
   std::vector<float> params_, grads_, state_;
   std::vector<float> scratch_dx_;
   std::vector<float> last_doutput_;  // the output gradient of the last input_gradient

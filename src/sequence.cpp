@@ -37,7 +37,12 @@ Shape Sequence::setup(Shape in, int max_batch) {
                         std::to_string(floats_per_sample_) + " values per sample, " + std::to_string(fixed / 5) +
                         " parameters so far); use fewer or smaller layers, smaller images or a smaller batch");
     } catch (const SpecError& e) {
-      throw SpecError("layer " + std::to_string(i + 1) + " (" + layers_[i]->spec() + "): " + e.what());
+      if (e.located) throw;  // a layer inside a block, already named
+      // Where the parse errors say it, so the page shows it at that line.
+      const Layer& l = *layers_[i];
+      const std::string where = l.line > 0 ? "line " + std::to_string(l.line) + " '" + l.kind() + "': "
+                                           : "layer " + std::to_string(i + 1) + " (" + l.spec() + "): ";
+      throw SpecError(where + e.what(), true);
     }
     layers_[i]->reserve(max_batch);
     outputs_.emplace_back(std::size_t(max_batch) * s.size());
@@ -73,6 +78,27 @@ void Sequence::init(Rng& rng, Init init) {
 
 void Sequence::set_rng(Rng* rng) {
   for (auto& l : layers_) l->set_rng(rng);
+}
+
+void Sequence::set_frozen(bool frozen) {
+  for (auto& l : layers_) l->set_frozen(frozen);
+}
+
+void Sequence::param_blocks(std::vector<ParamBlock>& out, std::size_t offset) const {
+  for (auto& l : layers_) {
+    l->param_blocks(out, offset);
+    offset += l->param_count();
+  }
+}
+
+std::uint64_t Sequence::macs() const {
+  std::uint64_t n = 0;
+  for (auto& l : layers_) n += l->macs();
+  return n;
+}
+
+void Sequence::receptive_field(Field& f) const {
+  for (auto& l : layers_) l->receptive_field(f);
 }
 
 const float* Sequence::forward(const float* x, int n, Mode mode) {

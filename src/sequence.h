@@ -25,7 +25,8 @@ class Sequence {
   void add(LayerPtr layer) { layers_.push_back(std::move(layer)); }
 
   // Derives every layer's shape from the one before; throws SpecError naming
-  // the failing layer (index and spec line) and the arithmetic.
+  // the failing layer ("line N 'kind': ", its line in the spec it was parsed
+  // from, the innermost layer when it is inside a block) and the arithmetic.
   Shape setup(Shape in, int max_batch);
 
   std::size_t param_count() const;
@@ -34,6 +35,12 @@ class Sequence {
   void bind(float* params, float* grads, float* state);
   void init(Rng& rng, Init init);
   void set_rng(Rng* rng);
+  void set_frozen(bool frozen);
+  // Its layers' parameter blocks, the first at offset in the arena.
+  void param_blocks(std::vector<ParamBlock>& out, std::size_t offset) const;
+  // Summed over the layers; the receptive field grown through them.
+  std::uint64_t macs() const;
+  void receptive_field(Field& f) const;
 
   // x (N, in) -> returns the last layer's output (N, out).
   const float* forward(const float* x, int n, Mode mode);

@@ -13,4 +13,13 @@ struct Shape {
   std::string str() const { return std::to_string(c) + "x" + std::to_string(h) + "x" + std::to_string(w); }
 };
 
+// A size per spatial axis (kernel, stride, padding, receptive field).
+struct HW {
+  int h = 1, w = 1;
+  bool operator==(const HW&) const = default;
+  bool square() const { return h == w; }
+  // As the spec language writes it: "3" when square, else "1x3".
+  std::string str() const { return square() ? std::to_string(h) : std::to_string(h) + "x" + std::to_string(w); }
+};
+
 }  // namespace cnn

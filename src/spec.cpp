@@ -3,12 +3,15 @@
 #include <charconv>
 #include <cmath>
 #include <map>
+#include <optional>
 
 #include "layers/activation.h"
 #include "layers/batchnorm.h"
+#include "layers/concat.h"
 #include "layers/conv.h"
 #include "layers/dense.h"
 #include "layers/dropout.h"
+#include "layers/format.h"
 #include "layers/pool.h"
 #include "layers/residual.h"
 
@@ -103,10 +106,12 @@ class LineReader {
     return integer(line_.positional[i], what, lo, hi);
   }
 
-  int option_int(const char* key, int fallback, int lo, int hi) {
+  // The option's text, or nothing when it is not given.
+  std::optional<std::string> option_text(const char* key) {
     used_.push_back(key);
     auto it = line_.options.find(key);
-    return it == line_.options.end() ? fallback : integer(it->second, key, lo, hi);
+    if (it == line_.options.end()) return std::nullopt;
+    return it->second;
   }
 
   float option_float(const char* key, float fallback) {
@@ -131,6 +136,33 @@ class LineReader {
 };
 
 constexpr int kMaxSize = 4096;
+constexpr int kMaxDepth = 8;  // blocks inside blocks
+
+// A size per axis: "3" (3×3) or "1x3" (height × width).
+HW read_hw(const LineReader& r, const std::string& text, const char* what, int lo, int hi) {
+  const auto x = text.find('x');
+  if (x == std::string::npos) {
+    const int v = r.integer(text, what, lo, hi);
+    return {v, v};
+  }
+  return {r.integer(text.substr(0, x), what, lo, hi), r.integer(text.substr(x + 1), what, lo, hi)};
+}
+
+// The window options of a conv or pool line: s=, p= (p=same: (K − 1)/2 per axis).
+Window read_window(LineReader& r, HW kernel, HW default_stride) {
+  Window win{kernel, default_stride, {0, 0}};
+  if (auto s = r.option_text("s")) win.stride = read_hw(r, *s, "s", 1, 64);
+  if (auto p = r.option_text("p")) {
+    if (*p == "same") {
+      if (kernel.h % 2 == 0 || kernel.w % 2 == 0)
+        r.fail("p=same needs an odd kernel ((K − 1)/2 must be whole), k=" + kernel.str() + " is even");
+      win.pad = {(kernel.h - 1) / 2, (kernel.w - 1) / 2};
+    } else {
+      win.pad = read_hw(r, *p, "p", 0, 63);
+    }
+  }
+  return win;
+}
 
 LayerPtr make_layer(const Line& line) {
   LineReader r(line);
@@ -140,16 +172,17 @@ LayerPtr make_layer(const Line& line) {
   if (k == "conv") {
     ConvOptions o;
     o.filters = r.positional_int(0, "filter count", 1, kMaxSize);
-    o.kernel = r.option_int("k", 3, 1, 64);
-    o.stride = r.option_int("s", 1, 1, 64);
-    o.pad = r.option_int("p", 0, 0, 63);
+    if (auto kernel = r.option_text("k")) o.kernel = read_hw(r, *kernel, "k", 1, 64);
+    const Window win = read_window(r, o.kernel, {1, 1});
+    o.stride = win.stride;
+    o.pad = win.pad;
     layer = std::make_unique<Conv2D>(o);
     positional = 1;
   } else if (k == "maxpool" || k == "avgpool" || k == "l2pool") {
-    const int size = r.positional_int(0, "pool size", 1, 64);
-    const int stride = r.option_int("s", size, 1, 64);
+    if (line.positional.empty()) r.fail("missing pool size");
+    const HW size = read_hw(r, line.positional[0], "pool size", 1, 64);
     const PoolKind kind = k == "maxpool" ? PoolKind::Max : k == "avgpool" ? PoolKind::Avg : PoolKind::L2;
-    layer = std::make_unique<Pool>(kind, size, stride);
+    layer = std::make_unique<Pool>(kind, read_window(r, size, size));
     positional = 1;
   } else if (k == "dense" || k == "fc") {
     layer = std::make_unique<Dense>(r.positional_int(0, "output count", 1, 1 << 16));
@@ -158,6 +191,10 @@ LayerPtr make_layer(const Line& line) {
     layer = std::make_unique<Flatten>();
   } else if (k == "relu") {
     layer = std::make_unique<Activation>(ActivationKind::Relu);
+  } else if (k == "noisy_relu") {
+    const float sigma = r.option_float("sigma", 0.1f);
+    if (!(sigma >= 0)) r.fail("sigma must be ≥ 0");
+    layer = std::make_unique<Activation>(ActivationKind::NoisyRelu, sigma);
   } else if (k == "leaky_relu") {
     layer = std::make_unique<Activation>(ActivationKind::LeakyRelu, r.option_float("a", 0.01f));
   } else if (k == "sigmoid") {
@@ -179,10 +216,11 @@ LayerPtr make_layer(const Line& line) {
     layer = std::make_unique<BatchNorm>(momentum);
   } else {
     r.fail(
-        "unknown layer kind (known: conv, maxpool, avgpool, l2pool, dense, flatten, relu, leaky_relu, sigmoid, "
-        "tanh, elu, maxout, dropout, batchnorm, residual ... end, input, loss)");
+        "unknown layer kind (known: conv, maxpool, avgpool, l2pool, dense, flatten, relu, noisy_relu, leaky_relu, "
+        "sigmoid, tanh, elu, maxout, dropout, batchnorm, residual ... end, concat branch ... end, input, init, loss)");
   }
   r.finish(positional);
+  layer->line = line.number;
   return layer;
 }
 
@@ -199,7 +237,118 @@ Shape parse_input(const Line& line) {
   return shape;
 }
 
+Init parse_init_line(const Line& line) {
+  LineReader r(line);
+  if (line.positional.size() != 1) r.fail("expected 'init he|xavier|lecun|constant [value=V]'");
+  const std::string& name = line.positional[0];
+  const float value = r.option_float("value", 0);
+  if (name != "constant" && line.options.count("value")) r.fail("value= belongs to 'init constant' only");
+  r.finish(1);
+  try {
+    return parse_init(name, value);
+  } catch (const SpecError& e) {
+    r.fail(e.what());
+  }
+}
+
+// Reads the layers of a network body or of a block, recursively: stops
+// before 'end' or 'branch' (which close a block) and before 'loss'.
+class Parser {
+ public:
+  explicit Parser(const std::vector<Line>& lines, std::size_t first) : lines_(lines), i_(first) {}
+
+  Sequence sequence(int depth) {
+    Sequence seq;
+    while (i_ < lines_.size()) {
+      const Line& line = lines_[i_];
+      LineReader r(line);
+      const std::string& k = line.kind;
+      if (k == "end" || k == "branch") {
+        if (depth == 0) r.fail(k == "end" ? "'end' without 'residual' or 'concat'" : "'branch' outside a concat block");
+        return seq;
+      }
+      if (k == "loss") {
+        if (depth > 0) r.fail("'loss' inside a block");
+        return seq;
+      }
+      if (k == "input") r.fail("only the first line can be 'input'");
+      if (k == "init") r.fail("'init' must come right after 'input'");
+      ++i_;
+      if (k == "residual" || k == "concat") {
+        if (depth + 1 > kMaxDepth) r.fail("blocks nest at most " + std::to_string(kMaxDepth) + " deep");
+        seq.add(k == "residual" ? residual(line, depth + 1) : concat(line, depth + 1));
+      } else {
+        seq.add(make_layer(line));
+      }
+    }
+    return seq;
+  }
+
+  std::size_t position() const { return i_; }
+
+ private:
+  // The line that closes the block opened at `opener`: must be `want`.
+  const Line& closing(const Line& opener) {
+    if (i_ >= lines_.size()) fail_at(opener, "block has no 'end'");
+    return lines_[i_];
+  }
+
+  LayerPtr residual(const Line& opener, int depth) {
+    LineReader r(opener);
+    const float scale = r.option_float("scale", 1);
+    r.finish(0);
+    Sequence body = sequence(depth);
+    const Line& close = closing(opener);
+    if (close.kind == "branch") fail_at(close, "'branch' inside a residual block (only 'concat' has branches)");
+    LineReader(close).finish(0);
+    ++i_;
+    auto layer = std::make_unique<Residual>(std::move(body), scale);
+    layer->line = opener.number;
+    return layer;
+  }
+
+  LayerPtr concat(const Line& opener, int depth) {
+    LineReader(opener).finish(0);
+    std::vector<Sequence> branches;
+    for (;;) {
+      const Line& next = closing(opener);
+      if (next.kind == "end") break;
+      if (next.kind != "branch") fail_at(next, "a concat block holds 'branch' lines, each followed by its layers");
+      LineReader(next).finish(0);
+      ++i_;
+      branches.push_back(sequence(depth));
+    }
+    LineReader(lines_[i_]).finish(0);
+    ++i_;
+    if (branches.empty()) fail_at(opener, "a concat block needs at least one 'branch'");
+    auto layer = std::make_unique<Concat>(std::move(branches));
+    layer->line = opener.number;
+    return layer;
+  }
+
+  const std::vector<Line>& lines_;
+  std::size_t i_;
+};
+
 }  // namespace
+
+Init parse_init(const std::string& name, float value) {
+  if (name == "he") return Init::He;
+  if (name == "xavier") return Init::Xavier;
+  if (name == "lecun") return Init::LeCun;
+  if (name == "constant") return Init{InitKind::Constant, value};
+  throw SpecError("unknown initialisation '" + name + "' (known: he, xavier, lecun, constant)");
+}
+
+std::string init_spec(Init init) {
+  switch (init.kind) {
+    case InitKind::He: return "init he";
+    case InitKind::Xavier: return "init xavier";
+    case InitKind::LeCun: return "init lecun";
+    case InitKind::Constant: return "init constant value=" + format_option(init.value);
+  }
+  return "";
+}
 
 ParsedSpec parse_spec(std::string_view text) {
   const auto lines = tokenize(text);
@@ -207,75 +356,27 @@ ParsedSpec parse_spec(std::string_view text) {
   if (lines.empty() || lines[0].kind != "input")
     throw SpecError("a spec starts with 'input CxHxW', e.g. 'input 1x28x28'");
   out.input = parse_input(lines[0]);
+  std::size_t first = 1;
+  if (lines.size() > 1 && lines[1].kind == "init") out.init = parse_init_line(lines[first++]);
 
-  bool in_block = false;
-  int block_line = 0;
-  Sequence block;
-  bool have_loss = false;
-  for (std::size_t i = 1; i < lines.size(); ++i) {
+  Parser parser(lines, first);
+  out.body = parser.sequence(0);
+  for (std::size_t i = parser.position(); i < lines.size(); ++i) {
     const Line& line = lines[i];
     LineReader r(line);
-    if (have_loss) r.fail("'loss' must be the last line");
-    if (line.kind == "input") r.fail("only the first line can be 'input'");
-    if (line.kind == "residual") {
-      if (in_block) r.fail("residual blocks cannot be nested");
-      r.finish(0);
-      in_block = true;
-      block_line = line.number;
-      block = Sequence();
-    } else if (line.kind == "end") {
-      if (!in_block) r.fail("'end' without 'residual'");
-      r.finish(0);
-      in_block = false;
-      out.body.add(std::make_unique<Residual>(std::move(block)));
-      block = Sequence();
-    } else if (line.kind == "loss") {
-      if (in_block) r.fail("'loss' inside a residual block");
-      if (line.positional.size() != 1) r.fail("expected 'loss cross_entropy' or 'loss mse'");
-      const std::string& name = line.positional[0];
-      if (name == "cross_entropy" || name == "softmax")
-        out.loss = Loss::CrossEntropy;
-      else if (name == "mse")
-        out.loss = Loss::Mse;
-      else
-        r.fail("unknown loss '" + name + "' (known: cross_entropy, mse)");
-      r.finish(1);
-      have_loss = true;
-    } else {
-      (in_block ? block : out.body).add(make_layer(line));
-    }
+    if (i > parser.position()) r.fail("'loss' must be the last line");
+    if (line.positional.size() != 1) r.fail("expected 'loss cross_entropy' or 'loss mse'");
+    const std::string& name = line.positional[0];
+    if (name == "cross_entropy" || name == "softmax")
+      out.loss = Loss::CrossEntropy;
+    else if (name == "mse")
+      out.loss = Loss::Mse;
+    else
+      r.fail("unknown loss '" + name + "' (known: cross_entropy, mse)");
+    r.finish(1);
   }
-  if (in_block) throw SpecError("line " + std::to_string(block_line) + " 'residual': block has no 'end'");
   if (out.body.size() == 0) throw SpecError("the network has no layers after 'input'");
   return out;
-}
-
-const std::vector<Preset>& presets() {
-  static const std::vector<Preset> all = {
-      {"lenet5", "LeNet-5 with ReLU and max pooling",
-       "input 1x28x28\nconv 6 k=5 p=2\nrelu\nmaxpool 2\nconv 16 k=5\nrelu\nmaxpool 2\n"
-       "dense 120\nrelu\ndense 84\nrelu\ndense 10\n"},
-      {"lenet5-bn", "LeNet-5 with batch normalisation after each conv and hidden dense layer",
-       "input 1x28x28\nconv 6 k=5 p=2\nbatchnorm\nrelu\nmaxpool 2\nconv 16 k=5\nbatchnorm\nrelu\nmaxpool 2\n"
-       "dense 120\nbatchnorm\nrelu\ndense 84\nbatchnorm\nrelu\ndense 10\n"},
-      {"lenet5-dropout", "LeNet-5 with dropout before the dense layers",
-       "input 1x28x28\nconv 6 k=5 p=2\nrelu\nmaxpool 2\nconv 16 k=5\nrelu\nmaxpool 2\n"
-       "dropout keep=0.75\ndense 120\nrelu\ndropout keep=0.5\ndense 84\nrelu\ndense 10\n"},
-      {"resnet-mini", "a small residual network: two residual blocks, a 1×1 projection, global average pooling",
-       "input 1x28x28\nconv 16 k=3 p=1\nbatchnorm\nrelu\n"
-       "residual\n  conv 16 k=3 p=1\n  batchnorm\n  relu\n  conv 16 k=3 p=1\n  batchnorm\nend\nrelu\nmaxpool 2\n"
-       "residual\n  conv 32 k=3 p=1\n  batchnorm\n  relu\n  conv 32 k=3 p=1\n  batchnorm\nend\nrelu\nmaxpool 2\n"
-       "conv 32 k=1\nrelu\navgpool 7\ndense 10\n"},
-      {"mlp", "no convolutions: a fully connected network, for comparison",
-       "input 1x28x28\ndense 256\nrelu\ndense 128\nrelu\ndense 10\n"},
-  };
-  return all;
-}
-
-std::string resolve_spec(const std::string& name_or_spec) {
-  for (auto& p : presets())
-    if (p.name == name_or_spec) return p.spec;
-  return name_or_spec;
 }
 
 }  // namespace cnn

@@ -3,15 +3,20 @@
 // is the previous layer's output.
 //
 //   input 1x28x28              channels x height x width
-//   conv 6 k=5 s=1 p=2         filters, kernel, stride, zero padding
-//   relu | leaky_relu a=0.01 | sigmoid | tanh | elu a=1 | maxout 2
-//   maxpool 2 [s=2] | avgpool 2 | l2pool 2      kernel, stride (= kernel)
+//   init he|xavier|lecun|constant [value=V]     optional, right after input (he)
+//   conv 6 k=5 s=1 p=2         filters, kernel, stride, zero padding; each
+//                              size K or KHxKW (k=1x3), p=same is (K − 1)/2
+//   relu | noisy_relu sigma=0.1 | leaky_relu a=0.01 | sigmoid | tanh | elu a=1 | maxout 2
+//   maxpool 2 [s=2] [p=0] | avgpool 2 | l2pool 2    kernel, stride (= kernel), padding
 //   dropout keep=0.5           inverted dropout, keep probability
 //   batchnorm [momentum=0.9]
 //   flatten
 //   dense 120
-//   residual ... end           a block y = F(x) + x (1×1 projection if needed)
+//   residual [scale=1] ... end  a block y = F(x) + λ·x (1×1 projection if needed)
+//   concat                     branches over the same input, stacked along depth
+//     branch ... branch ... end
 //   loss cross_entropy | mse   softmax + cross-entropy (default) or ½Σ(t−y)²
+// Blocks nest (a concat inside a residual body or a branch, and so on).
 #pragma once
 #include <string>
 #include <string_view>
@@ -25,6 +30,7 @@ enum class Loss { CrossEntropy, Mse };
 
 struct ParsedSpec {
   Shape input;
+  Init init;
   Sequence body;
   Loss loss = Loss::CrossEntropy;
 };
@@ -32,8 +38,14 @@ struct ParsedSpec {
 // Throws SpecError with the line number and what is wrong.
 ParsedSpec parse_spec(std::string_view text);
 
-// The built-in networks, by name: lenet5, lenet5-bn, lenet5-dropout,
-// resnet-mini, mlp.
+// "he", "xavier", "lecun" or "constant" (with its value); SpecError listing
+// the known names otherwise. init_spec writes the spec's 'init' line.
+Init parse_init(const std::string& name, float value = 0);
+std::string init_spec(Init init);
+
+// The built-in networks, by name (presets.cpp): lenet5, lenet5-bn,
+// lenet5-dropout, lenet5-classic, vgg-mini, allconv, alexnet-mini,
+// inception-mini, resnet-mini, deep-sigmoid, deep-relu, deep-residual, mlp.
 struct Preset {
   std::string name, description, spec;
 };

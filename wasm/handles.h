@@ -32,11 +32,22 @@ class Model {
   val input_shape() const;
   int classes() const { return int(net_->output_shape().size()); }
   int max_batch() const { return net_->max_batch(); }
-  void init(const val& seed, const val& scheme);
+  // init(seed[, scheme[, value]]): the network's own scheme when scheme is
+  // undefined or absent; "he", "xavier", "lecun" or "constant" (weights =
+  // value, 0 by default) override it.
+  void init(const val& seed, const val& scheme, const val& value);
+  void init_own(const val& seed) { init(seed, val::undefined(), val::undefined()); }
+  void init_scheme(const val& seed, const val& scheme) { init(seed, scheme, val::undefined()); }
   val predict(const val& input);
+  // The layer tree: {path, spec, kind, input, output, params, macs, kernel,
+  // stride, pad, receptiveField ({h, w} each), frozen, line, scale?,
+  // children?, branches?}.
   val layers() const;
   val activation(const val& layer, const val& sample) const;
   val layer_params(const val& layer);
+  // The same for any layer, by its path ("4", "4.0", "5.b1.0").
+  val activation_at(const val& path, const val& sample) const;
+  val layer_params_at(const val& path);
   val params() const;
   void set_params(const val& values);
   void set_frozen(const val& layer, const val& frozen);

@@ -19,11 +19,42 @@ namespace cnn::js {
 
 namespace {
 
-Init parse_init(const std::string& name) {
-  if (name == "he") return Init::He;
-  if (name == "xavier") return Init::Xavier;
-  if (name == "lecun") return Init::LeCun;
-  throw std::invalid_argument("unknown initialisation '" + name + "' (known: he, xavier, lecun)");
+val hw_object(HW v) {
+  val o = val::object();
+  o.set("h", v.h);
+  o.set("w", v.w);
+  return o;
+}
+
+val layer_list(const std::vector<LayerInfo>& layers) {
+  val list = val::array();
+  for (const auto& l : layers) {
+    val o = val::object();
+    o.set("path", l.path);
+    o.set("spec", l.spec);
+    o.set("kind", l.kind);
+    o.set("input", shape_object(l.in));
+    o.set("output", shape_object(l.out));
+    o.set("params", double(l.params));
+    o.set("macs", double(l.macs));
+    o.set("kernel", hw_object(l.window.kernel));
+    o.set("stride", hw_object(l.window.stride));
+    o.set("pad", hw_object(l.window.pad));
+    o.set("receptiveField", hw_object(l.receptive_field));
+    o.set("frozen", l.frozen);
+    o.set("line", l.line);
+    if (l.kind == "residual") {
+      o.set("scale", l.scale);
+      o.set("children", layer_list(l.children));
+    }
+    if (l.kind == "concat") {
+      val branches = val::array();
+      for (const auto& b : l.branches) branches.call<void>("push", layer_list(b));
+      o.set("branches", branches);
+    }
+    list.call<void>("push", o);
+  }
+  return list;
 }
 
 }  // namespace
@@ -53,10 +84,19 @@ val Model::save() const { return copy_out(save_model(*net_)); }
 
 val Model::input_shape() const { return shape_object(net_->input_shape()); }
 
-void Model::init(const val& seed, const val& scheme) {
+void Model::init(const val& seed, const val& scheme, const val& value) {
   guarded([&] {
     const double s = whole_double(seed, "seed", 0, kMaxSafeInteger);
-    net_->init(std::uint64_t(s), parse_init(string(scheme, "initialisation")));
+    if (scheme.isUndefined()) {
+      if (!value.isUndefined()) throw std::invalid_argument("an initialisation value needs the scheme 'constant'");
+      net_->init(std::uint64_t(s));
+      return 0;
+    }
+    const float v = value.isUndefined() ? 0.0f : float(number(value, "initialisation value", -1e6, 1e6));
+    const Init init = parse_init(string(scheme, "initialisation"), v);
+    if (init.kind != InitKind::Constant && !value.isUndefined())
+      throw std::invalid_argument("an initialisation value needs the scheme 'constant'");
+    net_->init(std::uint64_t(s), init);
     return 0;
   });
 }
@@ -76,24 +116,7 @@ val Model::predict(const val& input) {
   });
 }
 
-val Model::layers() const {
-  val list = val::array();
-  for (const auto& l : net_->layers()) {
-    val o = val::object();
-    o.set("spec", l.spec);
-    o.set("kind", l.kind);
-    o.set("input", shape_object(l.in));
-    o.set("output", shape_object(l.out));
-    o.set("params", double(l.params));
-    o.set("kernel", l.kernel);
-    o.set("stride", l.stride);
-    o.set("pad", l.pad);
-    o.set("receptiveField", l.receptive_field);
-    o.set("frozen", l.frozen);
-    list.call<void>("push", o);
-  }
-  return list;
-}
+val Model::layers() const { return layer_list(net_->layers()); }
 
 // Layer i's output for sample `sample` of the last forward pass.
 val Model::activation(const val& layer_js, const val& sample_js) const {
@@ -107,6 +130,23 @@ val Model::activation(const val& layer_js, const val& sample_js) const {
 val Model::layer_params(const val& layer) {
   return guarded([&] {
     const auto p = net_->layer_params(layer_index(layer));
+    return copy_out(p.data(), p.size());
+  });
+}
+
+val Model::activation_at(const val& path_js, const val& sample_js) const {
+  return guarded([&] {
+    const std::string path = string(path_js, "layer path");
+    const int sample = index(sample_js, "sample index", net_->max_batch());
+    std::size_t size = 0;
+    const float* out = net_->activation(path, &size);
+    return copy_out(out + std::size_t(sample) * size, size);
+  });
+}
+
+val Model::layer_params_at(const val& path) {
+  return guarded([&] {
+    const auto p = net_->layer_params(string(path, "layer path"));
     return copy_out(p.data(), p.size());
   });
 }
@@ -171,11 +211,15 @@ EMSCRIPTEN_BINDINGS(cnn_model) {
       .function("inputShape", &Model::input_shape)
       .function("classes", &Model::classes)
       .function("maxBatch", &Model::max_batch)
+      .function("init", &Model::init_own)
+      .function("init", &Model::init_scheme)
       .function("init", &Model::init)
       .function("predict", &Model::predict)
       .function("layers", &Model::layers)
       .function("activation", &Model::activation)
       .function("layerParams", &Model::layer_params)
+      .function("activationAt", &Model::activation_at)
+      .function("layerParamsAt", &Model::layer_params_at)
       .function("params", &Model::params)
       .function("setParams", &Model::set_params)
       .function("setFrozen", &Model::set_frozen)

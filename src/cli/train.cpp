@@ -19,13 +19,6 @@
 namespace cnn::cli {
 namespace {
 
-Init parse_init(const std::string& s) {
-  if (s == "he") return Init::He;
-  if (s == "xavier") return Init::Xavier;
-  if (s == "lecun") return Init::LeCun;
-  throw std::invalid_argument("--init must be he, xavier or lecun");
-}
-
 void progress_bar(float fraction, double loss, double ips) {
   const int width = 30, filled = int(fraction * width + 0.5f);
   std::fprintf(stderr, "\r  [%.*s%*s] %3d%%  loss %.4f  %6.0f img/s", filled, "##############################",
@@ -54,11 +47,16 @@ void check_start(const Start& s) {
   if (!(s.lr_scale >= 0) || !std::isfinite(s.lr_scale)) throw std::invalid_argument("--lr-scale must be >= 0");
 }
 
+// A fresh network starts from its own initialisation (its spec's 'init' line)
+// unless --init names another.
 std::unique_ptr<Network> starting_network(const Start& s, const Dataset& data, int max_batch, std::uint64_t seed,
-                                          Init init) {
+                                          const std::string& init_name, float init_value) {
   if (s.from.empty()) {
     auto net = std::make_unique<Network>(s.net_spec.empty() ? "lenet5" : s.net_spec, max_batch);
-    net->init(seed, init);
+    if (init_name.empty())
+      net->init(seed);
+    else
+      net->init(seed, parse_init(init_name, init_value));
     return net;
   }
   auto net = load_model(read_file(s.from), max_batch);
@@ -93,11 +91,13 @@ int train(const std::vector<std::string>& args) {
   t.batch_size = int(o.integer("batch", 32));
   t.epochs = float(o.num("epochs", 1));
   t.seed = std::uint64_t(o.integer("seed", 1));
-  const Init init = parse_init(o.str("init", "he"));
+  // --init overrides the network's own scheme (its spec's 'init' line) when given.
+  const std::string init_name = o.str("init", "");
   // A preset (none, light, standard, heavy) and/or key=value overrides.
   const std::string augment_name = o.str("augment", "none");
-  const long limit = o.integer("limit", -1);          // train on the first N images (quick runs)
-  const long per_class = o.integer("per-class", -1);  // ... or on the first N of each class
+  const float init_value = float(o.num("init-value", 0));  // --init constant's weight
+  const long limit = o.integer("limit", -1);               // train on the first N images (quick runs)
+  const long per_class = o.integer("per-class", -1);       // ... or on the first N of each class
   const bool json = o.flag("json"), quiet = o.flag("quiet");
   o.finish();
   if (t.epochs <= 0) throw std::invalid_argument("--epochs must be > 0");
@@ -107,7 +107,7 @@ int train(const std::vector<std::string>& args) {
   if (per_class > 0) train_set = train_set.first_per_class(int(std::min(per_class, 1L << 30)));
   if (limit > 0) train_set = train_set.head(int(std::min(limit, 1L << 30)));
   const Dataset test_set = load_dataset(data_dir, "test");
-  const auto owned = starting_network(start, train_set, std::max(64, t.batch_size), t.seed, init);
+  const auto owned = starting_network(start, train_set, std::max(64, t.batch_size), t.seed, init_name, init_value);
   Network& net = *owned;
   const std::string net_spec = start.from.empty() ? (start.net_spec.empty() ? "lenet5" : start.net_spec)
                                                   : start.from + (start.new_head ? " with a new head" : "");
@@ -195,26 +195,9 @@ int eval(const std::vector<std::string>& args) {
   return 0;
 }
 
-int info(const std::vector<std::string>& args) {
-  Options o(args, {});
-  const std::string spec = o.str("net", "lenet5");
-  o.finish();
-  Network net(spec, 1);
-  std::printf("%-28s %-12s %-12s %10s %6s\n", "layer", "input", "output", "params", "RF");
-  for (const LayerInfo& l : net.layers()) {
-    std::string line = l.spec;
-    for (auto& ch : line)
-      if (ch == '\n') ch = ' ';
-    std::printf("%-28.28s %-12s %-12s %10zu %6s\n", line.c_str(), l.in.str().c_str(), l.out.str().c_str(), l.params,
-                l.receptive_field ? std::to_string(l.receptive_field).c_str() : "all");
-  }
-  std::printf("total parameters: %zu\n", net.params().size());
-  return 0;
-}
-
 const RegisterCommand train_command{
     {"train", "train a network on the prepared data and save the model", train,
-     "  --net NAME|SPEC      preset (lenet5, lenet5-bn, lenet5-dropout, resnet-mini, mlp) or spec text [lenet5]\n"
+     "  --net NAME|SPEC      a preset (`cnn info --presets` lists them) or spec text [lenet5]\n"
      "  --from MODEL         start from a model file's weights instead of --net (transfer learning)\n"
      "  --new-head           with --from: a fresh last dense layer sized for the data set's classes\n"
      "  --freeze conv        with --from: the convolutions keep their weights [none]\n"
@@ -228,7 +211,8 @@ const RegisterCommand train_command{
      "  --batch N            minibatch size [32]\n"
      "  --epochs X           passes over the training set, fractions allowed [1]\n"
      "  --seed N             every random draw comes from it [1]\n"
-     "  --init NAME          he, xavier or lecun [he]\n"
+     "  --init NAME          he, xavier, lecun or constant (--init-value V) [the network's own: its\n"
+     "                       spec's 'init' line, else he]\n"
      "  --augment SPEC       none, light, standard, heavy and/or key=value,... [none]\n"
      "  --limit N            train on the first N images only\n"
      "  --per-class N        train on the first N images of each class only\n"
@@ -239,8 +223,5 @@ const RegisterCommand eval_command{{"eval", "evaluate a model file on the test s
                                     "  --model PATH   model file [web/models/lenet5.cnn]\n"
                                     "  --data DIR     prepared data set [web/data/mnist]\n"
                                     "  --json         one JSON object instead of the confusion matrix\n"}};
-const RegisterCommand info_command{{"info", "show a network's layers: shapes, parameters, receptive fields", info,
-                                    "  --net NAME|SPEC   preset or spec text [lenet5]\n"}};
-
 }  // namespace
 }  // namespace cnn::cli

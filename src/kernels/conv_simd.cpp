@@ -21,13 +21,13 @@ inline void add_floats(float* dst, const float* src, int n) {
   for (; i < n; ++i) dst[i] += src[i];
 }
 
-// The output columns ox whose input column ox − pad + s lies inside the image.
+// The output columns ox whose input column ox − pad_w + s lies inside the image.
 struct ColumnRange {
   int lo, hi;
 };
 inline ColumnRange inside_columns(const ConvGeometry& g, int s) {
   // lo ≤ ow even when the padding is wider than the output (w = 1, k = 5, p = 2).
-  const int lo = std::min(g.ow, std::max(0, g.pad - s)), hi = std::min(g.ow, g.w + g.pad - s);
+  const int lo = std::min(g.ow, std::max(0, g.pad_w - s)), hi = std::min(g.ow, g.w + g.pad_w - s);
   return {lo, std::max(lo, hi)};
 }
 
@@ -53,7 +53,7 @@ void add_row_sums(int rows, int cols, const float* x, float* out) {
 }
 
 void im2col_simd(const ConvGeometry& g, const float* x, float* cols) {
-  if (g.stride != 1) return im2col(g, x, cols);
+  if (g.stride_w != 1) return im2col(g, x, cols);
   const int positions = g.cols();
   for (int c = 0; c < g.c; ++c)
     for (int r = 0; r < g.r; ++r)
@@ -61,21 +61,21 @@ void im2col_simd(const ConvGeometry& g, const float* x, float* cols) {
         float* row = cols + std::size_t((c * g.r + r) * g.s + s) * positions;
         const ColumnRange in = inside_columns(g, s);
         for (int oy = 0; oy < g.oh; ++oy) {
-          const int iy = oy - g.pad + r;
+          const int iy = oy * g.stride_h - g.pad_h + r;
           float* out = row + oy * g.ow;
           if (iy < 0 || iy >= g.h) {
             std::fill_n(out, g.ow, 0.0f);
             continue;
           }
           std::fill_n(out, in.lo, 0.0f);
-          copy_floats(out + in.lo, x + std::size_t(c * g.h + iy) * g.w + in.lo - g.pad + s, in.hi - in.lo);
+          copy_floats(out + in.lo, x + std::size_t(c * g.h + iy) * g.w + in.lo - g.pad_w + s, in.hi - in.lo);
           std::fill(out + in.hi, out + g.ow, 0.0f);
         }
       }
 }
 
 void col2im_simd(const ConvGeometry& g, const float* cols, float* dx) {
-  if (g.stride != 1) return col2im(g, cols, dx);
+  if (g.stride_w != 1) return col2im(g, cols, dx);
   const int positions = g.cols();
   for (int c = 0; c < g.c; ++c)
     for (int r = 0; r < g.r; ++r)
@@ -83,9 +83,10 @@ void col2im_simd(const ConvGeometry& g, const float* cols, float* dx) {
         const float* row = cols + std::size_t((c * g.r + r) * g.s + s) * positions;
         const ColumnRange in = inside_columns(g, s);
         for (int oy = 0; oy < g.oh; ++oy) {
-          const int iy = oy - g.pad + r;
+          const int iy = oy * g.stride_h - g.pad_h + r;
           if (iy < 0 || iy >= g.h) continue;
-          add_floats(dx + std::size_t(c * g.h + iy) * g.w + in.lo - g.pad + s, row + oy * g.ow + in.lo, in.hi - in.lo);
+          add_floats(dx + std::size_t(c * g.h + iy) * g.w + in.lo - g.pad_w + s, row + oy * g.ow + in.lo,
+                     in.hi - in.lo);
         }
       }
 }

@@ -24,8 +24,8 @@ namespace cnn::kernels {
 
 namespace {
 
-int padded_h(const ConvGeometry& g) { return g.h + 2 * g.pad; }
-int padded_w(const ConvGeometry& g) { return g.w + 2 * g.pad; }
+int padded_h(const ConvGeometry& g) { return g.h + 2 * g.pad_h; }
+int padded_w(const ConvGeometry& g) { return g.w + 2 * g.pad_w; }
 
 using OutVector = DirectOutVector;
 
@@ -265,7 +265,7 @@ void input_grad_taps(const Plan& P, int filters, int t0, const float* w, const f
 
 }  // namespace
 
-bool direct_conv_supported(const ConvGeometry& g) { return g.stride == 1; }
+bool direct_conv_supported(const ConvGeometry& g) { return g.stride_h == 1 && g.stride_w == 1; }
 
 // A row's last vector reads up to 3 floats past its row, and the last row's
 // past the input: 4 floats of slack keep those reads inside.
@@ -276,14 +276,14 @@ void pad_input(const ConvGeometry& g, const float* x, float* xp) {
   std::fill_n(xp, padded_input_floats(g), 0.0f);
   for (int c = 0; c < g.c; ++c)
     for (int y = 0; y < g.h; ++y)
-      std::copy_n(x + std::size_t(c * g.h + y) * g.w, g.w, xp + std::size_t(c * hp + y + g.pad) * wp + g.pad);
+      std::copy_n(x + std::size_t(c * g.h + y) * g.w, g.w, xp + std::size_t(c * hp + y + g.pad_h) * wp + g.pad_w);
 }
 
 void unpad_input(const ConvGeometry& g, const float* xp, float* x) {
   const int hp = padded_h(g), wp = padded_w(g);
   for (int c = 0; c < g.c; ++c)
     for (int y = 0; y < g.h; ++y)
-      std::copy_n(xp + std::size_t(c * hp + y + g.pad) * wp + g.pad, g.w, x + std::size_t(c * g.h + y) * g.w);
+      std::copy_n(xp + std::size_t(c * hp + y + g.pad_h) * wp + g.pad_w, g.w, x + std::size_t(c * g.h + y) * g.w);
 }
 
 std::size_t padded_input4_floats(const ConvGeometry& g) { return std::size_t(4) * g.c * padded_h(g) * padded_w(g); }
@@ -292,11 +292,11 @@ std::size_t padded_input4_floats(const ConvGeometry& g) { return std::size_t(4) 
 // cover the whole buffer, so only padded buffers need zeroing.
 void pad_interleave4(const ConvGeometry& g, const float* x, std::size_t stride, float* x4p) {
   const int hp = padded_h(g), wp = padded_w(g);
-  if (g.pad > 0) std::fill_n(x4p, padded_input4_floats(g), 0.0f);
+  if (g.pad_h > 0 || g.pad_w > 0) std::fill_n(x4p, padded_input4_floats(g), 0.0f);
   for (int c = 0; c < g.c; ++c)
     for (int y = 0; y < g.h; ++y)
       interleave4(x + std::size_t(c * g.h + y) * g.w, g.w, stride,
-                  x4p + 4 * (std::size_t(c * hp + y + g.pad) * wp + g.pad));
+                  x4p + 4 * (std::size_t(c * hp + y + g.pad_h) * wp + g.pad_w));
 }
 
 DirectConvPlan make_direct_conv_plan(const ConvGeometry& g) {

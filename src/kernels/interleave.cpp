@@ -76,23 +76,24 @@ void im2col4(const ConvGeometry& g, const float* x4, float* cols4) {
       for (int s = 0; s < g.s; ++s) {
         float* row = cols4 + std::size_t((c * g.r + r) * g.s + s) * positions * 4;
         for (int oy = 0; oy < g.oh; ++oy) {
-          const int iy = oy * g.stride - g.pad + r;
+          const int iy = oy * g.stride_h - g.pad_h + r;
           float* out = row + std::size_t(oy) * g.ow * 4;
           if (iy < 0 || iy >= g.h) {
             std::fill_n(out, g.ow * 4, 0.0f);
             continue;
           }
           const float* in = x4 + std::size_t(c * g.h + iy) * g.w * 4;
-          if (g.stride == 1) {
+          if (g.stride_w == 1) {
             // Output columns whose input column ox − pad + s is inside the image.
-            const int lo = std::min(g.ow, std::max(0, g.pad - s)), hi = std::max(lo, std::min(g.ow, g.w + g.pad - s));
+            const int lo = std::min(g.ow, std::max(0, g.pad_w - s)),
+                      hi = std::max(lo, std::min(g.ow, g.w + g.pad_w - s));
             std::fill_n(out, lo * 4, 0.0f);
-            copy_vectors(out + lo * 4, in + (lo - g.pad + s) * 4, (hi - lo) * 4);
+            copy_vectors(out + lo * 4, in + (lo - g.pad_w + s) * 4, (hi - lo) * 4);
             std::fill(out + hi * 4, out + g.ow * 4, 0.0f);
             continue;
           }
           for (int ox = 0; ox < g.ow; ++ox) {
-            const int ix = ox * g.stride - g.pad + s;
+            const int ix = ox * g.stride_w - g.pad_w + s;
             store4(out + ox * 4, ix >= 0 && ix < g.w ? load4(in + ix * 4) : splat4(0));
           }
         }
@@ -106,17 +107,18 @@ void col2im4(const ConvGeometry& g, const float* cols4, float* dx4) {
       for (int s = 0; s < g.s; ++s) {
         const float* row = cols4 + std::size_t((c * g.r + r) * g.s + s) * positions * 4;
         for (int oy = 0; oy < g.oh; ++oy) {
-          const int iy = oy * g.stride - g.pad + r;
+          const int iy = oy * g.stride_h - g.pad_h + r;
           if (iy < 0 || iy >= g.h) continue;
           const float* src = row + std::size_t(oy) * g.ow * 4;
           float* out = dx4 + std::size_t(c * g.h + iy) * g.w * 4;
-          if (g.stride == 1) {
-            const int lo = std::min(g.ow, std::max(0, g.pad - s)), hi = std::max(lo, std::min(g.ow, g.w + g.pad - s));
-            add_vectors(out + (lo - g.pad + s) * 4, src + lo * 4, (hi - lo) * 4);
+          if (g.stride_w == 1) {
+            const int lo = std::min(g.ow, std::max(0, g.pad_w - s)),
+                      hi = std::max(lo, std::min(g.ow, g.w + g.pad_w - s));
+            add_vectors(out + (lo - g.pad_w + s) * 4, src + lo * 4, (hi - lo) * 4);
             continue;
           }
           for (int ox = 0; ox < g.ow; ++ox) {
-            const int ix = ox * g.stride - g.pad + s;
+            const int ix = ox * g.stride_w - g.pad_w + s;
             if (ix >= 0 && ix < g.w) store4(out + ix * 4, load4(out + ix * 4) + load4(src + ox * 4));
           }
         }

@@ -50,10 +50,11 @@ void gemm_simd(const Gemm& g);
 // out[r] += Σ_c x[r·cols + c] for r < rows: a conv's bias gradient.
 void add_row_sums(int rows, int cols, const float* x, float* out);
 
-// Convolution geometry for one image: in (C,H,W), kernel R×S, stride, zero
-// padding; out (OH,OW), OH = (H − R + 2P)/stride + 1.
+// Convolution geometry for one image: in (C,H,W), kernel R×S, stride and
+// zero padding per axis; out (OH,OW), OH = (H − R + 2·pad_h)/stride_h + 1,
+// OW = (W − S + 2·pad_w)/stride_w + 1.
 struct ConvGeometry {
-  int c, h, w, r, s, stride, pad, oh, ow;
+  int c, h, w, r, s, stride_h, stride_w, pad_h, pad_w, oh, ow;
   int rows() const { return c * r * s; }  // K of the conv GEMM
   int cols() const { return oh * ow; }    // output positions
 };
@@ -62,8 +63,8 @@ void im2col(const ConvGeometry& g, const float* x, float* cols);
 // dx (C,H,W) += scattered cols (C·R·S, OH·OW): the adjoint of im2col.
 void col2im(const ConvGeometry& g, const float* cols, float* dx);
 
-// The same two with vector copies along each output row (stride 1; other
-// strides fall back to the reference loops). Identical results.
+// The same two with vector copies along each output row (stride 1 along the
+// width; other strides fall back to the reference loops). Identical results.
 void im2col_simd(const ConvGeometry& g, const float* x, float* cols);
 void col2im_simd(const ConvGeometry& g, const float* cols, float* dx);
 
@@ -81,8 +82,8 @@ void col2im4(const ConvGeometry& g, const float* cols4, float* dx4);
 // Stride-1 convolution read straight from a zero-padded input, without
 // im2col (direct_conv.cpp). A vector is 4 adjacent output positions of one
 // row: every lane is useful when OW is a multiple of 4 (LeNet's first layer).
-// xp is (C, H+2P, W+2P) plus 4 floats of slack; y and dy are (K, OH, OW).
-bool direct_conv_supported(const ConvGeometry& g);  // stride 1
+// xp is (C, H+2·pad_h, W+2·pad_w) plus 4 floats of slack; y and dy are (K, OH, OW).
+bool direct_conv_supported(const ConvGeometry& g);  // stride 1 on both axes
 std::size_t padded_input_floats(const ConvGeometry& g);
 void pad_input(const ConvGeometry& g, const float* x, float* xp);    // xp = x zero-padded
 void unpad_input(const ConvGeometry& g, const float* xp, float* x);  // x = the interior of xp

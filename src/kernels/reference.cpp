@@ -28,7 +28,7 @@ void im2col(const ConvGeometry& g, const float* x, float* cols) {
       for (int s = 0; s < g.s; ++s) {
         float* row = cols + ((c * g.r + r) * g.s + s) * positions;
         for (int oy = 0; oy < g.oh; ++oy) {
-          const int iy = oy * g.stride - g.pad + r;
+          const int iy = oy * g.stride_h - g.pad_h + r;
           float* out = row + oy * g.ow;
           if (iy < 0 || iy >= g.h) {
             std::fill_n(out, g.ow, 0.0f);
@@ -36,7 +36,7 @@ void im2col(const ConvGeometry& g, const float* x, float* cols) {
           }
           const float* in = x + (c * g.h + iy) * g.w;
           for (int ox = 0; ox < g.ow; ++ox) {
-            const int ix = ox * g.stride - g.pad + s;
+            const int ix = ox * g.stride_w - g.pad_w + s;
             out[ox] = (ix >= 0 && ix < g.w) ? in[ix] : 0.0f;
           }
         }
@@ -50,11 +50,11 @@ void col2im(const ConvGeometry& g, const float* cols, float* dx) {
       for (int s = 0; s < g.s; ++s) {
         const float* row = cols + ((c * g.r + r) * g.s + s) * positions;
         for (int oy = 0; oy < g.oh; ++oy) {
-          const int iy = oy * g.stride - g.pad + r;
+          const int iy = oy * g.stride_h - g.pad_h + r;
           if (iy < 0 || iy >= g.h) continue;
           float* out = dx + (c * g.h + iy) * g.w;
           for (int ox = 0; ox < g.ow; ++ox) {
-            const int ix = ox * g.stride - g.pad + s;
+            const int ix = ox * g.stride_w - g.pad_w + s;
             if (ix >= 0 && ix < g.w) out[ix] += row[oy * g.ow + ox];
           }
         }

@@ -12,6 +12,7 @@ std::string Activation::spec() const {
   auto a = [&] { return format_option(alpha_); };
   switch (kind_) {
     case ActivationKind::Relu: return "relu";
+    case ActivationKind::NoisyRelu: return "noisy_relu sigma=" + a();
     case ActivationKind::LeakyRelu: return "leaky_relu a=" + a();
     case ActivationKind::Sigmoid: return "sigmoid";
     case ActivationKind::Tanh: return "tanh";
@@ -20,10 +21,19 @@ std::string Activation::spec() const {
   return "";
 }
 
-void Activation::forward(const float* x, float* y, int n, Mode) {
+void Activation::forward(const float* x, float* y, int n, Mode mode) {
   const std::size_t count = std::size_t(n) * in_shape.size();
   const float a = alpha_;
   switch (kind_) {
+    case ActivationKind::NoisyRelu:
+      if (mode == Mode::Train && rng_ && a > 0) {
+        for (std::size_t i = 0; i < count; ++i) {
+          const float v = x[i] + a * rng_->normal();
+          y[i] = v > 0 ? v : 0.0f;
+        }
+        break;
+      }
+      [[fallthrough]];
     case ActivationKind::Relu:
       kernels::relu_forward(x, y, count);  // branch-free: a mispredict per value otherwise
       break;
@@ -48,6 +58,9 @@ void Activation::backward(const float* x, const float* y, const float* dy, float
   const float a = alpha_;
   switch (kind_) {
     case ActivationKind::Relu: kernels::relu_backward(x, dy, dx, count); break;
+    case ActivationKind::NoisyRelu:  // y > 0 exactly where x + n > 0, so y holds the mask
+      kernels::relu_backward(y, dy, dx, count);
+      break;
     case ActivationKind::LeakyRelu:
       for (std::size_t i = 0; i < count; ++i) dx[i] = x[i] > 0 ? dy[i] : a * dy[i];
       break;

@@ -1,5 +1,8 @@
 // Element-wise non-linearities (no parameters), and maxout.
 //   relu      y = max(0, x)
+//   noisy     y = max(0, x + n), n ~ N(0, σ) drawn per value while training
+//             (from the network's seeded RNG); plain ReLU at inference.
+//             dy/dx = y > 0 (the noise moves where the kink is)
 //   leaky     y = x > 0 ? x : a·x                 (a = slope, default 0.01)
 //   sigmoid   y = 1 / (1 + e^−x)                  dy/dx = y(1 − y)
 //   tanh      y = tanh x                          dy/dx = 1 − y²
@@ -13,7 +16,7 @@
 
 namespace cnn {
 
-enum class ActivationKind { Relu, LeakyRelu, Sigmoid, Tanh, Elu };
+enum class ActivationKind { Relu, NoisyRelu, LeakyRelu, Sigmoid, Tanh, Elu };
 
 class Activation : public Layer {
  public:
@@ -22,10 +25,12 @@ class Activation : public Layer {
   Shape setup(Shape in) override { return in; }
   void forward(const float* x, float* y, int n, Mode mode) override;
   void backward(const float* x, const float* y, const float* dy, float* dx, int n) override;
+  void set_rng(Rng* rng) override { rng_ = rng; }
 
  private:
   ActivationKind kind_;
-  float alpha_;
+  float alpha_;         // leaky/elu slope, noisy ReLU's σ
+  Rng* rng_ = nullptr;  // noisy ReLU's noise
 };
 
 // Maxout: the maximum over groups of k consecutive channels.

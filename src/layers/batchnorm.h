@@ -4,7 +4,8 @@
 //          running = α·running + (1 − α)·batch  (α = momentum, default 0.9)
 //   infer: the same with the running mean and variance (backward then treats
 //          them as constants: the gradient of the function that predicts).
-// in (N,C,H,W), out (N,C,H,W); params γ (C), β (C); state running μ (C), σ² (C)
+// in (N,C,H,W), out (N,C,H,W); params γ (C), β (C); state running μ (C), σ² (C);
+// multiply-adds per sample C·H·W (one scale-and-shift per value at inference).
 #pragma once
 #include <vector>
 
@@ -22,6 +23,7 @@ class BatchNorm : public Layer {
   void init(Rng& rng, Init init) override;
   void forward(const float* x, float* y, int n, Mode mode) override;
   void backward(const float* x, const float* y, const float* dy, float* dx, int n) override;
+  std::uint64_t macs() const override { return out_shape.size(); }
 
   static constexpr float kEpsilon = 1e-5f;
 

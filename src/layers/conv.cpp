@@ -11,43 +11,26 @@ namespace cnn {
 using kernels::Gemm;
 
 std::string Conv2D::spec() const {
-  return "conv " + std::to_string(o_.filters) + " k=" + std::to_string(o_.kernel) + " s=" + std::to_string(o_.stride) +
-         " p=" + std::to_string(o_.pad);
-}
-
-// The output size, or a SpecError showing the formula with the numbers.
-int conv_output_size(int w, int k, int pad, int stride, const char* axis) {
-  const int span = w - k + 2 * pad;
-  auto arithmetic = [&] {
-    return std::string(axis) + ": O = (W − K + 2P)/S + 1 = (" + std::to_string(w) + " − " + std::to_string(k) +
-           " + 2·" + std::to_string(pad) + ")/" + std::to_string(stride) + " + 1";
-  };
-  if (span < 0) throw SpecError(arithmetic() + ": the kernel is larger than the padded input");
-  if (span % stride != 0)
-    throw SpecError(arithmetic() + " is not a whole number (" + std::to_string(span) + " is not divisible by " +
-                    std::to_string(stride) + "); change the padding or the stride");
-  return span / stride + 1;
+  return "conv " + std::to_string(o_.filters) + " k=" + o_.kernel.str() + " s=" + o_.stride.str() +
+         " p=" + o_.pad.str();
 }
 
 Shape Conv2D::setup(Shape in) {
-  if (o_.filters < 1 || o_.kernel < 1 || o_.stride < 1 || o_.pad < 0)
-    throw SpecError("filters, kernel and stride must be ≥ 1 and padding ≥ 0");
-  if (o_.pad >= o_.kernel) throw SpecError("padding " + std::to_string(o_.pad) + " must be smaller than the kernel");
-  const int oh = conv_output_size(in.h, o_.kernel, o_.pad, o_.stride, "height");
-  const int ow = conv_output_size(in.w, o_.kernel, o_.pad, o_.stride, "width");
+  if (o_.filters < 1) throw SpecError("the filter count must be ≥ 1");
+  const HW out = window_output(Window{o_.kernel, o_.stride, o_.pad}, in);
   // Checked in 64 bits before geo_'s int products or weight_count() can wrap.
-  const std::uint64_t rows = std::uint64_t(in.c) * o_.kernel * o_.kernel;
-  if (rows * std::uint64_t(o_.filters) > kMaxNetworkFloats || rows * std::uint64_t(oh) * ow > kMaxNetworkFloats)
+  const std::uint64_t rows = std::uint64_t(in.c) * o_.kernel.h * o_.kernel.w;
+  if (rows * std::uint64_t(o_.filters) > kMaxNetworkFloats || rows * std::uint64_t(out.h) * out.w > kMaxNetworkFloats)
     throw SpecError(std::to_string(o_.filters) + " filters of " + std::to_string(in.c) + "×" +
-                    std::to_string(o_.kernel) + "×" + std::to_string(o_.kernel) + " over " + std::to_string(oh) + "×" +
-                    std::to_string(ow) + " positions are more than the engine's limit of " +
+                    std::to_string(o_.kernel.h) + "×" + std::to_string(o_.kernel.w) + " over " + std::to_string(out.h) +
+                    "×" + std::to_string(out.w) + " positions are more than the engine's limit of " +
                     std::to_string(kMaxNetworkFloats) + " values");
-  geo_ = {in.c, in.h, in.w, o_.kernel, o_.kernel, o_.stride, o_.pad, oh, ow};
-  return {o_.filters, oh, ow};
+  geo_ = {in.c, in.h, in.w, o_.kernel.h, o_.kernel.w, o_.stride.h, o_.stride.w, o_.pad.h, o_.pad.w, out.h, out.w};
+  return {o_.filters, out.h, out.w};
 }
 
 void Conv2D::init(Rng& rng, Init init) {
-  const int fan_in = geo_.rows(), fan_out = o_.filters * o_.kernel * o_.kernel;
+  const int fan_in = geo_.rows(), fan_out = o_.filters * o_.kernel.h * o_.kernel.w;
   init_weights(rng, init, fan_in, fan_out, {params_, weight_count()});
   std::fill_n(params_ + weight_count(), o_.filters, 0.0f);
 }

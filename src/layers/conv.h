@@ -1,8 +1,10 @@
-// 2-D convolution with bias, any kernel size (1×1 included), stride and zero
-// padding. One set of K filters slides over the whole image: weight sharing.
+// 2-D convolution with bias, any kernel size (1×1 and 1×3 included), stride
+// and zero padding, each per axis. One set of K filters slides over the
+// whole image: weight sharing.
 //
-// in (N,C,H,W), w (K,C,R,R), b (K), out (N,K,OH,OW)
-// OH = (H − R + 2P)/S + 1, and likewise OW; parameters (R·R·C + 1)·K.
+// in (N,C,H,W), w (K,C,R,S), b (K), out (N,K,OH,OW)
+// OH = (H − R + 2·Ph)/Sh + 1, OW = (W − S + 2·Pw)/Sw + 1;
+// parameters (R·S·C + 1)·K; multiply-adds per sample OH·OW·K·C·R·S.
 #pragma once
 #include <vector>
 
@@ -13,9 +15,9 @@ namespace cnn {
 
 struct ConvOptions {
   int filters = 1;
-  int kernel = 3;
-  int stride = 1;
-  int pad = 0;
+  HW kernel{3, 3};
+  HW stride{1, 1};
+  HW pad{0, 0};
 };
 
 class Conv2D : public Layer {
@@ -33,14 +35,14 @@ class Conv2D : public Layer {
   std::uint64_t scratch_fixed() const override;
   void forward(const float* x, float* y, int n, Mode mode) override;
   void backward(const float* x, const float* y, const float* dy, float* dx, int n) override;
-  int kernel() const override { return o_.kernel; }
-  int stride() const override { return o_.stride; }
+  Window window() const override { return {o_.kernel, o_.stride, o_.pad}; }
+  std::uint64_t macs() const override { return std::uint64_t(weight_count()) * geo_.cols(); }
   const ConvOptions& options() const { return o_; }
 
  private:
   std::size_t weight_count() const { return std::size_t(o_.filters) * geo_.rows(); }
   // A 1×1, stride-1, unpadded conv reads its input directly: im2col would copy.
-  bool pointwise() const { return o_.kernel == 1 && o_.stride == 1 && o_.pad == 0; }
+  bool pointwise() const { return o_.kernel == HW{1, 1} && o_.stride == HW{1, 1} && o_.pad == HW{0, 0}; }
   // Columns of images first..first+count−1, grown on demand.
   float* column_slot(int first, int count);
   // Backend::Reference: im2col + the scalar reference GEMM, image by image.

@@ -1,7 +1,8 @@
 // Fully connected layer: every output sees every input. Any input shape is
 // read flat, so a dense layer after a conv/pool stack flattens implicitly.
 //
-// in (N, I) with I = C·H·W, w (O, I), b (O), out (N, O, 1, 1); y = x·Wᵀ + b
+// in (N, I) with I = C·H·W, w (O, I), b (O), out (N, O, 1, 1); y = x·Wᵀ + b;
+// multiply-adds per sample I·O.
 #pragma once
 #include "../layer.h"
 
@@ -18,6 +19,7 @@ class Dense : public Layer {
   void forward(const float* x, float* y, int n, Mode mode) override;
   void backward(const float* x, const float* y, const float* dy, float* dx, int n) override;
   bool is_global() const override { return true; }
+  std::uint64_t macs() const override { return weight_count(); }  // I·O
 
  private:
   std::size_t weight_count() const { return std::size_t(outputs_) * inputs_; }

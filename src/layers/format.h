@@ -25,4 +25,14 @@ inline std::string format_option(float v) {
   return buf;
 }
 
+// A block's inner lines, each indented by two spaces (nested blocks nest).
+inline std::string indent(const std::string& lines) {
+  std::string out = "  ";
+  for (char c : lines) {
+    out += c;
+    if (c == '\n') out += "  ";
+  }
+  return out;
+}
+
 }  // namespace cnn

@@ -2,13 +2,17 @@
 
 #include <algorithm>
 
+#include "format.h"
+
 namespace cnn {
 
 std::string Residual::spec() const {
-  std::string s = "residual\n";
-  for (int i = 0; i < body_.size(); ++i) s += "  " + body_.layer(i).spec() + "\n";
+  std::string s = scale_ == 1 ? "residual\n" : "residual scale=" + format_option(scale_) + "\n";
+  for (int i = 0; i < body_.size(); ++i) s += indent(body_.layer(i).spec()) + "\n";
   return s + "end";
 }
+
+std::uint64_t Residual::macs() const { return body_.macs() + (projection_ ? projection_->macs() : 0); }
 
 Shape Residual::setup(Shape in) {
   if (body_.size() == 0) throw SpecError("a residual block needs at least one layer");
@@ -25,7 +29,7 @@ Shape Residual::setup(Shape in) {
     // picks those pixels itself and projects them with a stride-1 1×1 conv.
     stride_ = in.h / out.h;
     const Shape picked{in.c, out.h, out.w};
-    projection_ = std::make_unique<Conv2D>(ConvOptions{out.c, 1, 1, 0});
+    projection_ = std::make_unique<Conv2D>(ConvOptions{out.c, {1, 1}, {1, 1}, {0, 0}});
     projection_->in_shape = picked;
     projection_->out_shape = projection_->setup(picked);
   }
@@ -46,11 +50,8 @@ void Residual::bind(float* params, float* grads, float* state) {
 }
 
 void Residual::param_blocks(std::vector<ParamBlock>& out, std::size_t offset) const {
-  for (int i = 0; i < body_.size(); ++i) {
-    body_.layer(i).param_blocks(out, offset);
-    offset += body_.layer(i).param_count();
-  }
-  if (projection_) projection_->param_blocks(out, offset);
+  body_.param_blocks(out, offset);
+  if (projection_) projection_->param_blocks(out, offset + body_.param_count());
 }
 
 void Residual::init(Rng& rng, Init init) {
@@ -68,6 +69,7 @@ void Residual::reserve(int max_batch) {
       picked_.assign(std::size_t(max_batch) * projection_->in_shape.size(), 0);
       picked_dx_.assign(picked_.size(), 0);
     }
+    if (scale_ != 1) scaled_dy_.assign(std::size_t(max_batch) * out_shape.size(), 0);
   }
   shortcut_dx_.assign(std::size_t(max_batch) * in_shape.size(), 0);
 }
@@ -76,7 +78,8 @@ void Residual::reserve(int max_batch) {
 std::uint64_t Residual::scratch_per_sample() const {
   return body_.floats_per_sample() + in_shape.size() + out_shape.size() +
          (projection_ ? projection_->scratch_per_sample() : 0) +
-         (stride_ > 1 ? 2 * projection_->in_shape.size() : 0);  // picked pixels and their gradient
+         (stride_ > 1 ? 2 * projection_->in_shape.size() : 0) +  // picked pixels and their gradient
+         (projection_ && scale_ != 1 ? out_shape.size() : 0);    // λ·dy
 }
 
 std::uint64_t Residual::scratch_fixed() const {
@@ -85,7 +88,7 @@ std::uint64_t Residual::scratch_fixed() const {
 
 void Residual::set_frozen(bool f) {
   Layer::set_frozen(f);
-  for (int i = 0; i < body_.size(); ++i) body_.layer(i).set_frozen(f);
+  body_.set_frozen(f);
   if (projection_) projection_->set_frozen(f);
 }
 
@@ -108,15 +111,23 @@ void Residual::forward(const float* x, float* y, int n, Mode mode) {
     projection_->forward(px, shortcut_out_.data(), n, mode);
     shortcut = shortcut_out_.data();
   }
-  for (std::size_t i = 0; i < count; ++i) y[i] = f[i] + shortcut[i];
+  const float lambda = scale_;
+  for (std::size_t i = 0; i < count; ++i) y[i] = f[i] + lambda * shortcut[i];
 }
 
 void Residual::backward(const float* x, const float*, const float* dy, float* dx, int n) {
-  // Both paths receive dy unchanged; their input gradients add up.
+  // F receives dy, the shortcut λ·dy; their input gradients add up.
   const std::size_t in_count = std::size_t(n) * in_shape.size();
+  const float lambda = scale_;
   body_.backward(x, dy, dx, n);
+  const float* shortcut_dy = dy;
+  if (projection_ && lambda != 1) {
+    const std::size_t out_count = std::size_t(n) * out_shape.size();
+    for (std::size_t i = 0; i < out_count; ++i) scaled_dy_[i] = lambda * dy[i];
+    shortcut_dy = scaled_dy_.data();
+  }
   if (projection_ && stride_ > 1) {
-    projection_->backward(picked_.data(), shortcut_out_.data(), dy, dx ? picked_dx_.data() : nullptr, n);
+    projection_->backward(picked_.data(), shortcut_out_.data(), shortcut_dy, dx ? picked_dx_.data() : nullptr, n);
     if (dx) {
       // Each picked pixel came from one input pixel: add its gradient there.
       const Shape p = projection_->in_shape;
@@ -127,16 +138,12 @@ void Residual::backward(const float* x, const float*, const float* dy, float* dx
                 picked_dx_[(std::size_t(i) * p.h + oy) * p.w + ox];
     }
   } else if (projection_) {
-    projection_->backward(x, shortcut_out_.data(), dy, dx ? shortcut_dx_.data() : nullptr, n);
+    projection_->backward(x, shortcut_out_.data(), shortcut_dy, dx ? shortcut_dx_.data() : nullptr, n);
     if (dx)
       for (std::size_t i = 0; i < in_count; ++i) dx[i] += shortcut_dx_[i];
   } else if (dx) {
-    for (std::size_t i = 0; i < in_count; ++i) dx[i] += dy[i];
+    for (std::size_t i = 0; i < in_count; ++i) dx[i] += lambda * dy[i];
   }
-}
-
-void Residual::receptive_field(int& rf, int& jump) const {
-  for (int i = 0; i < body_.size(); ++i) body_.layer(i).receptive_field(rf, jump);
 }
 
 }  // namespace cnn

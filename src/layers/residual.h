@@ -1,8 +1,11 @@
-// Residual block: y = F(x) + shortcut(x). F is any chain of layers; the
-// shortcut is the identity when F keeps the shape, otherwise a 1×1 conv
-// projection with the stride that matches F's downsampling. Gradients flow
-// through both paths, which is what lets deep networks train.
-// in (N,C,H,W), out (N,C',H',W') = F's output shape
+// Residual block: y = F(x) + λ·shortcut(x) (λ = scale, 1 by default). F is
+// any chain of layers; the shortcut is the identity when F keeps the shape,
+// otherwise a 1×1 conv projection with the stride that matches F's
+// downsampling (λ then scales the projected shortcut). Gradients flow through
+// both paths, ∂L/∂x = ∂L/∂y·(∂F/∂x + λ·∂shortcut/∂x), which is what lets deep
+// networks train.
+// in (N,C,H,W), out (N,C',H',W') = F's output shape; multiply-adds F's plus
+// the projection's (C·C'·H'·W').
 #pragma once
 #include <memory>
 
@@ -13,7 +16,7 @@ namespace cnn {
 
 class Residual : public Layer {
  public:
-  explicit Residual(Sequence body) : body_(std::move(body)) {}
+  explicit Residual(Sequence body, float scale = 1) : body_(std::move(body)), scale_(scale) {}
   std::string spec() const override;
   Shape setup(Shape in) override;
   std::size_t param_count() const override;
@@ -28,16 +31,22 @@ class Residual : public Layer {
   void set_frozen(bool f) override;
   void forward(const float* x, float* y, int n, Mode mode) override;
   void backward(const float* x, const float* y, const float* dy, float* dx, int n) override;
-  void receptive_field(int& rf, int& jump) const override;
+  void receptive_field(Field& f) const override { body_.receptive_field(f); }
+  std::uint64_t macs() const override;
+  int sequence_count() const override { return 1; }
+  const Sequence& sequence(int) const override { return body_; }
 
   const Sequence& body() const { return body_; }
+  float scale() const { return scale_; }
 
  private:
   Sequence body_;
+  float scale_;
   std::unique_ptr<Conv2D> projection_;
   int stride_ = 1;                         // the projection's downsampling factor
   std::vector<float> picked_, picked_dx_;  // every stride-th input pixel, and its gradient
   std::vector<float> shortcut_out_, shortcut_dx_;
+  std::vector<float> scaled_dy_;  // λ·dy for the projection, when λ ≠ 1
   int max_batch_ = 0;
 };
 

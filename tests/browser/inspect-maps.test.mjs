@@ -91,7 +91,7 @@ test('filters are drawn, and a clicked unit shows its filter and the input patch
   await map.click({ position: { x: box.width * 0.45, y: box.height * 0.45 } });
   const view = await page.waitForSelector('[data-testid="field-view"][data-unit="4,4"]');
   const rect = JSON.parse(await view.getAttribute('data-rect'));
-  assert.deepEqual(rect, { top: 6, bottom: 19, left: 6, right: 19, size: 14 });
+  assert.deepEqual(rect, { top: 6, bottom: 19, left: 6, right: 19, size: { h: 14, w: 14 } });
   const filter5 = '[data-testid="filter"][data-layer="3"][data-filter="5"]';
   assert.equal(await page.getAttribute(filter5, 'class'), 'filter selected');
   assert.match(await page.textContent('[data-testid="field-text"]'), /14×14 patch/);
@@ -107,7 +107,7 @@ test('filters are drawn, and a clicked unit shows its filter and the input patch
   await corner.click({ position: { x: 1, y: 1 } });
   await page.waitForSelector('[data-testid="field-view"][data-unit="0,0"][data-layer="1"]');
   assert.deepEqual(JSON.parse(await page.getAttribute('[data-testid="field-view"]', 'data-rect')),
-    { top: 0, bottom: 2, left: 0, right: 2, size: 5 });
+    { top: 0, bottom: 2, left: 0, right: 2, size: { h: 5, w: 5 } });
 });
 
 test('the augmentation grid is drawn by the engine: 16 varied copies, '

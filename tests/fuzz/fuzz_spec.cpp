@@ -13,11 +13,11 @@
 
 namespace {
 
-// Multiply-adds for one sample, roughly: enough to skip networks that would
-// make one execution take seconds.
+// Multiply-adds for one sample, plus every output value: enough to skip
+// networks that would make one execution take seconds.
 double work_per_sample(const cnn::Network& net) {
   double work = 0;
-  for (const auto& l : net.layers()) work += double(l.params) * l.out.h * l.out.w + double(l.out.size());
+  for (const auto& l : net.layers()) work += double(l.macs) + double(l.out.size());
   return work;
 }
 

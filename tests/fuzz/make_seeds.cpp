@@ -129,6 +129,11 @@ int main(int argc, char** argv) {
       "fuzz_spec", "options.spec",
       text("input 3x9x7 # comment\nconv 4 k=3 s=2 p=1; leaky_relu a=0.2\nbatchnorm momentum=0.5\nelu a=0.7\n"
            "residual\n  maxpool 2 s=1\n  tanh\nend\nmaxout 2\navgpool 2 s=1\ndropout keep=0.25\nfc 3\nloss softmax\n"));
+  write("fuzz_spec", "blocks.spec",
+        text("input 2x9x8\ninit constant value=0.1\nconv 4 k=1x3 s=2x1 p=0x1\nnoisy_relu sigma=0.2\n"
+             "concat\n  branch\n    conv 2 k=1\n  branch\n    conv 2 k=3x1 p=same\n    residual scale=0.5\n"
+             "      conv 2 k=3 p=1\n    end\n  branch\n  branch\n    maxpool 3 s=1 p=1\n    l2pool 1x3 s=1 p=0x1\n"
+             "end\navgpool 2x3 s=1 p=1\ndense 3\n"));
   write("fuzz_spec", "name.spec", text("lenet5"));
 
   // fuzz_predict: moderate values for every network, and one with NaN and

@@ -35,10 +35,11 @@
 #include <string>
 #include <vector>
 
-#include "layers/residual.h"
+#include "layer.h"
 #include "loss.h"
 #include "network.h"
 #include "rng.h"
+#include "sequence.h"
 
 namespace gradcheck {
 
@@ -82,22 +83,27 @@ inline void backward_to_input(cnn::Network& net, const float* x, const float* dy
 
 // Which piece of each piecewise-linear layer the last forward pass was on:
 // the sign of every ReLU-family input, the arg-max of every max-pool window
-// and maxout group. Residual blocks are entered.
+// and maxout group. Blocks (residual, concat) are entered.
 inline void append_pieces(const cnn::Layer& l, const float* in, const float* out, int n, std::vector<std::int32_t>& p) {
   const std::string kind = l.spec().substr(0, l.spec().find_first_of(" \n"));
   const std::size_t in_count = std::size_t(n) * l.in_shape.size();
   if (kind == "relu" || kind == "leaky_relu" || kind == "elu") {
     for (std::size_t i = 0; i < in_count; ++i) p.push_back(in[i] > 0);
+  } else if (kind == "noisy_relu") {  // the kink is where x + noise crosses 0
+    for (std::size_t i = 0; i < in_count; ++i) p.push_back(out[i] > 0);
   } else if (kind == "maxpool") {
     const cnn::Shape a = l.in_shape, b = l.out_shape;
+    const cnn::Window win = l.window();
     for (int plane = 0; plane < n * a.c; ++plane)
       for (int oy = 0; oy < b.h; ++oy)
         for (int ox = 0; ox < b.w; ++ox) {
           const float* window = in + std::size_t(plane) * a.h * a.w;
           int best = -1;
-          for (int ky = 0; ky < l.kernel(); ++ky)
-            for (int kx = 0; kx < l.kernel(); ++kx) {
-              const int at = (oy * l.stride() + ky) * a.w + ox * l.stride() + kx;
+          for (int ky = 0; ky < win.kernel.h; ++ky)
+            for (int kx = 0; kx < win.kernel.w; ++kx) {
+              const int iy = oy * win.stride.h - win.pad.h + ky, ix = ox * win.stride.w - win.pad.w + kx;
+              if (iy < 0 || iy >= a.h || ix < 0 || ix >= a.w) continue;
+              const int at = iy * a.w + ix;
               if (best < 0 || window[at] > window[best]) best = at;
             }
           p.push_back(best);
@@ -114,12 +120,12 @@ inline void append_pieces(const cnn::Layer& l, const float* in, const float* out
             if (group[j * plane] > group[best * plane]) best = j;
           p.push_back(best);
         }
-  } else if (auto* block = dynamic_cast<const cnn::Residual*>(&l)) {
-    const cnn::Sequence& body = block->body();
+  }
+  for (int s = 0; s < l.sequence_count(); ++s) {  // blocks: residual bodies, concat branches
+    const cnn::Sequence& body = l.sequence(s);
     for (int i = 0; i < body.size(); ++i)
       append_pieces(body.layer(i), i == 0 ? in : body.output(i - 1), body.output(i), n, p);
   }
-  (void)out;
 }
 
 inline std::vector<std::int32_t> pieces(cnn::Network& net, const float* x, int n) {

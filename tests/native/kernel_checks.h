@@ -37,7 +37,7 @@ inline void gemm_both(cnn::kernels::Gemm g, float* c_ref, float* c_simd) {
 
 inline cnn::kernels::ConvGeometry geometry(int c, int h, int w, int r, int stride, int pad) {
   const int oh = (h - r + 2 * pad) / stride + 1, ow = (w - r + 2 * pad) / stride + 1;
-  return {c, h, w, r, r, stride, pad, oh, ow};
+  return {c, h, w, r, r, stride, stride, pad, pad, oh, ow};
 }
 
 }  // namespace kernel_checks

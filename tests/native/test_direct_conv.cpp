@@ -73,7 +73,7 @@ TEST_CASE("direct convolution equals im2col + reference GEMM: forward, weight gr
                  geometry(2, 6, 11, 5, 1, 0), geometry(3, 4, 4, 3, 1, 2), geometry(1, 13, 10, 1, 1, 0),
                  geometry(2, 8, 9, 4, 1, 3), geometry(3, 1, 1, 5, 1, 2), geometry(5, 3, 3, 1, 1, 0)})
     for (int filters : {1, 2, 3, 4, 6, 7}) {
-      INFO("c=" << g.c << " h=" << g.h << " w=" << g.w << " r=" << g.r << " pad=" << g.pad << " filters=" << filters);
+      INFO("c=" << g.c << " h=" << g.h << " w=" << g.w << " r=" << g.r << " pad=" << g.pad_h << " filters=" << filters);
       REQUIRE(k::direct_conv_supported(g));
       auto plan = k::make_direct_conv_plan(g);
       const int taps = g.rows(), positions = g.cols();
@@ -106,7 +106,7 @@ TEST_CASE("interleaved direct convolution equals im2col + reference GEMM per ima
                  geometry(2, 5, 10, 4, 1, 0), geometry(3, 3, 3, 1, 1, 0), geometry(5, 4, 6, 2, 1, 1),
                  geometry(4, 1, 1, 5, 1, 2), geometry(3, 8, 9, 3, 1, 2)})
     for (int filters : {1, 2, 3, 4, 5, 7}) {
-      INFO("c=" << g.c << " h=" << g.h << " w=" << g.w << " r=" << g.r << " pad=" << g.pad << " filters=" << filters);
+      INFO("c=" << g.c << " h=" << g.h << " w=" << g.w << " r=" << g.r << " pad=" << g.pad_h << " filters=" << filters);
       const int taps = g.rows();
       auto plan = k::make_direct_conv_plan(g);
       const std::size_t in_size = std::size_t(g.c) * g.h * g.w, out_size = std::size_t(filters) * g.cols();

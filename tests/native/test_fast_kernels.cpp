@@ -74,7 +74,7 @@ TEST_CASE("im2col_simd and col2im_simd equal the reference loops exactly") {
   for (auto g : {geometry(1, 28, 28, 5, 1, 2), geometry(6, 14, 14, 5, 1, 0), geometry(3, 7, 5, 3, 1, 2),
                  geometry(2, 9, 9, 3, 2, 1), geometry(4, 3, 3, 3, 1, 1), geometry(1, 5, 6, 5, 1, 4),
                  geometry(3, 1, 1, 5, 1, 2)}) {
-    INFO("c=" << g.c << " h=" << g.h << " w=" << g.w << " r=" << g.r << " stride=" << g.stride << " pad=" << g.pad);
+    INFO("c=" << g.c << " h=" << g.h << " w=" << g.w << " r=" << g.r << " stride=" << g.stride_h << " pad=" << g.pad_h);
     const auto x = random_vector(rng, std::size_t(g.c) * g.h * g.w);
     std::vector<float> cols_ref(std::size_t(g.rows()) * g.cols(), -1), cols_simd(cols_ref.size(), -2);
     k::im2col(g, x.data(), cols_ref.data());
@@ -178,7 +178,7 @@ TEST_CASE(
   cnn::Rng rng(19);
   for (auto g : {geometry(6, 14, 14, 5, 1, 0), geometry(3, 7, 5, 3, 1, 2), geometry(2, 9, 9, 3, 2, 1),
                  geometry(3, 1, 1, 5, 1, 2), geometry(1, 6, 7, 1, 1, 0)}) {
-    INFO("c=" << g.c << " h=" << g.h << " w=" << g.w << " r=" << g.r << " stride=" << g.stride << " pad=" << g.pad);
+    INFO("c=" << g.c << " h=" << g.h << " w=" << g.w << " r=" << g.r << " stride=" << g.stride_h << " pad=" << g.pad_h);
     const std::size_t size = std::size_t(g.c) * g.h * g.w, per_image = std::size_t(g.rows()) * g.cols();
     const auto x = random_vector(rng, 4 * size);
     std::vector<float> x4(4 * size), back(4 * size);
@@ -242,7 +242,10 @@ TEST_CASE("Conv2D fast paths at batches of 4 and more (interleaved groups + left
   cnn::Rng rng(23);
   for (const char* spec :
        {"input 6x14x14\nconv 16 k=5", "input 3x7x9\nconv 5 k=3 p=1", "input 2x9x9\nconv 3 k=3 s=2 p=1",
-        "input 1x28x28\nconv 6 k=5 p=2", "input 3x1x1\nconv 2 k=5 p=2", "input 4x5x6\nconv 7 k=1"})
+        "input 1x28x28\nconv 6 k=5 p=2", "input 3x1x1\nconv 2 k=5 p=2", "input 4x5x6\nconv 7 k=1",
+        // Non-square: the direct path with per-axis padding, the columns path with per-axis strides.
+        "input 4x7x9\nconv 5 k=1x3 p=0x1", "input 4x7x9\nconv 5 k=3x1 p=1x0", "input 3x9x8\nconv 4 k=3x2 s=2x1 p=1x0",
+        "input 2x8x9\nconv 3 k=3 s=1x2 p=1"})
     for (int n : {4, 5, 7, 8, 9})
       for (cnn::Mode mode : {cnn::Mode::Train, cnn::Mode::Infer}) {
         INFO(spec << " n=" << n << (mode == cnn::Mode::Train ? " train" : " infer"));

@@ -122,7 +122,7 @@ TEST_CASE("gemm with k = 0: C = 0 for beta 0, untouched for beta 1, on both kern
 TEST_CASE("im2col gathers windows with zero padding (known values)") {
   // x 1×3×3 = 0..8, kernel 2×2, stride 1, pad 1: 4×4 outputs. Row (r, s) of
   // the columns holds x[oy − 1 + r][ox − 1 + s], 0 outside.
-  const k::ConvGeometry g{1, 3, 3, 2, 2, 1, 1, 4, 4};
+  const k::ConvGeometry g{1, 3, 3, 2, 2, 1, 1, 1, 1, 4, 4};
   std::vector<float> x(9), cols(4 * 16, -1.0f);
   for (int i = 0; i < 9; ++i) x[i] = float(i);
   k::im2col(g, x.data(), cols.data());
@@ -143,7 +143,7 @@ TEST_CASE("col2im is the adjoint of im2col: <im2col(x), c> = <x, col2im(c)>") {
             for (int pad = 0; pad < r; ++pad) {
               const int oh = (h - r + 2 * pad) / stride + 1, ow = (w - r + 2 * pad) / stride + 1;
               if (h - r + 2 * pad < 0 || w - r + 2 * pad < 0) continue;
-              const k::ConvGeometry g{c, h, w, r, r, stride, pad, oh, ow};
+              const k::ConvGeometry g{c, h, w, r, r, stride, stride, pad, pad, oh, ow};
               const auto x = random(rng, std::size_t(c) * h * w);
               const auto cols = random(rng, std::size_t(g.rows()) * g.cols());
               std::vector<float> gathered(cols.size()), scattered(x.size(), 0.0f);
@@ -159,7 +159,7 @@ TEST_CASE("col2im is the adjoint of im2col: <im2col(x), c> = <x, col2im(c)>") {
             }
   CHECK(tested > 300);
   // col2im adds to what is there (conv backward relies on a zeroed dx).
-  const k::ConvGeometry g{1, 2, 2, 1, 1, 1, 0, 2, 2};
+  const k::ConvGeometry g{1, 2, 2, 1, 1, 1, 1, 0, 0, 2, 2};
   std::vector<float> dx = {1, 1, 1, 1};
   const std::vector<float> cols = {1, 2, 3, 4};
   k::col2im(g, cols.data(), dx.data());
@@ -294,8 +294,17 @@ TEST_CASE("im2col_simd and col2im_simd give exactly the reference's results") {
           for (int stride : {1, 2})
             for (int pad = 0; pad < r; ++pad) {
               if (h - r + 2 * pad < 0 || w - r + 2 * pad < 0) continue;
-              const k::ConvGeometry g{
-                  c, h, w, r, r, stride, pad, (h - r + 2 * pad) / stride + 1, (w - r + 2 * pad) / stride + 1};
+              const k::ConvGeometry g{c,
+                                      h,
+                                      w,
+                                      r,
+                                      r,
+                                      stride,
+                                      stride,
+                                      pad,
+                                      pad,
+                                      (h - r + 2 * pad) / stride + 1,
+                                      (w - r + 2 * pad) / stride + 1};
               INFO("c=" << c << " h=" << h << " w=" << w << " r=" << r << " stride=" << stride << " pad=" << pad);
               const auto x = random(rng, std::size_t(c) * h * w);
               const auto cols = random(rng, std::size_t(g.rows()) * g.cols());

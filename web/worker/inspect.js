@@ -54,7 +54,7 @@ export const inspectCommands = {
     return { layers, maps: layers.map((_, i) => m.activation(i, 0)), probs, input };
   },
 
-  // Every conv layer's weights (K, C, R, R) then K biases.
+  // Every top-level conv layer's weights (K, C, R, S) then K biases.
   filters() {
     const m = liveModel();
     const out = [];
@@ -63,15 +63,17 @@ export const inspectCommands = {
       const params = m.layerParams(i);
       const k = l.output.c,
         c = l.input.c,
-        r = l.kernel;
+        r = l.kernel.h,
+        s = l.kernel.w;
       out.push({
         layer: i,
         spec: l.spec,
         k,
         c,
         r,
-        weights: params.subarray(0, k * c * r * r),
-        bias: params.subarray(k * c * r * r),
+        s,
+        weights: params.subarray(0, k * c * r * s),
+        bias: params.subarray(k * c * r * s),
       });
     });
     return { filters: out };

@@ -115,7 +115,7 @@ export function* compare(payload, progress, trainData) {
     const runs = {};
     for (const name of ['plain', 'augmented']) {
       const model = keep(new e.Model(preset.spec, 64));
-      model.init(seed, 'he'); // same seed: both start from identical weights
+      model.init(seed); // the network's own scheme; same seed: both start from identical weights
       const training = keep(new e.Training(model, trainData, options));
       if (name === 'augmented') training.setAugment(augment);
       runs[name] = { model, training, correct: 0, images: 0, history: [] };

@@ -159,7 +159,7 @@ export function buildFreshModel(settings) {
   if (!base)
     throw new Error(`unknown network '${settings.preset}' (known: ${world.presets.map((p) => p.name).join(', ')})`);
   const model = new world.engine.Model(specWithDropout(base, settings.keep), MAX_BATCH);
-  model.init(settings.seed, 'he');
+  model.init(settings.seed); // the network's own scheme (its spec's 'init' line, else He)
   setModel(model, {
     source: 'fresh',
     name: `fresh ${settings.preset}`,

@@ -1,5 +1,5 @@
 // The learned conv filters, drawn as small images: filter k of a conv layer
-// is C_in little R×R pictures (one per input channel), blue for negative
+// is C_in little R×S pictures (one per input channel), blue for negative
 // weights and orange for positive, normalised per filter; its bias beside.
 // A selected filter is highlighted (from a click here or on a feature map).
 import { el, html } from '../dom.js';
@@ -9,7 +9,7 @@ const FILTER_PX = 30;
 
 // The diverging scale shared by filter k's channels, so they compare with each other.
 export function filterScale(f, k) {
-  const per = f.c * f.r * f.r;
+  const per = f.c * f.r * f.s;
   return { kind: 'diverging', max: scaleFor(valueRange(f.weights, k * per, per)).max };
 }
 
@@ -22,8 +22,8 @@ export function createFiltersView(container, { onSelectFilter = () => {} } = {})
   let highlighted = null;
 
   function filterRow(f, k) {
-    const scale = Math.max(1, Math.round(FILTER_PX / f.r));
-    const canvases = Array.from({ length: f.c }, () => mapCanvas(f.r, f.r, scale, { className: 'map filter-channel' }));
+    const scale = Math.max(1, Math.round(FILTER_PX / Math.max(f.r, f.s)));
+    const canvases = Array.from({ length: f.c }, () => mapCanvas(f.s, f.r, scale, { className: 'map filter-channel' }));
     const bias = el('span', { className: 'filter-bias' });
     const row = el('div', {
       className: 'filter',
@@ -44,17 +44,17 @@ export function createFiltersView(container, { onSelectFilter = () => {} } = {})
       blocks.set(f.layer, rows);
       return el('div', { className: 'filter-block', dataset: { testid: 'filter-layer', layer: f.layer, count: f.k } },
         html`<div class="act-head"><code>${f.layer}  ${f.spec}</code>
-          <span>${f.k} filters, each ${f.c}×${f.r}×${f.r} weights + a bias</span></div>`,
+          <span>${f.k} filters, each ${f.c}×${f.r}×${f.s} weights + a bias</span></div>`,
         el('div', { className: 'filter-grid' }, ...rows.map((r) => r.row)));
     }));
   }
 
   function paint(filters) {
     for (const f of filters) {
-      const per = f.c * f.r * f.r;
+      const per = f.c * f.r * f.s;
       blocks.get(f.layer).forEach(({ canvases, bias }, k) => {
         const scale = filterScale(f, k);
-        canvases.forEach((cv, c) => paintMap(cv, f.weights, k * per + c * f.r * f.r, f.r, f.r, scale));
+        canvases.forEach((cv, c) => paintMap(cv, f.weights, k * per + c * f.r * f.s, f.s, f.r, scale));
         bias.textContent = `b ${f.bias[k] >= 0 ? '+' : '−'}${Math.abs(f.bias[k]).toFixed(2)}`;
       });
     }
@@ -68,9 +68,9 @@ export function createFiltersView(container, { onSelectFilter = () => {} } = {})
 
   return {
     element: root,
-    // The 'filters' reply: { filters: [{ layer, spec, k, c, r, weights, bias }] }.
+    // The 'filters' reply: { filters: [{ layer, spec, k, c, r, s, weights, bias }] }.
     update({ filters }) {
-      const signature = filters.map((f) => `${f.layer}:${f.k}x${f.c}x${f.r}`).join('|');
+      const signature = filters.map((f) => `${f.layer}:${f.k}x${f.c}x${f.r}x${f.s}`).join('|');
       if (signature !== built) {
         build(filters);
         built = signature;

@@ -1,13 +1,15 @@
 // The arithmetic of a CNN's shapes, written out for learners: output sizes
 // O = (W − K + 2P)/S + 1, parameter counts, and which input pixels a unit of
 // a feature map looks at (its receptive field). Pure functions of the
-// engine's layers() list: {spec, kind, input, output, params, kernel, stride,
-// pad, receptiveField, frozen}; no DOM here, so Node tests can check them.
+// engine's layers() list (top level): {path, spec, kind, input, output,
+// params, macs, kernel, stride, pad, receptiveField ({h, w} each), frozen,
+// line, scale?, children?, branches?}; no DOM here, so Node tests can check them.
 
 // Layers that keep each channel where it was (so map k still comes from filter k).
 // (Not maxout: its map j is the largest of maps j·k … j·k + k − 1.)
 const CHANNEL_PRESERVING = new Set([
-  'relu', 'leaky_relu', 'sigmoid', 'tanh', 'elu', 'maxpool', 'avgpool', 'l2pool', 'batchnorm', 'dropout',
+  'relu', 'noisy_relu', 'leaky_relu', 'sigmoid', 'tanh', 'elu', 'maxpool', 'avgpool', 'l2pool', 'batchnorm',
+  'dropout',
 ]);
 
 export const shapeText = (s) => `${s.c}×${s.h}×${s.w}`;
@@ -18,17 +20,19 @@ export function isSpatial(layer) {
   return layer.output.h > 1 || layer.output.w > 1;
 }
 
-// Where each layer's units sit in input pixels: for layer i, unit (r, c) is
-// centred on input pixel (start + r·jump, start + c·jump) and sees a square
-// of side rf. start moves by ((K−1)/2 − P)·jump at each layer, jump
-// multiplies by the stride. Layers past the first dense one see everything.
+// Where each layer's units sit in input pixels, per axis a ∈ {h, w}: for
+// layer i, unit (r, c) is centred on input pixel (start.h + r·jump.h,
+// start.w + c·jump.w) and sees rf.h × rf.w pixels. start moves by
+// ((K−1)/2 − P)·jump at each layer, jump multiplies by the stride. Layers past
+// the first dense one see everything.
 export function unitGeometry(layers) {
-  let start = 0, jump = 1, rf = 1;
+  const start = { h: 0, w: 0 }, jump = { h: 1, w: 1 };
   return layers.map((l) => {
-    start += ((l.kernel - 1) / 2 - l.pad) * jump;
-    rf = l.receptiveField > 0 ? l.receptiveField : rf + (l.kernel - 1) * jump;
-    jump *= l.stride;
-    return { start, jump, rf, global: l.receptiveField === 0 };
+    for (const a of ['h', 'w']) {
+      start[a] += ((l.kernel[a] - 1) / 2 - l.pad[a]) * jump[a];
+      jump[a] *= l.stride[a];
+    }
+    return { start: { ...start }, jump: { ...jump }, rf: l.receptiveField, global: l.receptiveField.h === 0 };
   });
 }
 
@@ -37,13 +41,13 @@ export function unitGeometry(layers) {
 export function receptiveFieldRect(layers, i, row, col, inputShape) {
   const g = unitGeometry(layers)[i];
   if (g.global) return { top: 0, left: 0, bottom: inputShape.h - 1, right: inputShape.w - 1, size: null };
-  const half = (g.rf - 1) / 2;
-  const cy = g.start + row * g.jump, cx = g.start + col * g.jump;
+  const halfH = (g.rf.h - 1) / 2, halfW = (g.rf.w - 1) / 2;
+  const cy = g.start.h + row * g.jump.h, cx = g.start.w + col * g.jump.w;
   const clip = (v, n) => Math.max(0, Math.min(n - 1, Math.round(v)));
   return {
-    top: clip(cy - half, inputShape.h), bottom: clip(cy + half, inputShape.h),
-    left: clip(cx - half, inputShape.w), right: clip(cx + half, inputShape.w),
-    size: g.rf,
+    top: clip(cy - halfH, inputShape.h), bottom: clip(cy + halfH, inputShape.h),
+    left: clip(cx - halfW, inputShape.w), right: clip(cx + halfW, inputShape.w),
+    size: { ...g.rf },
   };
 }
 
@@ -72,7 +76,7 @@ const POOL_WORDS = {
   l2pool: 'the square root of the sum of squares (√Σx²)',
 };
 // Layers that change each value on its own, whatever its neighbours.
-const ELEMENTWISE = new Set(['relu', 'leaky_relu', 'sigmoid', 'tanh', 'elu']);
+const ELEMENTWISE = new Set(['relu', 'noisy_relu', 'leaky_relu', 'sigmoid', 'tanh', 'elu']);
 
 const sameShape = (a, b) => a.c === b.c && a.h === b.h && a.w === b.w;
 
@@ -85,11 +89,14 @@ export function residualShortcut(l) {
   return { projection: true, params: (l.input.c + 1) * l.output.c, stride: l.input.h / l.output.h };
 }
 
-// "(28 − 5 + 2·2)/1 + 1 = 28" for a square layer, "H: …, W: …" otherwise.
-function sizeNumbers(l, k, pad) {
-  const dim = (w, o) => sizeArithmetic(w, k, pad, l.stride, o);
-  if (l.input.h === l.input.w && l.output.h === l.output.w) return dim(l.input.w, l.output.w);
-  return `H: ${dim(l.input.h, l.output.h)}, W: ${dim(l.input.w, l.output.w)}`;
+const square = (v) => v.h === v.w;
+const sizeText = (v) => (square(v) ? `${v.h}×${v.h}` : `${v.h}×${v.w}`);
+
+// "(28 − 5 + 2·2)/1 + 1 = 28" when both axes have the same numbers, "H: …, W: …" otherwise.
+function sizeNumbers(l) {
+  const dim = (a) => sizeArithmetic(l.input[a], l.kernel[a], l.pad[a], l.stride[a], l.output[a]);
+  const same = l.input.h === l.input.w && square(l.kernel) && square(l.pad) && square(l.stride);
+  return same ? dim('w') : `H: ${dim('h')}, W: ${dim('w')}`;
 }
 
 // Per layer kind: what differs from "no parameters, no note"; cin/cout are
@@ -98,17 +105,18 @@ const EXPLAIN = {
   conv(l, cin, cout) {
     const k = l.kernel;
     return {
-      size: { formula: 'O = (W − K + 2P)/S + 1', numbers: sizeNumbers(l, k, l.pad) },
+      size: { formula: 'O = (W − K + 2P)/S + 1', numbers: sizeNumbers(l) },
       params: {
-        formula: '(K·K·C_in + 1)·C_out',
-        numbers: `(${k}·${k}·${cin} + 1)·${cout} = ${(k * k * cin + 1) * cout}`,
+        formula: square(k) ? '(K·K·C_in + 1)·C_out' : '(K_H·K_W·C_in + 1)·C_out',
+        numbers: `(${k.h}·${k.w}·${cin} + 1)·${cout} = ${(k.h * k.w * cin + 1) * cout}`,
       },
-      note: `${cout} filters of ${cin}×${k}×${k} weights + 1 bias each`,
+      note: `${cout} filters of ${cin}×${k.h}×${k.w} weights + 1 bias each`,
     };
   },
   pool: (l) => ({
-    size: { formula: 'O = (W − K)/S + 1', numbers: sizeNumbers(l, l.kernel, 0) },
-    note: `${POOL_WORDS[l.kind]} of each ${l.kernel}×${l.kernel} window, per channel`,
+    size: { formula: l.pad.h || l.pad.w ? 'O = (W − K + 2P)/S + 1' : 'O = (W − K)/S + 1', numbers: sizeNumbers(l) },
+    note: `${POOL_WORDS[l.kind]} of each ${sizeText(l.kernel)} window, per channel`
+      + (l.pad.h || l.pad.w ? ' (padding cells are left out)' : ''),
   }),
   dense(l, cin, cout) {
     const n = cin * l.input.h * l.input.w;
@@ -124,19 +132,26 @@ const EXPLAIN = {
   }),
   residual(l, cin, cout) {
     const s = residualShortcut(l);
+    const lambda = l.scale === undefined || l.scale === 1 ? '' : `${l.scale}·`;
     if (!s.projection) {
       return {
         params: { formula: 'the parameters of the layers inside the block', numbers: '' },
-        note: 'y = F(x) + x: the block learns a correction to its input',
+        note: `y = F(x) + ${lambda}x: the block learns a correction to its input`,
       };
     }
     const every = s.stride > 1 ? ` with stride ${s.stride}` : '';
     return {
       params: { formula: 'the parameters of the layers inside the block and of its 1×1 projection W', numbers: '' },
-      note: `y = F(x) + W·x: F(x) is ${shapeText(l.output)} but x is ${shapeText(l.input)}, so the shortcut `
+      note: `y = F(x) + ${lambda}W·x: F(x) is ${shapeText(l.output)} but x is ${shapeText(l.input)}, so the shortcut `
         + `is a 1×1 convolution W${every} with (${cin} + 1)·${cout} = ${s.params} parameters`,
     };
   },
+  concat: (l) => ({
+    params: { formula: 'the parameters of the layers in its branches', numbers: '' },
+    note: `${l.branches.length} branches read the same input; their outputs (`
+      + `${l.branches.map((b) => (b.length ? b[b.length - 1].output.c : l.input.c)).join(' + ')} channels) `
+      + 'are stacked along depth',
+  }),
   // src/layers/activation.cpp: in (N, C, H, W), out (N, C/k, H, W).
   maxout: (l, cin, cout) => ({
     note: `the largest of each group of ${cin / cout} consecutive channels, pixel by pixel: `
@@ -165,7 +180,7 @@ export function explainLayer(layers, i) {
     shape: shapeText(l.output),
     size: e.size ?? null,
     params: { formula: 'no parameters', numbers: '', ...e.params, count: l.params },
-    rf: rf > 0 ? `sees a ${rf}×${rf} patch of the input` : 'sees the whole image',
+    rf: rf.h > 0 ? `sees a ${rf.h}×${rf.w} patch of the input` : 'sees the whole image',
     note: e.note ?? '',
   };
 }

@@ -41,7 +41,7 @@ export function renderNetworkSummary(layers, inputShape) {
     el('td', { className: 'mono', textContent: l.spec }),
     el('td', { textContent: shapeText(l.output) }),
     el('td', { className: 'num', textContent: l.params ? formatCount(l.params) : '–' }),
-    el('td', { textContent: l.receptiveField ? `${l.receptiveField}×${l.receptiveField}` : 'all' })));
+    el('td', { textContent: l.receptiveField.h ? `${l.receptiveField.h}×${l.receptiveField.w}` : 'all' })));
   table.querySelector('tbody').append(...rows);
   return table;
 }

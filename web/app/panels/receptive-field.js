@@ -43,14 +43,14 @@ function filterFigure(f, channel, conv) {
 // The sentence under the figures.
 function fieldText(sel, layers, rect, conv, f) {
   const l = layers[sel.layer];
-  const size = rect.size ? `a ${rect.size}×${rect.size} patch` : 'the whole image';
-  const cut = rect.size && (rect.bottom - rect.top + 1 < rect.size || rect.right - rect.left + 1 < rect.size)
+  const size = rect.size ? `a ${rect.size.h}×${rect.size.w} patch` : 'the whole image';
+  const cut = rect.size && (rect.bottom - rect.top + 1 < rect.size.h || rect.right - rect.left + 1 < rect.size.w)
     ? ' (cut at the border, where padding zeros stand in)' : '';
   let made = '';
   if (conv === sel.layer) {
-    const k = f?.r ?? l.kernel;
+    const k = f ? { h: f.r, w: f.s } : l.kernel;
     const from = l.input.c === 1 ? 'the input' : `all ${l.input.c} maps of the layer before`;
-    made = ` It is filter ${sel.channel}'s weighted sum over a ${k}×${k} window of ${from}, plus its bias.`;
+    made = ` It is filter ${sel.channel}'s weighted sum over a ${k.h}×${k.w} window of ${from}, plus its bias.`;
   } else if (conv >= 0) {
     const path = layers.slice(conv + 1, sel.layer + 1).map((x) => x.kind).join(' → ');
     made = ` Map ${sel.channel} here comes from filter ${sel.channel} of layer ${conv}, passed through ${path}.`;
