@@ -4,7 +4,7 @@
 //  - moved: how far a layer's maps moved, in input pixels: the shift (in map
 //    units, refined between units by a parabola through the errors) that best
 //    lines the moved maps up with the original ones, times the layer's jump
-//    (a map unit (r, c) sits at input pixel start + r·jump, geometry.js).
+//    (a map unit (r, c) sits at input pixel start + (r, c)·jump per axis, geometry.js).
 //    Equivariant layers move with the digit. (A centre of mass would not do:
 //    a conv map's bias lights up the empty background too.)
 //  - change: ‖A(moved) − A(original)‖ / ‖A(original)‖. An invariant output
@@ -38,7 +38,8 @@ const vertex = (a, b, c) => (Number.isFinite(a + c) && a - 2 * b + c > 0 ? (a - 
 // How far moved is original shifted, in input pixels {x, y}; along x only
 // when alongXOnly (the sweep's shifts are all left/right).
 function displacement(moved, original, shape, { jump }, alongXOnly = false) {
-  const range = Math.max(1, Math.min(Math.ceil(10 / jump), Math.floor(Math.min(shape.h, shape.w) / 2)));
+  const finest = Math.min(jump.h, jump.w);
+  const range = Math.max(1, Math.min(Math.ceil(10 / finest), Math.floor(Math.min(shape.h, shape.w) / 2)));
   let best = { dy: 0, dx: 0, e: Infinity };
   for (let dy = alongXOnly ? 0 : -range; dy <= (alongXOnly ? 0 : range); ++dy)
     for (let dx = -range; dx <= range; ++dx) {
@@ -48,7 +49,7 @@ function displacement(moved, original, shape, { jump }, alongXOnly = false) {
   const at = (dy, dx) => misfit(moved, original, shape, dy, dx);
   const x = best.dx + vertex(at(best.dy, best.dx - 1), best.e, at(best.dy, best.dx + 1));
   const y = alongXOnly ? 0 : best.dy + vertex(at(best.dy - 1, best.dx), best.e, at(best.dy + 1, best.dx));
-  return { x: x * jump, y: y * jump };
+  return { x: x * jump.w, y: y * jump.h };
 }
 
 function relativeChange(a, b) {
@@ -98,7 +99,7 @@ export const equivarianceCommands = {
     return {
       ...move, input, layers, maps, probs, answer: argmax(probs), originalAnswer: argmax(originalProbs),
       measures: compareLayers(layers, geometry, maps, original),
-      inputMoved: displacement(input, source, shape, { jump: 1 }),
+      inputMoved: displacement(input, source, shape, { jump: { h: 1, w: 1 } }),
     };
   },
 };

@@ -55,9 +55,14 @@ export function learnedFilterView(container, { client, digit }) {
     for (let c = 0; c < f.c; ++c) {
       weights.set(f.weights.subarray(k * per + c * rr, k * per + (c + 1) * rr), c * per + c * rr);
     }
-    const reply = await client.request('convolve', {
-      image: input, shape: l.input, weights, kernel: f.r, stride: l.stride, pad: l.pad,
-    });
+    // The sandbox slides square kernels with one stride and padding for both axes.
+    const square = (v) => (typeof v === 'number' ? v : v.h === v.w ? v.h : NaN);
+    const stride = square(l.stride), pad = square(l.pad);
+    if ((f.s ?? f.r) !== f.r || !Number.isFinite(stride) || !Number.isFinite(pad)) {
+      parts.summary.textContent = 'This filter is not square (or its stride or padding differ by axis): not shown.';
+      return;
+    }
+    const reply = await client.request('convolve', { image: input, shape: l.input, weights, kernel: f.r, stride, pad });
     if (mine !== generation) return;
     const { h, w } = reply.shape, plane = h * w;
     const sum = new Float32Array(plane).fill(f.bias[k]);

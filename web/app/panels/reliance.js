@@ -13,15 +13,15 @@ import { wireJobButton } from './job-button.js';
 
 const SIDE = MNIST_SIDE;
 
-// The map (h×w, map unit (r, c) centred on input pixel start + r·jump)
+// The map (h×w, map unit (r, c) centred on input pixel (start.h + r·jump.h, start.w + c·jump.w))
 // sampled bilinearly at every input pixel: an input-sized heat map.
 export function camOverInput(cam, { h, w }, { start, jump }, side = SIDE) {
   const out = new Float32Array(side * side);
   const at = (r, c) => cam[Math.min(h - 1, Math.max(0, r)) * w + Math.min(w - 1, Math.max(0, c))];
   for (let y = 0; y < side; ++y) {
-    const v = Math.min(h - 1, Math.max(0, (y - start) / jump)), r0 = Math.floor(v), fr = v - r0;
+    const v = Math.min(h - 1, Math.max(0, (y - start.h) / jump.h)), r0 = Math.floor(v), fr = v - r0;
     for (let x = 0; x < side; ++x) {
-      const u = Math.min(w - 1, Math.max(0, (x - start) / jump)), c0 = Math.floor(u), fc = u - c0;
+      const u = Math.min(w - 1, Math.max(0, (x - start.w) / jump.w)), c0 = Math.floor(u), fc = u - c0;
       out[y * side + x] = (1 - fr) * ((1 - fc) * at(r0, c0) + fc * at(r0, c0 + 1))
         + fr * ((1 - fc) * at(r0 + 1, c0) + fc * at(r0 + 1, c0 + 1));
     }
