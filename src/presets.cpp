@@ -56,7 +56,7 @@ const std::vector<Preset>& presets() {
        "AlexNet's recipe for digits: an 11×11 stride-3 first layer, then 5×5 and 3×3, overlapping max pooling, "
        "dropout",
        "input 1x28x28\nconv 32 k=11 s=3 p=5\nrelu\nmaxpool 2\nconv 64 k=5 p=2\nrelu\nconv 64 k=3 p=1\nrelu\n"
-       "maxpool 3 s=2\ndropout keep=0.5\ndense 128\nrelu\ndropout keep=0.5\ndense 10\n"},
+       "maxpool 3 s=2\ndropout keep=0.75\ndense 128\nrelu\ndropout keep=0.75\ndense 10\n"},
       {"inception-mini", "an Inception block: 1×1; 1×1 → 1×3 → 3×1; 1×1 → 3×3 → 3×3; 3×3 max pool → 1×1; concatenated",
        "input 1x28x28\nconv 16 k=5 p=2\nrelu\nmaxpool 2\n"
        "concat\n"

@@ -287,7 +287,8 @@ class Parser {
   std::size_t position() const { return i_; }
 
  private:
-  // The line that closes the block opened at `opener`: must be `want`.
+  // The next line of the block opened at `opener` (its end, or a branch); the
+  // block has no end when the text stops first.
   const Line& closing(const Line& opener) {
     if (i_ >= lines_.size()) fail_at(opener, "block has no 'end'");
     return lines_[i_];
