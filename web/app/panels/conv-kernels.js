@@ -37,7 +37,7 @@ export const KERNELS = {
 // w'[a, b] = w[R−1−a, R−1−b]: the kernel turned by 180°.
 export const flipKernel = (values) => Float32Array.from(values).reverse();
 
-// O = (W − R + 2P)/S + 1. The engine takes only geometries where this is a
+// O = (W − K + 2P)/S + 1. The engine takes only geometries where this is a
 // whole number (every input pixel is covered, none silently dropped), so
 // `fits` says whether it will build the layer.
 export function outputSize(w, r, stride, pad) {

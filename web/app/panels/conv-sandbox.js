@@ -107,7 +107,7 @@ function mount(section, { client, events }) {
     const mine = ++generation;
     const { stride, pad, flip } = options();
     const expected = outputSize(SIDE, size, stride, pad);
-    const formula = `O = (W − R + 2P)/S + 1 = (${SIDE} − ${size} + 2·${pad})/${stride} + 1 = `
+    const formula = `O = (W − K + 2P)/S + 1 = (${SIDE} − ${size} + 2·${pad})/${stride} + 1 = `
       + `${Number(expected.size.toFixed(2))}`;
     const weights = new Float32Array(2 * size * size);
     weights.set(kernel);
