@@ -57,7 +57,8 @@ test('a test digit chosen by its number is shown on the pad and classified', asy
   await page.focus('[data-testid="draw"]');
   await press('Escape');
   assert.deepEqual(await readPrediction(page), { digit: null, probs: null });
-  await press('Space', 'ArrowDown', 'ArrowDown', 'Space');
+  // A stroke long enough to be read (too little ink gets no guess).
+  await press('Space', ...Array(12).fill('ArrowDown'), 'Space');
   await page.waitForFunction(() => document.querySelector('[data-testid="prediction"]').dataset.strokes === '1');
 });
 

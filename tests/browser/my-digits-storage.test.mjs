@@ -20,6 +20,11 @@ const countReaches = (page, k) => page.waitForFunction(
   (n) => Number(document.querySelector('[data-testid="my-digits-count"]')?.dataset.count) === n, k,
   { timeout: 20000 });
 const saveStatus = (page) => page.textContent('[data-testid="my-digits-status"]');
+// Every digit written: the page says so (until then it asks before a reload).
+const allSaved = (page) => page.waitForFunction(() => {
+  const status = document.querySelector('[data-testid="my-digits-status"]');
+  return status.dataset.tone !== 'error' && status.dataset.saving === undefined;
+});
 
 async function addDrawn(page, label) {
   const n = await count(page);
@@ -68,8 +73,7 @@ test('digits are kept in IndexedDB: at 3,000 an Add writes one record and one fi
       'the figures already shown were not redrawn');
     assert.equal(await page.locator('[data-testid="my-digit"]').count(), 200, 'the newest 200 are shown');
     await importText(page, exportOf(3000), 6001);
-    await page.waitForFunction(() =>
-      document.querySelector('[data-testid="my-digits-status"]').dataset.tone !== 'error');
+    await allSaved(page);
     await page.reload();
     await countReaches(page, 6001);
     assert.equal(await page.evaluate(() => localStorage.length), 0, 'nothing in localStorage');
@@ -121,6 +125,7 @@ test('a corrupt stored entry is skipped and reported; the good ones stay and the
     /Of your stored digits, 2 could not be read and were left out \(digit 5: label must be 0\.\.9; digit 6: 3 pixels/);
   await drawOne(page);
   await addDrawn(page, 8);
+  await allSaved(page);
   await page.reload();
   await countReaches(page, 6);
   await context.close();

@@ -190,6 +190,9 @@ test('a link carries a custom network: the editor shows it and its first steps a
 test('every preset trains in the page: a few hundred images lower the loss or lift the accuracy', async () => {
   const { context, page } = await openPlayground(browser, server.url, { hash: '#lr=0.002&batch=16' });
   const presets = await page.$$eval('[data-setting="net"] option', (os) => os.map((o) => o.value));
+  // The test digits load when their results come on screen (the light first visit): bring them once.
+  await page.locator('[data-testid="panel-results"]').scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.querySelector('[data-testid="test-accuracy"]').dataset.value !== '');
   // The course's networks (issue 11): LeNet-5 old and new, VGG, all-conv, AlexNet, Inception, ResNet, the deep three.
   for (const name of ['lenet5', 'lenet5-classic', 'mlp', 'vgg-mini', 'allconv', 'alexnet-mini', 'inception-mini',
     'resnet-mini', 'deep-sigmoid', 'deep-relu', 'deep-residual']) assert.ok(presets.includes(name), name);

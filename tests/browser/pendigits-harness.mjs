@@ -54,6 +54,14 @@ export async function openPlayground(
   const page = await context.newPage();
   await beforeGoto?.(page);
   page.errors = [];
+  // The page asks before leaving with digits not yet saved; a test that
+  // reloads means to leave (page.unloadQuestions counts the questions).
+  page.unloadQuestions = 0;
+  page.on('dialog', (dialog) => {
+    if (dialog.type() !== 'beforeunload') return dialog.dismiss();
+    page.unloadQuestions++;
+    return dialog.accept();
+  });
   page.on('pageerror', (e) => page.errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
     if (m.type() === 'error') page.errors.push(`console: ${m.text()}`);

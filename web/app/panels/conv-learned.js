@@ -7,6 +7,7 @@
 // them: cross-correlation.
 import { el, html, roles } from '../dom.js';
 import { mapCanvas, paintMap, scaleFor, valueRange, wholeScale } from '../maps.js';
+import { flattenLayers } from '../../network.js';
 
 const SHOWN_CHANNELS = 16;
 
@@ -47,9 +48,13 @@ export function learnedFilterView(container, { client, digit }) {
     }
     const inside = await client.request('activations', { image: drawn.slice() });
     if (mine !== generation) return;
-    const l = inside.layers[f.layer];
-    const input = f.layer === 0 ? inside.input : inside.maps[f.layer - 1];
-    const rr = f.r * f.r, per = f.c * rr;
+    // f.layer indexes the flattened tree (web/network.js), as the maps do; the
+    // layer's input is the output of the one before it on its chain.
+    const flat = flattenLayers(inside.layers);
+    const { layer: l, chain } = flat[f.layer];
+    const feeder = chain.length > 1 ? flat.findIndex((e) => e.layer === chain.at(-2)) : -1;
+    const input = feeder < 0 ? inside.input : inside.maps[feeder];
+    const r = f.kh, rr = r * r, per = f.c * rr;
     // Kernel c of the filter alone, as a filter that reads only channel c.
     const weights = new Float32Array(f.c * per);
     for (let c = 0; c < f.c; ++c) {
@@ -58,11 +63,11 @@ export function learnedFilterView(container, { client, digit }) {
     // The sandbox slides square kernels with one stride and padding for both axes.
     const square = (v) => (typeof v === 'number' ? v : v.h === v.w ? v.h : NaN);
     const stride = square(l.stride), pad = square(l.pad);
-    if ((f.s ?? f.r) !== f.r || !Number.isFinite(stride) || !Number.isFinite(pad)) {
+    if (f.kw !== f.kh || !Number.isFinite(stride) || !Number.isFinite(pad)) {
       parts.summary.textContent = 'This filter is not square (or its stride or padding differ by axis): not shown.';
       return;
     }
-    const reply = await client.request('convolve', { image: input, shape: l.input, weights, kernel: f.r, stride, pad });
+    const reply = await client.request('convolve', { image: input, shape: l.input, weights, kernel: r, stride, pad });
     if (mine !== generation) return;
     const { h, w } = reply.shape, plane = h * w;
     const sum = new Float32Array(plane).fill(f.bias[k]);
@@ -82,7 +87,7 @@ export function learnedFilterView(container, { client, digit }) {
       el('span', { className: 'op', textContent: `${f.c > SHOWN_CHANNELS ? '… ' : ''}Σ + b =` }),
       tile(sum, 'the sum', 'learned-sum'), el('span', { className: 'op', textContent: '=' }),
       tile(layerMap, `layer ${f.layer}'s map ${k}`, 'learned-layer-map'));
-    parts.summary.textContent = `${f.c} kernel${f.c > 1 ? 's' : ''} of ${f.r}×${f.r} (one per input channel), each `
+    parts.summary.textContent = `${f.c} kernel${f.c > 1 ? 's' : ''} of ${r}×${r} (one per input channel), each `
       + `slid over its channel, summed, plus the bias ${f.bias[k].toFixed(3)}: the layer's map ${k}, `
       + `to within ${worst.toExponential(1)}.`;
     parts.summary.dataset.worst = String(worst);

@@ -68,12 +68,14 @@ function mount(section, { client, events }) {
       <span class="inspect-status" data-role="status" aria-live="polite"></span>
     </div>
     <div class="reliance-row">
-      <canvas data-testid="embedding-plot" data-role="plot" style="width: ${SIZE}px; height: ${SIZE}px"
+      <canvas data-testid="embedding-plot" data-role="plot"
         role="img" aria-label="Test digits laid out by the network's penultimate layer, coloured by class"></canvas>
       <ul class="embedding-legend" data-role="legend"></ul>
     </div>
     <p data-testid="embedding-summary" data-role="summary" aria-live="polite"></p>`);
   const parts = roles(section);
+  // Sized through the CSSOM: the page's Content-Security-Policy refuses style attributes.
+  Object.assign(parts.plot.style, { width: `${SIZE}px`, height: `${SIZE}px` });
   let drawn = null;
   let dataset = 'mnist';
 

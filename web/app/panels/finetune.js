@@ -121,7 +121,7 @@ function mount(section, { client }) {
       parts.status.textContent = 'draw a digit first';
       return;
     }
-    const saved = store.add(image, label);
+    const saved = saving(store.add(image, label));
     parts.status.textContent = `added a ${name}`;
     if (await saved) saySaved('');
   }
@@ -130,6 +130,22 @@ function mount(section, { client }) {
     parts.saveStatus.textContent = text;
     parts.saveStatus.dataset.tone = tone;
   }
+
+  // While digits are still being written (or cannot be), leaving the page
+  // asks first: a reload must not drop what the learner just added.
+  function saving(promise) {
+    parts.saveStatus.dataset.saving = 'true';
+    promise.finally(() => {
+      if (!store?.unsaved()) delete parts.saveStatus.dataset.saving;
+    });
+    return promise;
+  }
+  const guardUnload = (event) => {
+    if (!store?.unsaved()) return;
+    event.preventDefault();
+    event.returnValue = ''; // older browsers need it set to show the question
+  };
+  window.addEventListener('beforeunload', guardUnload);
 
   function figureOf(d) {
     const name = classNames[d.label] ?? String(d.label);
@@ -287,7 +303,7 @@ function mount(section, { client }) {
     if (!file || !store) return;
     try {
       const { digits, skipped } = parseDigits(await file.text());
-      const saved = store.addMany(digits);
+      const saved = saving(store.addMany(digits));
       parts.status.textContent = `imported ${digits.length} digits` +
         (skipped.length ? `; of the file's digits, ${describeSkipped(skipped)}` : '');
       if (await saved) saySaved('');
@@ -315,6 +331,7 @@ function mount(section, { client }) {
     destroy() {
       off();
       job.cancel();
+      window.removeEventListener('beforeunload', guardUnload);
     },
   };
 }
