@@ -12,7 +12,7 @@ const SLICE_MS = 40;
 // MIN_PART_IMAGES at least (the first, before any time is measured, too): with
 // batch norm each part is normalised by its own statistics.
 const MAX_STEP_MS = 100;
-const PART_MS = 60;
+const PART_MS = 80;
 // Stats go to the page at most this often (one chart point each).
 const STATS_EVERY_MS = 250;
 // The test subset is evaluated about this often while training.
