@@ -16,7 +16,9 @@ void softmax(const float* logits, int n, int classes, float* probs) {
   }
 }
 
-float softmax_cross_entropy(const float* logits, const std::uint8_t* labels, int n, int classes, float* dlogits) {
+float softmax_cross_entropy(const float* logits, const std::uint8_t* labels, int n, int classes, float* dlogits,
+                            int grad_divisor) {
+  const int divisor = grad_divisor > 0 ? grad_divisor : n;
   double total = 0;
   for (int i = 0; i < n; ++i) {
     const float* z = logits + i * classes;
@@ -27,19 +29,22 @@ float softmax_cross_entropy(const float* logits, const std::uint8_t* labels, int
     total += log_sum_exp - z[labels[i]];
     if (dlogits) {
       float* d = dlogits + i * classes;
-      for (int c = 0; c < classes; ++c) d[c] = float((std::exp(z[c] - log_sum_exp) - (c == labels[i] ? 1.0 : 0.0)) / n);
+      for (int c = 0; c < classes; ++c)
+        d[c] = float((std::exp(z[c] - log_sum_exp) - (c == labels[i] ? 1.0 : 0.0)) / divisor);
     }
   }
   return float(total / n);
 }
 
-float mean_squared_error(const float* outputs, const std::uint8_t* labels, int n, int classes, float* doutputs) {
+float mean_squared_error(const float* outputs, const std::uint8_t* labels, int n, int classes, float* doutputs,
+                         int grad_divisor) {
+  const float divisor = float(grad_divisor > 0 ? grad_divisor : n);
   double total = 0;
   for (int i = 0; i < n; ++i)
     for (int c = 0; c < classes; ++c) {
       const float y = outputs[i * classes + c], t = c == labels[i] ? 1.0f : 0.0f;
       total += 0.5 * double(t - y) * double(t - y);
-      if (doutputs) doutputs[i * classes + c] = (y - t) / float(n);
+      if (doutputs) doutputs[i * classes + c] = (y - t) / divisor;
     }
   return float(total / n);
 }

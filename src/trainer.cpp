@@ -83,10 +83,24 @@ float Trainer::current_learning_rate() const {
   return scheduled_rate(o_.optimizer.learning_rate, o_.schedule, epoch(), o_.epochs);
 }
 
-StepResult Trainer::step() {
-  const int n = o_.batch_size;
+void Trainer::set_augment(AugmentFn fn) {
+  if (batch_done_ == 0) {
+    augment_ = std::move(fn);
+    return;
+  }
+  next_augment_ = std::move(fn);  // a minibatch is half done: its other images keep the old one
+  augment_changed_ = true;
+}
+
+// The next n images of the order into x_ and labels_, augmented.
+void Trainer::load_images(int n) {
   const Shape shape = net_.input_shape();
-  const int classes = int(net_.output_shape().size());
+  // Parts of a minibatch begun before the batch size came down may be larger than it.
+  if (labels_.size() < std::size_t(n)) {
+    x_.resize(std::size_t(n) * shape.size());
+    dout_.resize(std::size_t(n) * net_.output_shape().size());
+    labels_.resize(n);
+  }
   for (int i = 0; i < n; ++i) {
     if (cursor_ == order_.size()) reshuffle();
     const std::uint32_t idx = order_[cursor_++];
@@ -95,29 +109,82 @@ StepResult Trainer::step() {
     if (augment_) augment_(xi, shape, augment_rng_);
     labels_[i] = data_.labels[idx];
   }
+}
+
+StepResult Trainer::step() {
+  StepResult r = step_part(batch_done_ == 0 ? o_.batch_size : batch_size_now_ - batch_done_);
+  if (r.count != batch_size_now_) {  // it finished a split minibatch: report all of it
+    r.loss = float(batch_loss_ / batch_size_now_);
+    r.correct = batch_correct_;
+    r.count = batch_size_now_;
+  }
+  return r;
+}
+
+StepResult Trainer::step_part(int max_images) {
+  if (max_images < 1) throw std::invalid_argument("a micro-batch needs at least one image");
+  const bool first = batch_done_ == 0;
+  if (first) {
+    batch_size_now_ = o_.batch_size;
+    batch_loss_ = 0;
+    batch_correct_ = 0;
+    batch_finite_ = true;
+    if (augment_changed_) augment_ = std::move(next_augment_), augment_changed_ = false;
+  }
+  const int n = std::min(max_images, batch_size_now_ - batch_done_);
+  const bool last = batch_done_ + n == batch_size_now_;
+  const int classes = int(net_.output_shape().size());
+  load_images(n);
+  const auto grads = net_.grads();
+  const auto state = net_.state();
+  if (first) {
+    net_.zero_grads();
+    if (!last) start_state_.assign(state.begin(), state.end());
+  } else {  // take up where the earlier parts left off
+    std::copy(part_grads_.begin(), part_grads_.end(), grads.begin());
+    std::copy(part_state_.begin(), part_state_.end(), state.begin());
+  }
 
   StepResult r;
   r.count = n;
+  r.done = last;
   const float* out = net_.forward(x_.data(), n, Mode::Train);
-  r.loss = net_.loss() == Loss::CrossEntropy ? softmax_cross_entropy(out, labels_.data(), n, classes, dout_.data())
-                                             : mean_squared_error(out, labels_.data(), n, classes, dout_.data());
+  r.loss = net_.loss() == Loss::CrossEntropy
+               ? softmax_cross_entropy(out, labels_.data(), n, classes, dout_.data(), batch_size_now_)
+               : mean_squared_error(out, labels_.data(), n, classes, dout_.data(), batch_size_now_);
   for (int i = 0; i < n; ++i) {
     const float* o = out + std::size_t(i) * classes;
     r.correct += int(std::max_element(o, o + classes) - o) == labels_[i];
   }
+  batch_loss_ += double(r.loss) * n;
+  batch_correct_ += r.correct;
+  batch_done_ += n;
+  if (std::isfinite(r.loss))
+    net_.backward(x_.data(), dout_.data(), n);
+  else
+    batch_finite_ = false;
+  if (!last) {  // keep what this part built; show the minibatch's starting state
+    part_grads_.assign(grads.begin(), grads.end());
+    part_state_.assign(state.begin(), state.end());
+    std::copy(start_state_.begin(), start_state_.end(), state.begin());
+    return r;
+  }
+  batch_done_ = 0;
+  finish_minibatch(r);
+  return r;
+}
+
+// The optimiser's one update for the minibatch, or the last good weights back.
+void Trainer::finish_minibatch(StepResult& r) {
   const double norm2_before =
       std::max(sum_of_squares(net_.params()), kNormFloor * kNormFloor * double(net_.params().size()));
-  if (std::isfinite(r.loss)) {
-    net_.zero_grads();
-    net_.backward(x_.data(), dout_.data(), n);
-    optimizer_.step(current_learning_rate());
-  }
-  seen_ += n;
+  if (batch_finite_) optimizer_.step(current_learning_rate());
+  seen_ += batch_size_now_;
   ++steps_;
 
   const double norm2 = sum_of_squares(net_.params());
   const bool exploded = !std::isfinite(norm2) || norm2 > kMaxNormGrowth * kMaxNormGrowth * norm2_before;
-  if (!std::isfinite(r.loss) || exploded || !all_finite(net_.state())) {
+  if (!batch_finite_ || exploded || !all_finite(net_.state())) {
     std::copy(good_params_.begin(), good_params_.end(), net_.params().begin());
     std::copy(good_state_.begin(), good_state_.end(), net_.state().begin());
     optimizer_.reset();  // its moments hold the blow-up too
@@ -126,7 +193,6 @@ StepResult Trainer::step() {
     std::copy(net_.params().begin(), net_.params().end(), good_params_.begin());
     std::copy(net_.state().begin(), net_.state().end(), good_state_.begin());
   }
-  return r;
 }
 
 Evaluation evaluate(Network& net, const Dataset& data, int limit) {

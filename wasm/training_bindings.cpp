@@ -40,7 +40,8 @@ class Training {
     return guarded([&] { return new Training(model.network(), data.dataset(), options); });
   }
 
-  // Runs `steps` minibatches and returns their summed statistics. Stops at
+  // Runs `steps` minibatches (the first finishes one in progress) and
+  // returns their summed statistics. Stops at
   // the first divergent step (weights restored) and reports it.
   val step(const val& steps_js) {
     return guarded([&] {
@@ -64,6 +65,30 @@ class Training {
       o.set("accuracy", count ? double(correct) / count : 0.0);
       o.set("images", count);
       o.set("diverged", diverged);
+      o.set("epoch", trainer_.epoch());
+      o.set("imagesSeen", double(trainer_.images_seen()));
+      o.set("learningRate", trainer_.current_learning_rate());
+      return o;
+    });
+  }
+
+  // One micro-batch: the next maxImages images at most of the minibatch in
+  // progress (forward and backward in this call); the part that ends the
+  // minibatch applies the update. Statistics are this part's; steps is 1
+  // when it ended the minibatch; inProgress counts the minibatch's images
+  // done so far (0 once it ended).
+  val step_part(const val& max_images_js) {
+    return guarded([&] {
+      const int max_images = whole(max_images_js, "maxImages", 1, 100000);
+      const auto r = trainer_.step_part(max_images);
+      val o = val::object();
+      o.set("done", r.done);
+      o.set("steps", r.done ? 1 : 0);
+      o.set("loss", double(r.loss));
+      o.set("accuracy", r.count ? double(r.correct) / r.count : 0.0);
+      o.set("images", r.count);
+      o.set("inProgress", trainer_.images_in_progress());
+      o.set("diverged", r.diverged);
       o.set("epoch", trainer_.epoch());
       o.set("imagesSeen", double(trainer_.images_seen()));
       o.set("learningRate", trainer_.current_learning_rate());
@@ -126,6 +151,7 @@ EMSCRIPTEN_BINDINGS(cnn_training) {
   class_<Training>("Training")
       .constructor(&Training::create, allow_raw_pointers())
       .function("step", &Training::step)
+      .function("stepPart", &Training::step_part)
       .function("setOptions", &Training::set_options)
       .function("setAugment", &Training::set_augment);
 }

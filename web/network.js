@@ -48,7 +48,12 @@ export function buildError(message) {
 // 3.1 G/s, i.e. 2.5 s a step, which this estimate puts at 3.1 s.
 const MACS_PER_SECOND = 2.5e9;
 const BACKWARD_FACTOR = 3; // forward + the two backward products (inputs and weights)
-const MAX_STEP_SECONDS = 1; // one step is one scheduler slice: longer, and the worker stops answering
+const MAX_STEP_SECONDS = 1; // one engine call is one scheduler slice: longer, and the worker stops answering
+// The worker splits a long training step into micro-batches, one per slice
+// (web/worker/training-run.js), but never below this many images (batch
+// norm needs a few samples to normalise by), so the slowest slice is a
+// micro-batch of this size, not the whole step.
+export const MIN_PART_IMAGES = 8;
 const MAX_PARAMS = 20e6;
 // wasm32 memory tops out at 2 GB; the engine preallocates every activation
 // and its gradient for the largest batch, and Adam keeps two moments per weight.
@@ -58,6 +63,8 @@ const MAX_BYTES = 1.2e9;
 // for maxBatch: { ok, reason, stepSeconds, bytes }.
 export function networkLimits(totals, { batch, maxBatch }) {
   const stepSeconds = (totals.macs * batch * BACKWARD_FACTOR) / MACS_PER_SECOND;
+  const part = Math.min(batch, MIN_PART_IMAGES);
+  const partSeconds = (stepSeconds * part) / batch;
   const bytes = 4 * (2 * totals.activations * maxBatch + 4 * totals.params);
   const mb = (b) => `${Math.round(b / 1e6).toLocaleString('en')} MB`;
   let reason = null;
@@ -67,10 +74,11 @@ export function networkLimits(totals, { batch, maxBatch }) {
   } else if (bytes > MAX_BYTES) {
     reason = `This network needs about ${mb(bytes)} of memory for its activations and weights (the page has ` +
       `${mb(MAX_BYTES)}): use fewer filters, or a stride or pooling earlier.`;
-  } else if (stepSeconds > MAX_STEP_SECONDS) {
-    reason = `One training step of ${batch} images would take about ${stepSeconds.toFixed(1)} s ` +
-      `(${(totals.macs / 1e6).toFixed(1)} M multiply-adds per image, ×${BACKWARD_FACTOR} for the backward pass), ` +
-      'and the page would stall: use fewer filters, a stride or pooling earlier, or a smaller batch.';
+  } else if (partSeconds > MAX_STEP_SECONDS) {
+    reason = `Training ${part} image${part === 1 ? '' : 's'} (the smallest part a step is split into) would take ` +
+      `about ${partSeconds.toFixed(1)} s (${(totals.macs / 1e6).toFixed(1)} M multiply-adds per image, ` +
+      `×${BACKWARD_FACTOR} for the backward pass), and the page would stall: use fewer filters, ` +
+      'a stride or pooling earlier, or a smaller batch.';
   }
   return { ok: reason === null, reason, stepSeconds, bytes };
 }

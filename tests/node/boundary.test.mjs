@@ -157,6 +157,7 @@ describe('the engine module at its JavaScript boundary (cnn-simd)', () => {
       ['Training: images of another shape', () => keep(new m.Training(model, keep(m.Data.fromArrays(images(1, 5, 64),
         new Uint8Array([0]), { c: 1, h: 8, w: 8 })), {})), /1x8x8/],
       ['step: 100001 steps', () => training.step(100001), /steps/],
+      ['stepPart: 0 images', () => training.stepPart(0), /maxImages/],
       ['setOptions: batchSize 9 > maxBatch 8', () => training.setOptions({ batchSize: 9 }), /batchSize/],
       ['setOptions: optimizer 7', () => training.setOptions({ optimizer: 7 }), /optimizer/],
       ['setAugment: not an object', () => training.setAugment('heavy')],
@@ -187,6 +188,7 @@ describe('the engine module at its JavaScript boundary (cnn-simd)', () => {
         [`slice: count ${show(bad)}`, () => data.slice(0, bad), /slice count/],
         [`pick: [${show(bad)}]`, () => data.pick([bad]), /indices\[0\]/],
         [`step: ${show(bad)}`, () => training.step(bad), /steps/],
+        [`stepPart: ${show(bad)}`, () => training.stepPart(bad), /maxImages/],
         [`evaluate: limit ${show(bad)}`, () => m.evaluate(model, data, bad), /limit/],
         [`Model: max batch ${show(bad)}`, () => keep(new m.Model('lenet5', bad)), /max batch/],
         [`fromBytes: max batch ${show(bad)}`, () => keep(m.Model.fromBytes(modelBytes, bad)), /max batch/],
@@ -264,6 +266,7 @@ describe('the engine module at its JavaScript boundary (cnn-simd)', () => {
       'data.slice': (a, b) => data.slice(a, b),
       'data.pick': (a) => data.pick(a),
       'training.step': (a) => training.step(typeof a === 'number' && a > 3 && a < 1e6 ? 3 : a), // bounded work
+      'training.stepPart': (a) => training.stepPart(a),
       'training.setOptions': (a) => training.setOptions(a),
     };
     if (m.augmentPreview) {
@@ -301,7 +304,7 @@ describe('the engine module at its JavaScript boundary (cnn-simd)', () => {
         } else if ((name === 'data.slice' || name === 'data.pick') && result) {
           assert.ok(result.images instanceof Float32Array && result.labels instanceof Uint8Array, what);
           assert.equal(result.images.length, result.labels.length * 784, what);
-        } else if (name === 'training.step' && result) {
+        } else if (name.startsWith('training.step') && result) {
           assert.ok(Number.isFinite(result.loss) && result.steps >= 0, `${what}: ${JSON.stringify(result)}`);
         }
         if (calls % 200 === 0) assertAlive(what);

@@ -6,6 +6,13 @@
 // A slice aims at this much training, then yields: short enough that Pause
 // feels instant, long enough that the per-slice overhead stays small.
 const SLICE_MS = 40;
+// A whole minibatch runs in one engine call only when it should take at most
+// this; a larger one (resnet-mini at batch 256 takes ~2 s) is split into
+// micro-batches of about PART_MS each, one per slice, as large as fit and of
+// MIN_PART_IMAGES at least (the first, before any time is measured, too): with
+// batch norm each part is normalised by its own statistics.
+const MAX_STEP_MS = 100;
+const PART_MS = 80;
 // Stats go to the page at most this often (one chart point each).
 const STATS_EVERY_MS = 250;
 // The test subset is evaluated about this often while training.
@@ -13,8 +20,16 @@ const TEST_EVERY_MS = 1500;
 // The drawn digit is re-classified about this often while training.
 const PREDICT_EVERY_MS = 300;
 
+import { MIN_PART_IMAGES } from '../network.js';
+
+// Runs a generator slice by slice while keepGoing() says so.
+function* whileGoing(generator, keepGoing) {
+  while (keepGoing() && !generator.next().done) yield;
+  generator.return();
+}
+
 export class TrainingRun {
-  // hooks: { onStats(stats), onSubsetTest(), onEpochEnd(): generator, onPredict() }
+  // hooks: { onStats(stats), onSubsetTest(): generator, onEpochEnd(): generator, onPredict() }
   constructor(engine, model, trainData, options, hooks) {
     this.engine = engine;
     this.training = new engine.Training(model, trainData, options);
@@ -23,7 +38,8 @@ export class TrainingRun {
     this.hooks = hooks;
     this.imagesSeen = 0;
     this.epoch = 0;
-    this.stepsPerSlice = 1;
+    this.msPerImage = null; // measured, smoothed
+    this.inProgress = 0; // images of a split minibatch done so far
     this.resetWindow();
   }
 
@@ -41,11 +57,26 @@ export class TrainingRun {
     this.training.delete();
   }
 
-  // Runs `steps` minibatches, folding their statistics into the window.
-  // Returns the engine's result.
-  runSteps(steps) {
+  // What the next slice runs, as an engine call: whole steps (at most
+  // stepsLeft) when one fits in a slice, else the next micro-batch of the
+  // minibatch, sized from the measured time per image and split evenly.
+  nextWork(stepsLeft) {
+    const batch = this.options.batchSize;
+    const perImage = this.msPerImage;
+    if (this.inProgress === 0 && perImage !== null && perImage * batch <= MAX_STEP_MS) {
+      const steps = Math.max(1, Math.min(stepsLeft, Math.floor(SLICE_MS / Math.max(perImage * batch, 0.01))));
+      return () => this.training.step(steps);
+    }
+    const fit = perImage === null ? MIN_PART_IMAGES : Math.max(MIN_PART_IMAGES, Math.floor(PART_MS / perImage));
+    const size = Math.ceil(batch / Math.ceil(batch / fit)); // the engine stops at the minibatch's end
+    return () => this.training.stepPart(size);
+  }
+
+  // Runs one engine call (see nextWork), folding its statistics into the
+  // window. Returns the engine's result and the call's time.
+  runWork(call) {
     const start = performance.now();
-    const r = this.training.step(steps);
+    const r = call();
     const ms = performance.now() - start;
     this.window.loss += r.loss * r.images;
     this.window.correct += r.accuracy * r.images;
@@ -55,7 +86,17 @@ export class TrainingRun {
     this.imagesSeen = r.imagesSeen;
     this.epoch = r.epoch;
     this.learningRate = r.learningRate;
+    this.inProgress = r.inProgress ?? 0;
+    if (r.images > 0) {
+      const perImage = ms / r.images;
+      this.msPerImage = this.msPerImage === null ? perImage : 0.5 * this.msPerImage + 0.5 * perImage;
+    }
     return { result: r, ms };
+  }
+
+  // Whether a call ended a minibatch (a step that diverged counts no step).
+  static endedMinibatch(result) {
+    return result.steps > 0 || result.diverged;
   }
 
   // Sends the window's averages as one stats point and starts a new window.
@@ -75,13 +116,19 @@ export class TrainingRun {
     this.resetWindow();
   }
 
-  // One minibatch, for the Step button. Returns { kind: 'diverged' } or null.
+  // One minibatch (the rest of a split one), for the Step button, in slices
+  // like a run's. Returns { kind: 'diverged' } or null.
   *singleStep() {
-    const { result } = this.runSteps(1);
+    let result;
+    for (;;) {
+      ({ result } = this.runWork(this.nextWork(1)));
+      if (TrainingRun.endedMinibatch(result)) break;
+      yield;
+    }
     this.flushStats();
     this.hooks.onPredict();
-    this.hooks.onSubsetTest();
     yield;
+    yield* this.hooks.onSubsetTest();
     return result.diverged ? { kind: 'diverged' } : null;
   }
 
@@ -100,13 +147,10 @@ export class TrainingRun {
         // time: a link with the same settings and seed reproduces the numbers.
         const boundary = Math.min(epochBefore + 1, this.options.epochs) * this.trainCount;
         const stepsLeft = Math.max(1, Math.ceil((boundary - this.imagesSeen) / this.options.batchSize));
-        const { result, ms } = this.runSteps(Math.min(this.stepsPerSlice, stepsLeft));
-        // Adapt the slice to this machine and batch size (smoothed, ≥ 1 step).
-        if (result.steps > 0) {
-          const perStep = ms / result.steps;
-          const ideal = Math.max(1, Math.floor(SLICE_MS / Math.max(perStep, 0.01)));
-          this.stepsPerSlice = Math.max(1, Math.round(0.5 * this.stepsPerSlice + 0.5 * ideal));
-        }
+        // Pause may come between two micro-batches: the engine keeps the
+        // minibatch's gradients to itself and the network shows the weights
+        // of the last update, so a paused run resumes mid-minibatch.
+        const { result } = this.runWork(this.nextWork(stepsLeft));
         if (result.diverged) return { kind: 'diverged' };
         const now = performance.now();
         if (now - lastPredict >= PREDICT_EVERY_MS) {
@@ -123,7 +167,9 @@ export class TrainingRun {
           yield* this.hooks.onEpochEnd();
           lastTest = performance.now();
         } else if (now - lastTest >= TEST_EVERY_MS) {
-          this.hooks.onSubsetTest();
+          yield;
+          // In slices (a slow network's test takes seconds); a Pause ends it.
+          yield* whileGoing(this.hooks.onSubsetTest(), keepGoing);
           lastTest = performance.now();
         }
         yield;

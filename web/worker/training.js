@@ -9,7 +9,7 @@ import {
   datasetTitle,
   ensureTest,
   ensureTrain,
-  evaluateSubset,
+  evaluateSubsetInSlices,
   fullEvaluation,
   predictDigit,
   queueFullEvaluation,
@@ -32,7 +32,7 @@ async function ensureRun() {
   if (world.run) return world.run; // another command made one meanwhile
   const run = new TrainingRun(world.engine, world.model, trainData, trainingOptions(world.settings), {
     onStats: (stats) => emit('stats', stats),
-    onSubsetTest: evaluateSubset,
+    onSubsetTest: evaluateSubsetInSlices,
     onEpochEnd: () => fullEvaluation('epoch'),
     onPredict: predictDigit,
   });

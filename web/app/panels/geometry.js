@@ -135,7 +135,8 @@ const EXPLAIN = {
   },
   batchnorm: (l, cin) => ({
     params: { formula: '2·C (a scale and a shift per channel)', numbers: `2·${cin} = ${l.params}` },
-    note: 'normalises each channel, then scales and shifts it',
+    note: 'normalises each channel (by the batch\'s mean and variance while training: by each micro-batch\'s '
+      + 'when a long step is split; by the running averages at test), then scales and shifts it',
   }),
   residual(l, cin, cout) {
     const s = residualShortcut(l);
