@@ -2,11 +2,13 @@
 // scalar), the prepared data sets, the shipped models and the service worker (web/sw.js) with this build's
 // file list and hashes written into it. Every URL in the page is relative, so dist/ copied to any static
 // host works under any sub-path, with no special headers (the service worker adds the isolation headers).
-// The dev pages (web/dev/) and the benchmark engine builds stay out. It reads only web/ and writes only
-// the output folder, which it replaces whole (built beside it, then renamed).
+// Scripts and styles are minified (esbuild). The dev pages (web/dev/) and the benchmark engine builds stay
+// out. It reads only web/ and writes only the output folder, which it replaces whole (built beside it, then
+// renamed).
 //
 //   node tools/build-site.mjs [--out dist]          (npm run build:site prepares and builds the wasm first)
 import { createHash } from 'node:crypto';
+import { transform } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -46,6 +48,17 @@ async function listFiles(dir, base = dir) {
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
+// The page's modules, the engine's loader, uPlot and the styles, minified file by file (no bundling: every
+// module keeps its own relative URL): a first visit downloads about half the script bytes. Licence comments
+// stay. sw.js is left as written: the build fills in its SITE line.
+const MINIFIED = /\.(m?js|css)$/;
+async function minified(path, bytes) {
+  if (!MINIFIED.test(path) || path === 'sw.js') return bytes;
+  const loader = path.endsWith('.css') ? 'css' : 'js';
+  const { code } = await transform(bytes.toString('utf8'), { loader, minify: true, legalComments: 'inline' });
+  return Buffer.from(code);
+}
+
 // Replaces `marker` (which must be there exactly once) in a text file.
 function replaceOnce(text, marker, replacement, file) {
   if (text.split(marker).length !== 2) throw new Error(`${file}: expected one '${marker}' to fill in`);
@@ -60,7 +73,7 @@ export async function collectSite({ root = WEB } = {}) {
   const files = {};
   let newest = 0;
   for (const path of paths) {
-    files[path] = await readFile(join(root, path));
+    files[path] = await minified(path, await readFile(join(root, path)));
     newest = Math.max(newest, (await stat(join(root, path))).mtimeMs);
   }
   const hashes = Object.fromEntries(paths.map((p) => [p, sha256(files[p])]));

@@ -58,7 +58,7 @@ test('a test digit chosen by its number is shown on the pad and classified', asy
   await press('Escape');
   assert.deepEqual(await readPrediction(page), { digit: null, probs: null });
   // A stroke long enough to be read (too little ink gets no guess).
-  await press('Space', ...Array(12).fill('ArrowDown'), 'Space');
+  await press(...Array(6).fill('ArrowUp'), 'Space', ...Array(12).fill('ArrowDown'), 'Space');
   await page.waitForFunction(() => document.querySelector('[data-testid="prediction"]').dataset.strokes === '1');
 });
 
@@ -98,6 +98,8 @@ test('the filters are one tab stop: arrows move, Enter chooses the filter and it
 });
 
 test('the confusion matrix\'s mistakes are one tab stop; Enter filters the gallery and keeps the focus', async () => {
+  // The results are measured when their panel comes on screen, as a keyboard user's Tab brings it.
+  await page.locator('[data-testid="panel-results"]').scrollIntoViewIfNeeded();
   await page.waitForSelector('#results:not(.is-empty)', { timeout: 30000 });
   assert.equal(await page.locator('.confusion td.off[tabindex="0"]').count(), 1, 'one tab stop for all mistakes');
   await page.focus('.confusion td.off[tabindex="0"]');
@@ -131,8 +133,9 @@ test('Train and Pause by keyboard hand the focus to each other, never to <body>'
   await press('Enter');
   await page.waitForFunction(() => document.querySelector('[data-testid="train"]').disabled);
   assert.equal((await focused()).testid, 'pause');
+  // Train first downloads the 60,000 training images (nothing loads before it is needed).
   await page.waitForFunction((sel) => Number(document.querySelector(sel).dataset.value) > 0,
-    '[data-testid="images-per-second"]', { timeout: 30000 });
+    '[data-testid="images-per-second"]', { timeout: 90000 });
   await press('Space');
   await page.waitForFunction(() => document.querySelector('[data-testid="pause"]').disabled);
   assert.equal((await focused()).testid, 'train');

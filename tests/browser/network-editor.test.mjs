@@ -134,10 +134,11 @@ test('the course\'s impossible geometry shows the engine\'s message at its layer
   assert.equal(await layerRow(page, 0).locator('[data-testid="stride-w"]').inputValue(), '2');
   assert.match(await layerRow(page, 0).locator('[data-testid="explain-shape"]').textContent(), /4×26×13/);
   // A network too slow to train here is refused before training, with the reason.
-  await page.fill('[data-testid="spec-text"]', 'input 1x28x28\nconv 64 k=5 p=2\nconv 64 k=5 p=2\ndense 10');
+  // (A step is split into parts of 8 images between which the page stays free: one part must be quick.)
+  await page.fill('[data-testid="spec-text"]', 'input 1x28x28\nconv 128 k=5 p=2\nconv 128 k=5 p=2\ndense 10');
   await described(page, 'too-big');
   await page.waitForFunction(() => document.querySelector('#train').dataset.verdict === 'blocked');
-  assert.match(await page.textContent('[data-testid="train-blocked"]'), /training step of 32 images would take about/);
+  assert.match(await page.textContent('[data-testid="train-blocked"]'), /Training 8 images \(the smallest part a step is split into\) would take about/);
   assert.equal(await page.isDisabled('[data-testid="train"]'), true);
   await context.close();
 });

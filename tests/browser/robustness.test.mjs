@@ -20,7 +20,8 @@ const first = (label) => digits.find((d) => d.label === label && d.strokes.lengt
 test('a hash set after load is checked like a link: reported, summarised, rewritten in full', async () => {
   const { context, page } = await openPlayground(browser, server.url, { hash: '#preset=lenet5' });
   const full = await page.evaluate(() => location.hash);
-  assert.match(full, /^#dataset=mnist&preset=lenet5&keep=1&.*&seed=1&augment=$/, 'a partial hash is filled in');
+  // An old link's preset= is read as the network (net=), and the address bar then says it the new way.
+  assert.match(full, /^#dataset=mnist&net=lenet5&keep=1&.*&seed=1&augment=$/, 'a partial hash is filled in');
 
   await page.evaluate(() => (location.hash = '#preset=foo&lr=-1&batch=1e9&zzz=1&seed=7'));
   await page.waitForFunction(() => /seed=7/.test(location.hash) && !/zzz/.test(location.hash));
@@ -28,7 +29,7 @@ test('a hash set after load is checked like a link: reported, summarised, rewrit
   assert.match(said, /4 settings in the link were not understood/);
   assert.match(said, /Network: 'foo' is not valid \(not one of lenet5/);
   assert.doesNotMatch(await page.evaluate(() => location.hash), /foo|lr=-1|1e9/);
-  const networks = await page.$$eval('[data-setting="preset"] option', (els) => els.map((e) => e.value));
+  const networks = await page.$$eval('[data-setting="net"] option', (els) => els.map((e) => e.value));
   assert.ok(!networks.includes('foo'), `the Network select offers ${networks}`);
   assert.equal(await page.inputValue('[data-setting="seed"]'), '7');
   // Reset and Step work: the network is one the engine knows.
@@ -51,7 +52,7 @@ test('a hash set after load is checked like a link: reported, summarised, rewrit
   assert.ok(height < 160, `the banner stays small (${height} px)`);
   await page.click('[data-testid="status-dismiss"]');
   assert.equal(await page.isHidden('[data-testid="status"]'), true, 'dismissed');
-  assert.match(await page.evaluate(() => location.hash), /^#dataset=mnist&preset=lenet5&/);
+  assert.match(await page.evaluate(() => location.hash), /^#dataset=mnist&net=lenet5&/);
   assert.deepEqual(page.errors, []);
   await context.close();
 });
