@@ -138,7 +138,8 @@ test('the course\'s impossible geometry shows the engine\'s message at its layer
   await page.fill('[data-testid="spec-text"]', 'input 1x28x28\nconv 128 k=5 p=2\nconv 128 k=5 p=2\ndense 10');
   await described(page, 'too-big');
   await page.waitForFunction(() => document.querySelector('#train').dataset.verdict === 'blocked');
-  assert.match(await page.textContent('[data-testid="train-blocked"]'), /Training 8 images \(the smallest part a step is split into\) would take about/);
+  assert.match(await page.textContent('[data-testid="train-blocked"]'),
+    /Training 8 images \(the smallest part a step is split into\) would take about/);
   assert.equal(await page.isDisabled('[data-testid="train"]'), true);
   await context.close();
 });

@@ -97,7 +97,8 @@ async function changedWeb() {
   const root = await mkdtemp(join(tmpdir(), 'cnn-web-'));
   for (const name of await readdir(WEB_ROOT))
     if (name !== 'style.css') await symlink(join(WEB_ROOT, name), join(root, name));
-  await writeFile(join(root, 'style.css'), `${await readFile(join(WEB_ROOT, 'style.css'), 'utf8')}\n.build-v2 { color: inherit; }\n`);
+  const style = await readFile(join(WEB_ROOT, 'style.css'), 'utf8');
+  await writeFile(join(root, 'style.css'), `${style}\n.build-v2 { color: inherit; }\n`);
   return root;
 }
 
