@@ -12,6 +12,7 @@ import { FINETUNE_LIMITS } from '../protocol.js';
 import { argmax, clampInt } from '../util.js';
 import { world } from './world.js';
 import { checkedImages, liveModel, liveTest } from './inspect.js';
+import { SLICE_MS, Stepper } from './stepper.js';
 
 // The default sweep: rotation −45°…45° and shifts −6…6 px.
 const DEFAULT_ANGLES = range(-45, 45, 5);
@@ -190,9 +191,6 @@ function withRehearsal(images, labels, train, count) {
   return { images: outImages, labels: outLabels };
 }
 
-// Fine-tuning yields about this often, whatever the network and however many
-// digits: a prediction, a Pause or a Cancel waits at most one slice.
-const SLICE_MS = 40;
 const PREDICT_CHUNK = 32; // images per predict() call between time checks
 
 // A number within limits, or an error that says which and why (never a silent clamp).
@@ -267,18 +265,14 @@ export function* finetune(payload, progress, trainData) {
       epochs: Math.max(0.001, (steps * batchSize) / mixed.labels.length),
       seed: clampInt(payload.seed, 0, 2147483647, 7),
     });
-    // As many steps per slice as fit in SLICE_MS on this network (measured, smoothed, at least one).
-    let stepsPerSlice = 1;
+    // Steps (or micro-batches of a slow network's step) of about one slice each.
+    const stepper = new Stepper(training, batchSize);
     while (total.steps < steps && !total.diverged) {
-      const started = performance.now();
-      const stats = training.step(Math.min(stepsPerSlice, steps - total.steps));
-      const perStep = (performance.now() - started) / Math.max(1, stats.steps);
-      const ideal = Math.floor(SLICE_MS / Math.max(perStep, 0.01));
-      stepsPerSlice = Math.max(1, Math.round(0.5 * stepsPerSlice + 0.5 * ideal));
-      total.loss = stats.loss;
-      total.diverged = stats.diverged;
-      total.steps += stats.steps;
-      if (stats.steps === 0) break;
+      const { result } = stepper.run(steps - total.steps);
+      total.loss = result.loss;
+      total.diverged = result.diverged;
+      total.steps += result.steps;
+      if (result.images === 0) break;
       progress({ step: total.steps, total: steps });
       yield;
     }
