@@ -132,7 +132,6 @@ async function loadTestData(engine, dataset, current) {
 // Another data set: the old one's handles are freed, a fresh network built.
 export async function switchDataset(name) {
   dropRun();
-  world.runState.go('idle', { kind: 'dataset', message: `Switched to ${datasetTitle(name)}: a fresh network.` });
   const old = [world.test, ...(world.testChunks ?? []).map((c) => c.data)];
   world.train?.then((data) => data?.delete());
   Object.assign(world, {
@@ -140,13 +139,16 @@ export async function switchDataset(name) {
     trainFailed: false,
   });
   for (const data of old) data?.delete();
-  // A network the settings name but the engine refuses keeps the current
-  // model (it fits every data set: 28×28, 10 classes); the data set still follows.
+  // A network the settings name but the engine refuses (the editor holds an
+  // impossible one) keeps the current model (it fits every data set: 28×28,
+  // 10 classes); the data set still follows, and the page says why.
+  let message = `Switched to ${datasetTitle(name)}: a fresh network.`;
   try {
     buildFreshModel(world.settings);
   } catch (error) {
-    reportError(error, 'a fresh network for the new data set');
+    message = `Switched to ${datasetTitle(name)}, keeping the current network: ${error.message}.`;
   }
+  world.runState.go('idle', { kind: 'dataset', message });
   await loadData(name);
 }
 
