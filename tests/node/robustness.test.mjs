@@ -71,7 +71,7 @@ test('Fashion → Train → MNIST → Fashion: ends on Fashion, training, having
   await request('configure', { settings: settingsFor('mnist') });
 });
 
-test('another data set while the editor holds an impossible network: the current one stays, and the page is told why', async () => {
+test('another data set, the editor holding an impossible network: the current one stays, the page is told why', async () => {
   await request('configure', { settings: settingsFor('mnist') });
   const before = (await request('layers')).spec;
   const since = events.length;
@@ -81,7 +81,8 @@ test('another data set while the editor holds an impossible network: the current
   assert.equal((await request('layers')).dataset, 'fashion');
   assert.equal((await request('layers')).spec, before, 'the current network stays');
   assert.equal(events.slice(since).filter((e) => e.name === 'error').length, 0, 'no error event: nothing went wrong');
-  assert.match(lastEvent('state', since).message, /Switched to Fashion-MNIST, keeping the current network: .*not a whole number/);
+  assert.match(lastEvent('state', since).message,
+    /Switched to Fashion-MNIST, keeping the current network: .*not a whole number/);
   await request('configure', { settings: settingsFor('mnist') });
 });
 
