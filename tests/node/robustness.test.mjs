@@ -71,7 +71,7 @@ test('Fashion → Train → MNIST → Fashion: ends on Fashion, training, having
   await request('configure', { settings: settingsFor('mnist') });
 });
 
-test('another data set, the editor holding an impossible network: the current one stays, the page is told why', async () => {
+test('another data set, the editor holding an impossible network: the current one stays, told why', async () => {
   await request('configure', { settings: settingsFor('mnist') });
   const before = (await request('layers')).spec;
   const since = events.length;
