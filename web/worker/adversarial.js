@@ -8,6 +8,7 @@ import { argmax, clampInt } from '../util.js';
 import { world } from './world.js';
 import { liveModel, liveTest } from './inspect.js';
 import { sliceClock } from './sliced.js';
+import { Stepper } from './stepper.js';
 
 const EPSILONS = Array.from({ length: 50 }, (_, i) => (i + 1) / 100);
 const PIXELS = 784;
@@ -90,7 +91,9 @@ export function* adversarial(payload, progress, trainData) {
       const options = { batchSize: 2 * half, learningRate: 0.05, momentum: 0, seed: step };
       const training = new e.Training(model, data, options);
       try {
-        training.step(1);
+        // One minibatch, in micro-batches on a slow network (Stepper).
+        const stepper = new Stepper(training, options.batchSize);
+        while (!Stepper.endedMinibatch(stepper.run(1).result)) yield;
       } finally {
         training.delete();
         data.delete();

@@ -90,7 +90,20 @@ export function* robustness({ count, angles, shifts }, progress) {
   }
 }
 
-const CHUNK = 5; // steps per model between switches: interleaved, so both see the same time
+const CHUNK = 5; // minibatches per model between tests: interleaved, so both see the same time
+
+// Trains run (a comparison's model) for k minibatches, one engine call of
+// about a slice at a time (Stepper), keeping its training accuracy.
+function* trainSteps(run, k) {
+  for (let done = 0; done < k; ) {
+    const { result } = run.stepper.run(k - done);
+    run.correct += result.accuracy * result.images;
+    run.images += result.images;
+    done += result.steps;
+    if (result.diverged) return; // the engine restored the last good weights; the curves will show it
+    if (done < k) yield;
+  }
+}
 
 export function* compare(payload, progress, trainData) {
   const test = liveTest();
@@ -120,7 +133,9 @@ export function* compare(payload, progress, trainData) {
       model.init(seed); // the network's own scheme; same seed: both start from identical weights
       const training = keep(new e.Training(model, trainData, options));
       if (name === 'augmented') training.setAugment(augment);
-      runs[name] = { model, training, correct: 0, images: 0, history: [] };
+      runs[name] = { model, training, stepper: new Stepper(training, options.batchSize), correct: 0,
+        images: 0, history: [] };
+      yield; // building a network and its training state is a slice of its own
     }
     const shape = runs.plain.model.inputShape();
     const subset = test.slice(0, Math.min(clampCount(payload.count), test.count()));
@@ -128,11 +143,7 @@ export function* compare(payload, progress, trainData) {
     for (let step = 0; step < steps; ) {
       yield;
       const k = Math.min(CHUNK, steps - step, evalEvery - (step % evalEvery));
-      for (const r of Object.values(runs)) {
-        const stats = r.training.step(k);
-        r.correct += stats.accuracy * stats.images;
-        r.images += stats.images;
-      }
+      yield* inTurns(Object.values(runs).map((r) => trainSteps(r, k)));
       step += k;
       if (step % evalEvery === 0 || step === steps) {
         const point = { step };
