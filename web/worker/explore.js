@@ -73,7 +73,7 @@ export function fineCamLayer(layers) {
 // αₖ = mean(Gₖ); LayerCAM (perPosition) each unit by its own positive
 // gradient, ReLU(Σₖ max(0, Gₖ)·Aₖ), so a coarse mean does not spread a map's
 // weight over units that did not matter.
-function activationMap(maps, grads, { c, h, w }, perPosition) {
+export function activationMap(maps, grads, { c, h, w }, perPosition) {
   const plane = h * w, weights = new Float32Array(c), cam = new Float32Array(plane);
   for (let k = 0; k < c; ++k) {
     let sum = 0;

@@ -20,10 +20,13 @@ const SIDE = MNIST_SIDE;
 // sampled bilinearly at every input pixel: an input-sized heat map. Beyond the
 // outermost units it falls to 0 one jump out: stretching the edge units over
 // the border (lenet5's last conv units sit at pixels 4.5 … 22.5) put a hot
-// edge unit's heat on more than half the image.
-export function camOverInput(cam, { h, w }, { start, jump }, side = SIDE) {
+// edge unit's heat on more than half the image. (clampedEdges: that old way,
+// for bench/cam-on-ink.mjs's before-and-after.)
+export function camOverInput(cam, { h, w }, { start, jump }, side = SIDE, { clampedEdges = false } = {}) {
   const out = new Float32Array(side * side);
-  const at = (r, c) => (r < 0 || c < 0 || r >= h || c >= w ? 0 : cam[r * w + c]);
+  const clamp = (v, n) => Math.min(n - 1, Math.max(0, v));
+  const at = clampedEdges ? (r, c) => cam[clamp(r, h) * w + clamp(c, w)]
+    : (r, c) => (r < 0 || c < 0 || r >= h || c >= w ? 0 : cam[r * w + c]);
   for (let y = 0; y < side; ++y) {
     const v = (y - start.h) / jump.h, r0 = Math.floor(v), fr = v - r0;
     for (let x = 0; x < side; ++x) {
@@ -36,7 +39,7 @@ export function camOverInput(cam, { h, w }, { start, jump }, side = SIDE) {
 }
 
 // Pixels within 2 of an inked one (> 0.5): the map's own resolution, 2 pixels a unit after pooling.
-function nearInk(image, side = SIDE) {
+export function nearInk(image, side = SIDE) {
   const out = new Uint8Array(side * side);
   for (let y = 0; y < side; ++y)
     for (let x = 0; x < side; ++x) {
