@@ -45,7 +45,8 @@ function mount(section, { client, events }) {
       unmoved digit's maps (turned first by the same angle). <em>Unlike the unmoved maps, moved the same</em>: the
       unmoved digit's maps shifted and turned as the digit was (in map units, about the point the image's centre
       falls on), compared where they are known: small means the layer moved <em>with</em> the digit
-      (equivariance), whether shifted or turned. <em>Output changed</em>: ‖moved − unmoved‖ / ‖unmoved‖, small
+      (equivariance). A convolution follows a whole-pixel shift exactly (0 %), a turn only partly: its kernels
+      are not turned with the digit. <em>Output changed</em>: ‖moved − unmoved‖ / ‖unmoved‖, small
       means the layer did not care where the digit is (invariance). An mlp has no maps: its first layer's units
       each weigh fixed pixels, so nothing in it can move with the digit.</p>
     <div class="chart-row" data-role="layerChart"></div>
