@@ -65,11 +65,13 @@ const std::vector<Preset>& presets() {
        "  branch\n    conv 4 k=1\n    relu\n    conv 8 k=3 p=1\n    relu\n    conv 8 k=3 p=1\n    relu\n"
        "  branch\n    maxpool 3 s=1 p=1\n    conv 8 k=1\n    relu\n"
        "end\nmaxpool 2\ndense 64\nrelu\ndense 10\n"},
-      {"resnet-mini", "a small residual network: two residual blocks, a 1×1 projection, global average pooling",
+      // The dense layer reads all 32×7×7 values: with a global average pool in its place (32 → 10) one
+      // epoch stayed under 98 % (97.98 %), however the learning rate was set.
+      {"resnet-mini", "a small residual network: two residual blocks (the second with a 1×1 projection), a 1×1 conv",
        "input 1x28x28\nconv 16 k=3 p=1\nbatchnorm\nrelu\n"
        "residual\n  conv 16 k=3 p=1\n  batchnorm\n  relu\n  conv 16 k=3 p=1\n  batchnorm\nend\nrelu\nmaxpool 2\n"
        "residual\n  conv 32 k=3 p=1\n  batchnorm\n  relu\n  conv 32 k=3 p=1\n  batchnorm\nend\nrelu\nmaxpool 2\n"
-       "conv 32 k=1\nrelu\navgpool 7\ndense 10\n"},
+       "conv 32 k=1\nrelu\ndense 10\n"},
       {"deep-sigmoid", "six 3×3 convolutions with sigmoid: the gradient vanishes on its way down",
        deep("sigmoid", false)},
       {"deep-relu", "deep-sigmoid with ReLU instead of sigmoid", deep("relu", false)},

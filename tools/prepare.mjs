@@ -11,7 +11,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 
 import { isMain, isStale, mtimeMs, repoPath, run, runCli, showCommand } from './lib/common.mjs';
-import { dataOutputs, prepareData } from './prepare-data.mjs';
+import { PENDIGITS_SOURCE, dataOutputs, prepareData } from './prepare-data.mjs';
 
 // What the build, the tests and the data need from Debian (see TOOLCHAIN.md).
 export const APT_PACKAGES = [
@@ -130,7 +130,8 @@ export async function ensureVendorFiles({ log = console.log } = {}) {
 
 // Data sets are rebuilt when missing or older than the converter.
 export async function ensureData({ log = console.log, force = false } = {}) {
-  const converter = [repoPath('tools', 'prepare-data.mjs'), repoPath('tools', 'lib', 'png.mjs')];
+  const converter = [repoPath('tools', 'prepare-data.mjs'), repoPath('tools', 'lib', 'png.mjs'),
+    repoPath('web', 'app', 'preprocess.js'), PENDIGITS_SOURCE];
   if (!force && !(await isStale(dataOutputs(), converter))) return;
   log('prepare: preparing data sets in web/data/');
   await prepareData({ log });

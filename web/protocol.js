@@ -58,12 +58,13 @@ export const COMMANDS = {
   drawnDigit: { payload: '{}', reply: '{ image: Float32Array | null }' },
   // The explorables (worker/explore.js)
   convolve: {
-    payload: '{ image?, shape?, weights: Float32Array (K·C·R·R), bias?, kernel, stride, pad }',
+    payload: '{ image?, shape?, weights: Float32Array (K·C·KH·KW), bias?, kernel, stride, pad (each N or { h, w }) }',
     reply: '{ output: Float32Array (K·OH·OW), shape, input }',
   },
   gradcam: {
     payload: '{ image?, target? }',
-    reply: '{ cam, shape, layer, spec, layers, weights, target, predicted, probs, input } | { noConv } | { empty }',
+    reply: '{ cam, shape, layer, spec, weights, fine: { cam, shape, layer, spec, weights } (LayerCAM), layers, ' +
+      'target, predicted, probs, input } | { noConv } | { empty }',
   },
   fgsm: {
     payload: '{ image?, epsilon, label? }',
@@ -71,11 +72,12 @@ export const COMMANDS = {
   },
   equivariance: {
     payload: '{ image?, shiftX, shiftY, rotation }',
-    reply: '{ input, layers, maps, probs, answer, originalAnswer, measures: [{ moved, change }], inputMoved }',
+    reply: '{ input, layers, maps, probs, answer, originalAnswer, measures: [{ moved, mismatch, change }], ' +
+      'inputMoved, mlp: { layers, measures, answer, originalAnswer, probs } | null (until a sweep trained it) }',
   },
   invariance: long(
     '{ shifts?, count?, steps? }',
-    '{ cnn: { layers, curves, moved, accuracy }, mlp: { … }, shifts, count, steps }',
+    '{ cnn: { layers, curves, moved, accuracy }, mlp: { … }, shifts, count, steps } (the mlp is kept for equivariance)',
     "{ phase: 'train', step, total } | { phase: 'measure', model, shift }",
   ),
   adversarial: long(
@@ -89,7 +91,7 @@ export const COMMANDS = {
     "{ phase: 'features', done, total } | { phase: 'layout', epoch, epochs }",
   ),
   transfer: long(
-    "{ target: 'fashion' | 'mnist', perClass, steps?, evalEvery?, lrScale?, seed? }",
+    "{ target: 'fashion' | 'pendigits', perClass, steps?, evalEvery?, lrScale?, seed? }",
     '{ target, perClass, trainCount, testCount, steps, lrScale, history: { frozen, finetuned, scratch } }',
     '{ step, total, frozen, finetuned, scratch }',
   ),

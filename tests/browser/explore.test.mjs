@@ -1,7 +1,10 @@
 // The explorables in headless Chromium, on a real pen digit drawn with the
 // mouse: the convolution sandbox's Sobel map equals a convolution computed
-// here, its stepping view shows the products of the window it names; Grad-CAM
-// is non-empty and peaks on the ink; an ε the FGSM view reports as flipping
+// here, its stepping view shows the products of the window it names, a
+// learned 1×3 filter of inception-mini summed over its depth is the layer's
+// map; Grad-CAM and LayerCAM are non-empty and peak on the ink, with a
+// meaningful share of their heat near it; the sliders show the mlp beside the
+// CNN and the mismatch of a turned digit; an ε the FGSM view reports as flipping
 // the answer does flip the engine's prediction (the engine loaded here in
 // Node, with the shipped model the page runs).
 import { test, before, after } from 'node:test';
@@ -119,9 +122,19 @@ test('Grad-CAM peaks on the ink; the ε the FGSM view reports flips the engine\'
   for (let dy = -2; dy <= 2; ++dy)
     for (let dx = -2; dx <= 2; ++dx) ink = Math.max(ink, image[(py + dy) * 28 + px + dx] ?? 0);
   assert.ok(ink > 0.5, `the peak (${py}, ${px}) is on the ink (${ink})`);
-  // (Much of the rest of the heat lies where a 3 has no ink and other digits do: absence is evidence too.)
-  const share = (100 * Number(cam.onInk)).toFixed(0);
-  console.log(`Grad-CAM: peak at (${py}, ${px}); ${share}% of the heat within 2 px of ink`);
+  // The last convolution's units see 14×14 pixels 2 apart: its heat spreads past the strokes, into the gaps
+  // where a 3 has no ink and other digits do. LayerCAM over the first pooled maps puts most of it on the ink.
+  const layercam = await page.$eval('[data-testid="layercam"]', (e) => ({ ...e.dataset }));
+  const lp = Number(layercam.peak), ly = Math.floor(lp / 28), lx = lp % 28;
+  let fineInk = 0;
+  for (let dy = -1; dy <= 1; ++dy)
+    for (let dx = -1; dx <= 1; ++dx) fineInk = Math.max(fineInk, image[(ly + dy) * 28 + lx + dx] ?? 0);
+  assert.ok(fineInk > 0.5, `LayerCAM's peak (${ly}, ${lx}) is on the ink (${fineInk})`);
+  const pct = (v) => (100 * Number(v)).toFixed(0);
+  console.log(`Grad-CAM: peak at (${py}, ${px}); ${pct(cam.onInk)}% of the heat within 2 px of ink; LayerCAM: `
+    + `peak (${ly}, ${lx}), ${pct(layercam.onInk)}%; the near-ink pixels are ${pct(cam.nearInkArea)}% of the image`);
+  assert.ok(Number(cam.onInk) > Number(cam.nearInkArea), 'Grad-CAM: more heat near the ink than spread evenly');
+  assert.ok(Number(layercam.onInk) > 0.7, `LayerCAM: most heat near the ink (${layercam.onInk})`);
 
   await page.waitForFunction(() => document.querySelector('[data-testid="fgsm"]').dataset.answer);
   const flipsAt = Number(await page.$eval('[data-testid="fgsm"]', (e) => e.dataset.flipsAt));
@@ -162,6 +175,45 @@ test('the shift sliders move the maps by the shift while the answer stays', asyn
   assert.ok(Math.abs(Number(pool.movedX) - 3) < 1, `the pooled maps moved too (${pool.movedX})`);
   const answers = await panel.evaluate((el) => [el.dataset.answer, el.dataset.originalAnswer]);
   assert.equal(answers[0], answers[1], 'a 3-pixel shift keeps the answer');
+  // Shifted by whole pixels, the conv maps are the unmoved ones moved: no mismatch.
+  assert.ok(Number(conv.mismatch) < 0.01, `shifted: mismatch ${conv.mismatch}`);
+
+  // Turned 20°: the mismatch accounts for the rotation, and learned kernels do not turn with the digit.
+  await page.$eval('[data-testid="move-shiftX"]', (el) => (el.value = '0'));
+  await page.$eval('[data-testid="move-rotation"]', (el) => {
+    el.value = '20';
+    el.dispatchEvent(new Event('input'));
+  });
+  await page.waitForFunction(() => Math.abs(Number(document.querySelector(
+    '[data-testid="move-layer"][data-layer="0"]')?.dataset.movedX)) < 0.5);
+  const turned = await page.$eval('[data-testid="move-layer"][data-kind="conv"]', (e) => ({ ...e.dataset }));
+  assert.ok(Number(turned.mismatch) > 0.05 && Number(turned.mismatch) < Number(turned.change), JSON.stringify(turned));
+  assert.match(await page.textContent('[data-testid="move-table"]'), /after turning them 20°/);
+
+  // The sweep trains the mlp; then the sliders show it beside the CNN, for the same moved digit.
+  await page.$eval('[data-testid="move-rotation"]', (el) => (el.value = '0'));
+  await page.$eval('[data-testid="move-shiftX"]', (el) => {
+    el.value = '4';
+    el.dispatchEvent(new Event('input'));
+  });
+  await page.click('[data-testid="invariance-run"]');
+  await page.waitForSelector('[data-testid="panel-equivariance"][data-state="done"]', { timeout: 90000 });
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="move-mlp-layer"]').length === 5);
+  const mlp = await page.$$eval('[data-testid="move-mlp-layer"]', (els) => els.map((e) => ({ ...e.dataset })));
+  const cnnRows = await page.$$eval('[data-testid="move-layer"]', (els) => els.map((e) => ({ ...e.dataset })));
+  const cnnOut = Number(cnnRows.at(-1).change), mlpOut = Number(mlp.at(-1).change);
+  const mlpFirst = Number(mlp[0].change), cnnFirst = Number(cnnRows[0].change);
+  console.log(`shifted 4 px: output changed CNN ${cnnOut}, mlp ${mlpOut}; first layer CNN ${cnnFirst}, `
+    + `mlp ${mlpFirst}`);
+  assert.ok(mlp.every((r) => r.movedX === undefined && r.mismatch === undefined), 'an mlp has no maps');
+  assert.ok(Number.isFinite(mlpOut) && mlpOut > 0 && cnnOut > 0);
+  // Over the sweep's test digits the CNN keeps more answers at 4 px than the mlp (one digit's change is noisy).
+  const summary = await page.textContent('[data-testid="invariance-summary"]');
+  console.log(summary);
+  assert.match(summary, /Over \d+ test digits shifted 4 px/);
+  const sweep = JSON.parse(await panel.evaluate((el) => el.dataset.sweep));
+  const at4 = (list) => list.find((p) => p[0] === 4)[1];
+  assert.ok(at4(sweep.cnn) > at4(sweep.mlp), `accuracy at 4 px: CNN ${at4(sweep.cnn)}, mlp ${at4(sweep.mlp)}`);
   assert.deepEqual(page.errors, []);
 });
 
@@ -182,21 +234,27 @@ test('the embedding: test digits of one class lie nearer each other than digits 
   assert.deepEqual(page.errors, []);
 });
 
-test('transfer learning: the three runs on Fashion-MNIST draw their curves', async () => {
+test('transfer learning: the three runs draw their curves, on Fashion-MNIST and on the pen digits', async () => {
   const panel = page.locator('[data-testid="panel-transfer"]');
   await panel.scrollIntoViewIfNeeded();
   await page.selectOption('[data-testid="transfer-per-class"]', '10');
   await page.selectOption('[data-testid="transfer-steps"]', '60');
   await page.click('[data-testid="transfer-run"]');
-  await page.waitForSelector('[data-testid="panel-transfer"][data-state="done"]', { timeout: 90000 });
-  const history = JSON.parse(await panel.evaluate((el) => el.dataset.history));
-  for (const name of ['frozen', 'finetuned', 'scratch']) {
-    assert.equal(history[name].at(-1)[0], 60);
-    assert.ok(history[name].length >= 10, `${name}: ${history[name].length} points`);
-  }
-  const plotted = await panel.evaluate((el) => Number(el.querySelector('.chart-plot').dataset.points));
-  assert.ok(plotted >= 10, `the chart holds ${plotted} steps`);
-  assert.match(await page.textContent('[data-testid="transfer-summary"]'), /Fashion-MNIST .* 10 images per class/);
+  await page.waitForSelector('[data-testid="panel-transfer"][data-state="done"]', { timeout: 120000 });
+  const histories = JSON.parse(await panel.evaluate((el) => el.dataset.history));
+  for (const target of ['fashion', 'pendigits'])
+    for (const name of ['frozen', 'finetuned', 'scratch']) {
+      const history = histories[target][name];
+      assert.equal(history.at(-1)[0], 60);
+      assert.ok(history.length >= 10, `${target} ${name}: ${history.length} points`);
+    }
+  const plotted = await panel.evaluate((el) => [...el.querySelectorAll('.chart-plot')].map((c) =>
+    Number(c.dataset.points)));
+  assert.ok(plotted.length === 2 && plotted.every((n) => n >= 10), `the charts hold ${plotted} steps`);
+  assert.match(await page.textContent('[data-testid="transfer-summary-fashion"]'), /Fashion-MNIST .* 10 images per/);
+  const pen = await page.textContent('[data-testid="transfer-summary-pendigits"]');
+  assert.match(pen, /pen digits.* 10 images per class \(100\)/);
+  console.log(pen);
   assert.deepEqual(page.errors, []);
 });
 
@@ -208,4 +266,26 @@ test('training a copy on fooling examples: the page reports the ε needed before
   console.log(`median ε to flip: ${r.before} → ${r.after}`);
   assert.ok(Number(r.after) > Number(r.before), `a larger ε is needed after (${r.before} → ${r.after})`);
   assert.match(await page.textContent('[data-testid="adversarial-summary"]'), /Median ε that flips a right answer/);
+});
+
+// Last: it changes the live network. inception-mini's 1×3 filters (per-axis kernel and padding) in the view.
+test('the learned-filter view handles kh×kw filters: inception-mini\'s 1×3, summed over its depth', async () => {
+  await page.selectOption('[data-setting="net"]', 'inception-mini');
+  await page.waitForFunction(() => document.querySelector('#train').dataset.verdict === 'ok');
+  await page.click('[data-testid="reset"]');
+  await page.waitForFunction(() => document.querySelector('[data-role="model-name"]').textContent
+    .includes('inception'));
+  await page.locator('[data-testid="panel-convolution"]').scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="learned-filter"] option')]
+    .some((o) => o.textContent.includes('1x3')));
+  const option = await page.$$eval('[data-testid="learned-filter"] option', (os) =>
+    os.find((o) => o.textContent.includes('1x3')).value);
+  await page.$eval('[data-testid="learned-summary"]', (e) => delete e.dataset.worst);
+  await page.selectOption('[data-testid="learned-filter"]', option);
+  await page.waitForFunction(() => document.querySelector('[data-testid="learned-summary"]').dataset.worst);
+  const summary = await page.textContent('[data-testid="learned-summary"]');
+  assert.match(summary, /8 kernels of 1×3/);
+  const worst = Number(await page.$eval('[data-testid="learned-summary"]', (e) => e.dataset.worst));
+  assert.ok(worst < 1e-3, `sum over channels vs the layer's map: ${worst}`);
+  assert.deepEqual(page.errors, []);
 });

@@ -236,9 +236,9 @@ TEST_CASE("parameter counts: conv (K·K·C_in + 1)·C_out, dense (I + 1)·O, bat
   }
   // resnet-mini: stem 160 + bn 32; block 1: 2320 + 32 + 2320 + 32; block 2:
   // 4640 + 64 + 9248 + 64 + projection (16 + 1)·32 = 544; conv 1×1 (32 + 1)·32;
-  // dense (32 + 1)·10.
+  // dense (32·7·7 + 1)·10.
   cnn::Network resnet("resnet-mini", 1);
-  CHECK(resnet.params().size() == 160 + 32 + 4704 + 14560 + 1056 + 330);
+  CHECK(resnet.params().size() == 160 + 32 + 4704 + 14560 + 1056 + 15690);  // 36202
   CHECK(resnet.state().size() == 32 + 64 + 128);
 }
 

@@ -25,21 +25,25 @@ await request('evaluate'); // nothing downloads until something asks (the light 
 await waitForEvent('data', (d) => d.stage === 'test-ready');
 await request('pretrained');
 
-// y[k, i, j] = b[k] + Σ_c Σ_a Σ_b x[c, i·S + a − P, j·S + b − P]·w[k, c, a, b]
+// y[k, i, j] = b[k] + Σ_c Σ_a Σ_b x[c, i·S + a − P, j·S + b − P]·w[k, c, a, b],
+// per axis (kh × kw; S and P a number or { h, w }).
 function correlate(x, { c, h, w }, weights, bias, r, stride, pad) {
-  const k = weights.length / (c * r * r), oh = Math.floor((h - r + 2 * pad) / stride) + 1;
-  const ow = Math.floor((w - r + 2 * pad) / stride) + 1;
+  const [kh, kw] = typeof r === 'number' ? [r, r] : [r.h, r.w];
+  const [sh, sw] = typeof stride === 'number' ? [stride, stride] : [stride.h, stride.w];
+  const [ph, pw] = typeof pad === 'number' ? [pad, pad] : [pad.h, pad.w];
+  const k = weights.length / (c * kh * kw), oh = Math.floor((h - kh + 2 * ph) / sh) + 1;
+  const ow = Math.floor((w - kw + 2 * pw) / sw) + 1;
   const out = new Float32Array(k * oh * ow);
   for (let f = 0; f < k; ++f)
     for (let i = 0; i < oh; ++i)
       for (let j = 0; j < ow; ++j) {
         let sum = bias[f];
         for (let ch = 0; ch < c; ++ch)
-          for (let a = 0; a < r; ++a)
-            for (let b = 0; b < r; ++b) {
-              const y = i * stride + a - pad, xx = j * stride + b - pad;
+          for (let a = 0; a < kh; ++a)
+            for (let b = 0; b < kw; ++b) {
+              const y = i * sh + a - ph, xx = j * sw + b - pw;
               const inside = y >= 0 && y < h && xx >= 0 && xx < w;
-              if (inside) sum += x[(ch * h + y) * w + xx] * weights[((f * c + ch) * r + a) * r + b];
+              if (inside) sum += x[(ch * h + y) * w + xx] * weights[((f * c + ch) * kh + a) * kw + b];
             }
         out[(f * oh + i) * ow + j] = sum;
       }
@@ -61,6 +65,14 @@ test('convolve: the engine\'s map equals a convolution computed here; a bad kern
   await assert.rejects(request('convolve', badBias), /bias must be a Float32Array of 3 values/);
   const again = await request('convolve', { image, shape, weights, bias, kernel: 3, stride: 2, pad: 1 });
   assert.deepEqual(again.output, r.output, 'the worker still works after a refusal');
+  // A 1×3 kernel with per-axis stride and padding (as inception-mini's), and an 11×11 one (alexnet-mini's).
+  for (const [kernel, stride, pad] of [[{ h: 1, w: 3 }, { h: 1, w: 2 }, { h: 0, w: 1 }], [{ h: 11, w: 11 }, 1, 5]]) {
+    const many = Float32Array.from({ length: 3 * 2 * kernel.h * kernel.w }, (_, i) => Math.cos(i * 0.3));
+    const odd = await request('convolve', { image, shape, weights: many, bias, kernel, stride, pad });
+    const expected = correlate(image, shape, many, bias, kernel, stride, pad);
+    assert.deepEqual(odd.shape, { c: 3, h: expected.oh, w: expected.ow });
+    odd.output.forEach((v, i) => assert.ok(Math.abs(v - expected.out[i]) < 1e-4, `${i}: ${v} vs ${expected.out[i]}`));
+  }
 });
 
 test('gradcam: the last convolution\'s maps after its ReLU, a non-empty map for the answer', async () => {
@@ -70,6 +82,10 @@ test('gradcam: the last convolution\'s maps after its ReLU, a non-empty map for 
   assert.deepEqual(r.shape, { h: 10, w: 10 });
   assert.equal(r.weights.length, 16);
   assert.ok(r.cam.some((v) => v > 0) && r.cam.every((v) => v >= 0));
+  // LayerCAM over the first convolution's pooled maps: 6×14×14.
+  assert.equal(r.fine.layer, 2);
+  assert.deepEqual(r.fine.shape, { h: 14, w: 14 });
+  assert.ok(r.fine.cam.some((v) => v > 0) && r.fine.cam.every((v) => v >= 0));
   assert.equal((await request('gradcam', {})).empty ?? false, !(await request('drawnDigit')).image);
 });
 
@@ -93,6 +109,16 @@ test('equivariance: the conv maps move by the shift, the dense layers have none 
   assert.ok(Math.abs(conv.x - 3) < 0.5 && Math.abs(conv.y + 2) < 0.5, JSON.stringify(conv));
   assert.equal(r.measures.at(-1).moved, null);
   assert.equal(r.answer, r.originalAnswer);
+  // The maps follow the digit's move: much closer to the unmoved maps moved the same than to the unmoved ones.
+  assert.ok(r.measures[0].mismatch < 0.2 * r.measures[0].change, JSON.stringify(r.measures[0]));
+  // Turned by 20°: learned kernels are not turned with the digit, so the maps follow a turn far less well.
+  const turned = await request('equivariance', { image: digit.slice(), shiftX: 0, shiftY: 0, rotation: 20 });
+  const first = turned.measures[0];
+  console.log(`# first conv: shifted (3, −2) mismatch ${r.measures[0].mismatch}, change ${r.measures[0].change}; `
+    + `turned 20° mismatch ${first.mismatch}, change ${first.change}`);
+  assert.ok(first.mismatch > 2 * r.measures[0].mismatch && first.mismatch < first.change, JSON.stringify(first));
+  assert.ok(Math.abs(first.moved.x) < 0.5 && Math.abs(first.moved.y) < 0.5, 'turned, not shifted');
+  assert.equal(turned.mlp, null, 'no mlp before the sweep has trained one');
 });
 
 test('invariance: a short sweep measures the CNN and a freshly trained mlp at each shift', async () => {
@@ -106,6 +132,10 @@ test('invariance: a short sweep measures the CNN and a freshly trained mlp at ea
   }
   assert.ok(r.cnn.moved[0].length === 2 && Math.abs(r.cnn.moved[0][1][1] - 4) < 1, JSON.stringify(r.cnn.moved[0]));
   assert.ok(r.mlp.moved.every((m) => m.length === 0), 'an mlp has no maps');
+  // The sweep's mlp is kept: the sliders measure it beside the CNN for the same moved digit.
+  const moved = await request('equivariance', { image: digit.slice(), shiftX: 4, shiftY: 0, rotation: 0 });
+  assert.equal(moved.mlp.layers.length, 5);
+  assert.ok(moved.mlp.measures.every((m) => m.moved === null && m.mismatch === null && m.change > 0));
 });
 
 test('embedding: the penultimate layer of test digits in 2-D, each class nearer itself than the others', async () => {
@@ -127,6 +157,14 @@ test('transfer: MNIST features under a new head on 10 Fashion-MNIST images per c
     assert.ok(last > 0.3, `${name} learns something from 100 images (${last})`);
   }
   assert.ok(r.progress.length === 3 && r.progress.every((p) => p.total === 30));
+});
+
+test('transfer: the same domain, pen digits of writers MNIST never saw, as the page draws them', async () => {
+  const r = await call('transfer', { target: 'pendigits', perClass: 10, steps: 30, evalEvery: 15 }).promise;
+  assert.equal(r.target, 'pendigits');
+  assert.equal(r.trainCount, 100);
+  assert.ok(r.history.frozen.at(-1)[1] > 0.8, `frozen MNIST features read pen digits (${r.history.frozen.at(-1)[1]})`);
+  assert.ok(r.history.frozen.at(-1)[1] > r.history.scratch.at(-1)[1], 'and beat training from scratch on 100 images');
 });
 
 test('adversarial: after training on FGSM examples a larger ε is needed to flip test digits', async () => {

@@ -3,15 +3,22 @@
 // every layer's output compared with the unmoved one.
 //  - moved: how far a layer's maps moved, in input pixels: the shift (in map
 //    units, refined between units by a parabola through the errors) that best
-//    lines the moved maps up with the original ones, times the layer's jump
-//    (a map unit (r, c) sits at input pixel start + (r, c)·jump per axis, geometry.js).
+//    lines the moved maps up with the original ones (turned first by the
+//    digit's rotation, when it was turned), times the layer's jump (a map
+//    unit (r, c) sits at input pixel start + (r, c)·jump per axis, geometry.js).
 //    Equivariant layers move with the digit. (A centre of mass would not do:
 //    a conv map's bias lights up the empty background too.)
+//  - mismatch: ‖A(moved digit) − T·A(digit)‖ / ‖T·A(digit)‖, where T is the
+//    digit's own move (rotation about the input's centre, then the shift)
+//    done to the layer's maps in map units, compared where T·A(digit) comes
+//    from inside the map. An equivariant layer's mismatch is small whatever
+//    the rotation; it is the measure that accounts for rotation.
 //  - change: ‖A(moved) − A(original)‖ / ‖A(original)‖. An invariant output
 //    changes little.
-// The short command answers for the live model; the job sweeps shifts for a
-// copy of it and for an mlp it trains first (no convolutions: its layers
-// have no maps to move).
+// The short command answers for the live model and, once one is trained
+// (the sweep trains it), for the mlp beside it: a dense layer's units are
+// tied to fixed pixels, so it has no maps to move (no equivariance), only a
+// change. The job sweeps shifts for a copy of the live model and the mlp.
 import { argmax, clampInt } from '../util.js';
 import { unitGeometry } from '../app/panels/geometry.js';
 import { world } from './world.js';
@@ -64,10 +71,12 @@ function relativeChange(a, b) {
 // Every layer's output for sample i of the model's last forward pass.
 const outputsOf = (model, layers, i) => layers.map((_, j) => model.activation(j, i));
 
-// Per layer { moved: {x, y} | null, change } of `moved` against `original` (lists of layer outputs).
-function compareLayers(layers, geometry, moved, original, alongXOnly = false) {
+// Per layer { moved: {x, y} | null, mismatch: number | null, change } of
+// `moved` against `original` (lists of layer outputs) for the digit's `move`.
+function compareLayers(layers, geometry, moved, original, move, inputShape, alongXOnly = false) {
   return layers.map((l, j) => ({
-    moved: isSpatial(l) ? displacement(moved[j], original[j], l.output, geometry[j], alongXOnly) : null,
+    ...(isSpatial(l) ? followed(moved[j], original[j], l.output, geometry[j], move, inputShape, alongXOnly)
+      : { moved: null, mismatch: null }),
     change: relativeChange(moved[j], original[j]),
   }));
 }
@@ -76,10 +85,75 @@ function transform(images, shape, { shiftX = 0, shiftY = 0, rotation = 0 }) {
   return world.engine.transformImages(images, shape, { rotation, shiftX, shiftY, scale: 1 });
 }
 
+// The digit's move done to a layer's maps (shape), in map units: the shift
+// divided by the jump, the rotation about the point where the input's centre
+// falls. transformImages turns about the map's centre m, so turning about p
+// is that plus a shift of (p − m) − R·(p − m), R = [[cos, sin], [−sin, cos]]
+// as the engine turns (src/augment/ops.cpp). null when the axes' jumps differ
+// (a rotation of the input is no rotation of such maps).
+function moveMaps(maps, shape, { start, jump }, move, inputShape) {
+  if (move.rotation && jump.h !== jump.w) return null;
+  const dx = (inputShape.w - 1) / 2 - start.w - ((shape.w - 1) / 2) * jump.w;
+  const dy = (inputShape.h - 1) / 2 - start.h - ((shape.h - 1) / 2) * jump.h;
+  const px = dx / jump.w, py = dy / jump.h; // p − m in map units
+  const a = (move.rotation * Math.PI) / 180, cos = Math.cos(a), sin = Math.sin(a);
+  // Each map as a one-channel image: the same move for every map (transformImages takes up to 4 channels).
+  return transform(maps, { c: 1, h: shape.h, w: shape.w }, {
+    rotation: move.rotation,
+    shiftX: move.shiftX / jump.w + px - (cos * px + sin * py),
+    shiftY: move.shiftY / jump.h + py - (-sin * px + cos * py),
+  });
+}
+
+// ‖moved − expected‖ / ‖expected‖ over the units where `expected` came from
+// inside the map (a moved all-ones plane is 1 there).
+function mismatch(moved, expected, inside) {
+  const plane = inside.length;
+  let diff = 0, norm = 0;
+  for (let i = 0; i < moved.length; ++i) {
+    if (inside[i % plane] < 0.999) continue;
+    diff += (moved[i] - expected[i]) ** 2;
+    norm += expected[i] ** 2;
+  }
+  return norm > 0 ? Math.sqrt(diff / norm) : 0;
+}
+
+// One layer's { moved, mismatch } for maps of `shape` at `geometry`, or nulls.
+function followed(movedMap, originalMap, shape, geometry, move, inputShape, alongXOnly) {
+  const turned = move.rotation ? moveMaps(originalMap, shape, geometry, { ...move, shiftX: 0, shiftY: 0 },
+    inputShape) : originalMap;
+  const expected = moveMaps(originalMap, shape, geometry, move, inputShape);
+  if (!turned || !expected) return { moved: null, mismatch: null };
+  const ones = moveMaps(new Float32Array(shape.h * shape.w).fill(1), { c: 1, h: shape.h, w: shape.w }, geometry,
+    move, inputShape);
+  return {
+    moved: displacement(movedMap, turned, shape, geometry, alongXOnly),
+    mismatch: mismatch(movedMap, expected, ones),
+  };
+}
+
 const number = (v, lo, hi) => (Number.isFinite(v) ? Math.min(hi, Math.max(lo, v)) : 0);
 
+// A model's answer and per-layer measures for `source` and `input` (source moved by `move`).
+function measureModel(model, source, input, move) {
+  const layers = model.layers();
+  const geometry = unitGeometry(layers);
+  const originalProbs = model.predict(source);
+  const original = outputsOf(model, layers, 0);
+  const probs = model.predict(input);
+  const maps = outputsOf(model, layers, 0);
+  return {
+    layers, maps, probs, answer: argmax(probs), originalAnswer: argmax(originalProbs),
+    measures: compareLayers(layers, geometry, maps, original, move, model.inputShape()),
+  };
+}
+
+// The mlp the sweep trained, if it was trained on the data set in use now.
+const comparisonMlp = () => (world.comparisonMlp?.dataset === world.dataset ? world.comparisonMlp.model : null);
+
 export const equivarianceCommands = {
-  // The drawn digit moved: every layer's output and how it moved and changed.
+  // The drawn digit moved: every layer's output and how it moved and changed,
+  // for the live model and (when trained) the mlp beside it.
   equivariance({ image, shiftX, shiftY, rotation }) {
     const m = liveModel();
     const source = image ?? world.digit?.slice();
@@ -89,24 +163,50 @@ export const equivarianceCommands = {
     const move = {
       shiftX: number(shiftX, -10, 10), shiftY: number(shiftY, -10, 10), rotation: number(rotation, -90, 90),
     };
-    const layers = m.layers();
-    const geometry = unitGeometry(layers);
-    const originalProbs = m.predict(source);
-    const original = outputsOf(m, layers, 0);
     const input = transform(source, shape, move);
-    const probs = m.predict(input);
-    const maps = outputsOf(m, layers, 0);
+    const mlp = comparisonMlp();
+    const mlpResult = mlp ? measureModel(mlp, source, input, move) : null;
     return {
-      ...move, input, layers, maps, probs, answer: argmax(probs), originalAnswer: argmax(originalProbs),
-      measures: compareLayers(layers, geometry, maps, original),
-      inputMoved: displacement(input, source, shape, { jump: { h: 1, w: 1 } }),
+      ...move, input, ...measureModel(m, source, input, move),
+      mlp: mlpResult && { layers: mlpResult.layers, measures: mlpResult.measures, answer: mlpResult.answer,
+        originalAnswer: mlpResult.originalAnswer, probs: mlpResult.probs },
+      inputMoved: followed(input, source, shape, { start: { h: 0, w: 0 }, jump: { h: 1, w: 1 } }, move, shape)
+        .moved,
     };
   },
 };
 
+// The mlp beside the CNN, trained for `steps` steps on the training data (as
+// a generator: progress between slices) and kept in world.comparisonMlp for
+// the sliders, until the data set changes or a sweep asks for other steps.
+function* trainedMlp(steps, trainData, progress) {
+  const kept = world.comparisonMlp;
+  if (kept?.dataset === world.dataset && kept.steps === steps) return kept.model;
+  const e = world.engine;
+  const mlpSpec = world.presets.find((p) => p.name === 'mlp').spec;
+  const mlp = new e.Model(mlpSpec, 64);
+  let training = null, trained = false;
+  try {
+    mlp.init(1, 'he');
+    training = new e.Training(mlp, trainData, { batchSize: 32, learningRate: 0.05, momentum: 0.9, seed: 1 });
+    for (let done = 0; done < steps; done += 50) {
+      training.step(Math.min(50, steps - done));
+      progress({ phase: 'train', step: Math.min(steps, done + 50), total: steps });
+      yield;
+    }
+    trained = true;
+  } finally {
+    training?.delete();
+    if (!trained) mlp.delete(); // failed or cancelled (the scheduler returns the generator)
+  }
+  kept?.model.delete();
+  world.comparisonMlp = { model: mlp, dataset: world.dataset, steps };
+  return mlp;
+}
+
 // Mean per-layer change over `count` test digits shifted left/right by each
-// shift, and their accuracy; for a copy of the live model and a freshly
-// trained mlp. Progress after every (model, shift).
+// shift, and their accuracy; for a copy of the live model and the mlp
+// (trained first unless kept). Progress after every (model, shift).
 export function* invariance(payload, progress, trainData) {
   const e = world.engine;
   const test = liveTest();
@@ -116,20 +216,9 @@ export function* invariance(payload, progress, trainData) {
     : [-6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6];
   const subset = test.slice(0, Math.min(count, test.count()));
   const shape = liveModel().inputShape();
-  const handles = [];
-  const keep = (h) => (handles.push(h), h);
+  const cnn = e.Model.fromBytes(world.model.save(), 64);
   try {
-    const cnn = keep(e.Model.fromBytes(world.model.save(), 64));
-    const mlpSpec = world.presets.find((p) => p.name === 'mlp').spec;
-    const mlp = keep(new e.Model(mlpSpec, 64));
-    mlp.init(1, 'he');
-    const options = { batchSize: 32, learningRate: 0.05, momentum: 0.9, seed: 1 };
-    const training = keep(new e.Training(mlp, trainData, options));
-    for (let done = 0; done < steps; done += 50) {
-      training.step(Math.min(50, steps - done));
-      progress({ phase: 'train', step: Math.min(steps, done + 50), total: steps });
-      yield;
-    }
+    const mlp = yield* trainedMlp(steps, trainData, progress);
     const result = {};
     for (const [name, model] of [['cnn', cnn], ['mlp', mlp]]) {
       const layers = model.layers();
@@ -140,16 +229,18 @@ export function* invariance(payload, progress, trainData) {
       const accuracy = [];
       const moved = layers.map(() => []);
       for (const shift of shifts) {
-        const probs = model.predict(transform(subset.images, shape, { shiftX: shift }));
+        const move = { shiftX: shift, shiftY: 0, rotation: 0 };
+        const probs = model.predict(transform(subset.images, shape, move));
         const classes = model.classes();
         let right = 0;
         const sums = layers.map(() => ({ change: 0, moved: 0, n: 0 }));
         for (let i = 0; i < count; ++i) {
           right += argmax(probs, i * classes, classes) === subset.labels[i];
-          compareLayers(layers, geometry, outputsOf(model, layers, i), original[i], true).forEach((m, j) => {
-            sums[j].change += m.change;
-            if (m.moved) (sums[j].moved += m.moved.x), ++sums[j].n;
-          });
+          compareLayers(layers, geometry, outputsOf(model, layers, i), original[i], move, shape, true)
+            .forEach((m, j) => {
+              sums[j].change += m.change;
+              if (m.moved) (sums[j].moved += m.moved.x), ++sums[j].n;
+            });
         }
         sums.forEach((s, j) => {
           curves[j].push([shift, s.change / count]);
@@ -164,6 +255,6 @@ export function* invariance(payload, progress, trainData) {
     }
     return { ...result, shifts, count, steps };
   } finally {
-    for (const h of handles.reverse()) h.delete();
+    cnn.delete();
   }
 }

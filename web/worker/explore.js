@@ -1,6 +1,6 @@
 // The explorables' short commands (../protocol.js): the convolution sandbox
 // (any kernels over any image, computed by a one-layer engine network so the
-// page shows what the engine computes), Grad-CAM and the fast gradient sign
+// page shows what the engine computes), Grad-CAM and LayerCAM and the fast gradient sign
 // method on the live model (its gradients with respect to the input and to a
 // layer's maps). Each returns its reply; typed arrays are copies.
 import { argmax, clampInt, pixelsOf } from '../util.js';
@@ -45,11 +45,51 @@ export function gradCamLayer(layers) {
   layers.forEach((l, i) => {
     if (l.kind === 'conv' || l.kind === 'residual') last = i;
   });
-  if (last < 0) return -1;
-  const next = layers[last + 1];
-  const sameShape = (a, b) => a.c === b.c && a.h === b.h && a.w === b.w;
-  const activation = next && !['maxpool', 'avgpool', 'l2pool', 'dense'].includes(next.kind);
-  return activation && sameShape(next.output, layers[last].output) ? last + 1 : last;
+  return last < 0 ? -1 : afterActivation(layers, last);
+}
+
+const POOLING = ['maxpool', 'avgpool', 'l2pool'];
+const sameShape = (a, b) => a.c === b.c && a.h === b.h && a.w === b.w;
+
+// Layer i's output or, when an activation of the same shape follows it, that activation's.
+function afterActivation(layers, i) {
+  const next = layers[i + 1];
+  return next && ![...POOLING, 'dense'].includes(next.kind) && sameShape(next.output, layers[i].output) ? i + 1 : i;
+}
+
+// The layer LayerCAM reads: the first convolution's maps after its first
+// pooling (or, without one before the next convolution or dense layer, after
+// its activation): fine maps, one unit per 1–2 pixels. -1 without a convolution.
+export function fineCamLayer(layers) {
+  const first = layers.findIndex((l) => l.kind === 'conv' || l.kind === 'residual');
+  if (first < 0) return -1;
+  for (let i = first + 1; i < layers.length && !['conv', 'residual', 'concat', 'dense'].includes(layers[i].kind); ++i)
+    if (POOLING.includes(layers[i].kind)) return i;
+  return afterActivation(layers, first);
+}
+
+// A class activation map of maps A (c×h×w) and the class score's gradient G
+// there: Grad-CAM weighs each map by its mean gradient, ReLU(Σₖ αₖ·Aₖ) with
+// αₖ = mean(Gₖ); LayerCAM (perPosition) each unit by its own positive
+// gradient, ReLU(Σₖ max(0, Gₖ)·Aₖ), so a coarse mean does not spread a map's
+// weight over units that did not matter.
+export function activationMap(maps, grads, { c, h, w }, perPosition) {
+  const plane = h * w, weights = new Float32Array(c), cam = new Float32Array(plane);
+  for (let k = 0; k < c; ++k) {
+    let sum = 0;
+    for (let j = 0; j < plane; ++j) sum += grads[k * plane + j];
+    weights[k] = sum / plane;
+    for (let j = 0; j < plane; ++j)
+      cam[j] += (perPosition ? Math.max(0, grads[k * plane + j]) : weights[k]) * maps[k * plane + j];
+  }
+  for (let j = 0; j < plane; ++j) cam[j] = Math.max(0, cam[j]);
+  return { cam, weights };
+}
+
+// A size given as one number for both axes or as { h, w }, each clamped to lo..hi.
+function perAxis(v, lo, hi, fallback) {
+  const one = (x) => clampInt(x, lo, hi, fallback);
+  return typeof v === 'object' && v !== null ? { h: one(v.h), w: one(v.w) } : { h: one(v), w: one(v) };
 }
 
 const FGSM_EPSILONS = Array.from({ length: 51 }, (_, i) => i / 100); // 0, 0.01 … 0.5
@@ -60,20 +100,22 @@ function nudged(image, sign, epsilon) {
 }
 
 export const exploreCommands = {
-  // image (C×H×W) through K kernels (K·C·R·R, cross-correlation as conv
-  // layers compute it) with biases (K), stride and zero padding.
+  // image (C×H×W) through K kernels (K·C·KH·KW, cross-correlation as conv
+  // layers compute it) with biases (K), stride and zero padding. kernel,
+  // stride and pad are each a number (both axes) or { h, w }.
   convolve({ image, shape, weights, bias, kernel, stride, pad }) {
     const s = checkedShape(shape ?? { c: 1, h: 28, w: 28 });
     const input = checkedImages(image ?? world.digit?.slice() ?? new Float32Array(pixelsOf(s)), s);
-    const r = clampInt(kernel, 1, 9, 3), st = clampInt(stride, 1, 4, 1), p = clampInt(pad, 0, 4, 0);
-    if (!(weights instanceof Float32Array) || weights.length === 0 || weights.length % (s.c * r * r) !== 0)
-      throw new Error(`weights must be a Float32Array of K·${s.c}·${r}·${r} values`);
-    const k = weights.length / (s.c * r * r);
+    const r = perAxis(kernel, 1, 11, 3), st = perAxis(stride, 1, 4, 1), p = perAxis(pad, 0, 5, 0);
+    const taps = r.h * r.w;
+    if (!(weights instanceof Float32Array) || weights.length === 0 || weights.length % (s.c * taps) !== 0)
+      throw new Error(`weights must be a Float32Array of K·${s.c}·${r.h}·${r.w} values`);
+    const k = weights.length / (s.c * taps);
     if (k > 64) throw new Error('at most 64 kernels at once');
     if (bias != null && !(bias instanceof Float32Array && bias.length === k))
       throw new Error(`bias must be a Float32Array of ${k} values`);
-    // mse: the network's outputs are the maps themselves, not a softmax of them.
-    const model = convModel(`input ${s.c}x${s.h}x${s.w}\nconv ${k} k=${r} s=${st} p=${p}\nloss mse`);
+    const hw = (v) => `${v.h}x${v.w}`;
+    const model = convModel(`input ${s.c}x${s.h}x${s.w}\nconv ${k} k=${hw(r)} s=${hw(st)} p=${hw(p)}\nloss mse`);
     const params = new Float32Array(weights.length + k);
     params.set(weights);
     if (bias) params.set(bias, weights.length);
@@ -82,8 +124,8 @@ export const exploreCommands = {
     return { output, shape: model.layers()[0].output, input };
   },
 
-  // Grad-CAM: the weights α_k = mean over positions of ∂score/∂A_k, the map
-  // ReLU(Σ α_k·A_k) over the last convolution's maps A.
+  // Grad-CAM over the last convolution's maps and LayerCAM over the first
+  // convolution's pooled maps (activationMap), for the class's logit.
   gradcam({ image, target }) {
     const m = liveModel();
     const input = image ?? world.digit?.slice();
@@ -96,19 +138,12 @@ export const exploreCommands = {
     if (layer < 0) return { noConv: true, probs, predicted, input };
     const cls = clampInt(target, 0, m.classes() - 1, predicted);
     m.inputGradient(input, oneHot(m.classes(), cls)); // the class's logit: its score before the softmax
-    const maps = m.activation(layer, 0), grads = m.outputGradient(layer, 0);
-    const { c, h, w } = layers[layer].output;
-    const weights = new Float32Array(c);
-    const cam = new Float32Array(h * w);
-    for (let k = 0; k < c; ++k) {
-      let sum = 0;
-      for (let j = 0; j < h * w; ++j) sum += grads[k * h * w + j];
-      weights[k] = sum / (h * w);
-      for (let j = 0; j < h * w; ++j) cam[j] += weights[k] * maps[k * h * w + j];
-    }
-    for (let j = 0; j < h * w; ++j) cam[j] = Math.max(0, cam[j]);
-    return { cam, shape: { h, w }, layer, spec: layers[layer].spec, layers, weights, target: cls, predicted, probs,
-      input };
+    const at = (i, perPosition) => ({
+      layer: i, spec: layers[i].spec, shape: { h: layers[i].output.h, w: layers[i].output.w },
+      ...activationMap(m.activation(i, 0), m.outputGradient(i, 0), layers[i].output, perPosition),
+    });
+    const coarse = at(layer, false);
+    return { ...coarse, fine: at(fineCamLayer(layers), true), layers, target: cls, predicted, probs, input };
   },
 
   // The fast gradient sign method: x' = clip(x + ε·sign(∂loss/∂x)) with the

@@ -3,14 +3,17 @@
 // for a new task, trained on N labelled images per class, three ways side by
 // side: (a) frozen convolutions, (b) everything fine-tuned with the old
 // layers' learning rate scaled down, (c) the same network from scratch.
-// Targets: Fashion-MNIST (another domain) or MNIST itself (the same domain).
+// Targets: Fashion-MNIST (another domain) or the pen digits (the same domain:
+// digits by other writers, drawn with a pen and brought to 28×28 by the page's
+// preprocessing; tools/prepare-data.mjs). A class with fewer than N images
+// (the pen digits have about 500 each) gives all it has.
 // The data come through data.js's loading path; only the N per class and a
 // test subset are kept while the job runs.
 import { clampInt, MNIST_SHAPE } from '../util.js';
 import { loadDataset } from './data.js';
 import { ensureTest, ensureTrain, world } from './world.js';
 
-const TARGETS = ['fashion', 'mnist'];
+const TARGETS = ['fashion', 'pendigits'];
 const TEST_COUNT = 500;
 const CHUNK = 5; // steps per run between switches: interleaved, so all three see the same time
 

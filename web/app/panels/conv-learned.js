@@ -1,5 +1,5 @@
 // The sandbox's second half: a learned filter of the live network on the
-// drawn digit. A conv layer's filter k has one R×R kernel per input channel;
+// drawn digit. A conv layer's filter k has one KH×KW kernel per input channel;
 // each is slid over its channel (the engine's 'convolve', one kernel per
 // channel), and the maps are summed over the depth, plus the bias: that is
 // the layer's map k, which the engine's own forward pass ('activations')
@@ -54,20 +54,15 @@ export function learnedFilterView(container, { client, digit }) {
     const { layer: l, chain } = flat[f.layer];
     const feeder = chain.length > 1 ? flat.findIndex((e) => e.layer === chain.at(-2)) : -1;
     const input = feeder < 0 ? inside.input : inside.maps[feeder];
-    const r = f.kh, rr = r * r, per = f.c * rr;
+    const taps = f.kh * f.kw, per = f.c * taps;
     // Kernel c of the filter alone, as a filter that reads only channel c.
     const weights = new Float32Array(f.c * per);
     for (let c = 0; c < f.c; ++c) {
-      weights.set(f.weights.subarray(k * per + c * rr, k * per + (c + 1) * rr), c * per + c * rr);
+      weights.set(f.weights.subarray(k * per + c * taps, k * per + (c + 1) * taps), c * per + c * taps);
     }
-    // The sandbox slides square kernels with one stride and padding for both axes.
-    const square = (v) => (typeof v === 'number' ? v : v.h === v.w ? v.h : NaN);
-    const stride = square(l.stride), pad = square(l.pad);
-    if (f.kw !== f.kh || !Number.isFinite(stride) || !Number.isFinite(pad)) {
-      parts.summary.textContent = 'This filter is not square (or its stride or padding differ by axis): not shown.';
-      return;
-    }
-    const reply = await client.request('convolve', { image: input, shape: l.input, weights, kernel: r, stride, pad });
+    const reply = await client.request('convolve', {
+      image: input, shape: l.input, weights, kernel: { h: f.kh, w: f.kw }, stride: l.stride, pad: l.pad,
+    });
     if (mine !== generation) return;
     const { h, w } = reply.shape, plane = h * w;
     const sum = new Float32Array(plane).fill(f.bias[k]);
@@ -87,7 +82,7 @@ export function learnedFilterView(container, { client, digit }) {
       el('span', { className: 'op', textContent: `${f.c > SHOWN_CHANNELS ? '… ' : ''}Σ + b =` }),
       tile(sum, 'the sum', 'learned-sum'), el('span', { className: 'op', textContent: '=' }),
       tile(layerMap, `layer ${f.layer}'s map ${k}`, 'learned-layer-map'));
-    parts.summary.textContent = `${f.c} kernel${f.c > 1 ? 's' : ''} of ${r}×${r} (one per input channel), each `
+    parts.summary.textContent = `${f.c} kernel${f.c > 1 ? 's' : ''} of ${f.kh}×${f.kw} (one per input channel), each `
       + `slid over its channel, summed, plus the bias ${f.bias[k].toFixed(3)}: the layer's map ${k}, `
       + `to within ${worst.toExponential(1)}.`;
     parts.summary.dataset.worst = String(worst);

@@ -1,9 +1,11 @@
 // "Equivariance and invariance": sliders move and turn the drawn digit
 // without the page's recentring; the worker measures, layer by layer, how
-// far the maps moved (equivariance: with the digit) and how much each
-// layer's output changed (invariance: little). A sweep then plots the change
-// against the shift for the live CNN and for an mlp trained beside it, and
-// says in words what the numbers show.
+// far the maps moved, how unlike the unmoved digit's maps given the same move
+// they are (equivariance: alike, also when turned), and how much each
+// layer's output changed (invariance: little), for the live CNN and the mlp
+// beside it (once the sweep has trained it), plotted per layer. A sweep then
+// plots the change against the shift for both, and says in words what the
+// numbers show.
 import { COLORS, createChart } from '../chart.js';
 import { el, html, roles } from '../dom.js';
 import { mapCanvas, paintDigit, paintMap, scaleFor, valueRange, wholeScale } from '../maps.js';
@@ -31,8 +33,23 @@ function mount(section, { client, events }) {
     <p data-testid="move-answer" data-role="answer" aria-live="polite"></p>
     <div class="reliance-row"><figure><div data-role="inputWrap"></div><figcaption>moved, not recentred</figcaption>
       </figure><div data-role="maps" class="learned-row"></div></div>
-    <table class="layer-table" data-testid="move-table"><thead><tr><th>layer</th><th>maps moved (x, y)</th>
-      <th>output changed</th></tr></thead><tbody data-role="rows"></tbody></table>
+    <div class="reliance-row">
+      <table class="layer-table" data-testid="move-table"><caption>this CNN</caption><thead><tr><th>layer</th>
+        <th data-role="movedHead">maps moved (x, y)</th><th>unlike the unmoved maps, moved the same</th>
+        <th>output changed</th></tr></thead><tbody data-role="rows"></tbody></table>
+      <table class="layer-table" data-testid="move-mlp-table"><caption data-role="mlpCaption">an mlp</caption>
+        <thead><tr><th>layer</th><th>maps</th><th>output changed</th></tr></thead>
+        <tbody data-role="mlpRows"></tbody></table>
+    </div>
+    <p class="note">Three measures per layer. <em>Maps moved</em>: the shift that best lines the maps up with the
+      unmoved digit's maps (turned first by the same angle). <em>Unlike the unmoved maps, moved the same</em>: the
+      unmoved digit's maps shifted and turned as the digit was (in map units, about the point the image's centre
+      falls on), compared where they are known: small means the layer moved <em>with</em> the digit
+      (equivariance). A convolution follows a whole-pixel shift exactly (0 %), a turn only partly: its kernels
+      are not turned with the digit. <em>Output changed</em>: ‖moved − unmoved‖ / ‖unmoved‖, small
+      means the layer did not care where the digit is (invariance). An mlp has no maps: its first layer's units
+      each weigh fixed pixels, so nothing in it can move with the digit.</p>
+    <div class="chart-row" data-role="layerChart"></div>
     <h3>Against the shift: this CNN and an mlp</h3>
     <div class="panel-bar"><button type="button" data-testid="invariance-run" data-role="run"></button>
       <span class="inspect-status" data-role="status" aria-live="polite"></span></div>
@@ -66,14 +83,20 @@ function mount(section, { client, events }) {
     parts.answer.textContent = `The answer: ${r.answer} (${formatPercent(r.probs[r.answer])}); unmoved it was `
       + `${r.originalAnswer}. The ink's centre moved by (${signed(r.inputMoved?.x ?? 0)}, `
       + `${signed(r.inputMoved?.y ?? 0)}) px.`;
+    parts.movedHead.textContent = move.rotation ? `maps moved (x, y), after turning them ${move.rotation}°`
+      : 'maps moved (x, y)';
     parts.rows.replaceChildren(...r.layers.map((l, i) => {
       const m = r.measures[i];
       const dataset = { testid: 'move-layer', layer: i, kind: l.kind, change: m.change };
       if (m.moved) Object.assign(dataset, { movedX: m.moved.x, movedY: m.moved.y });
+      if (m.mismatch != null) dataset.mismatch = m.mismatch;
       return el('tr', { dataset }, el('td', {}, el('code', { textContent: `${i}  ${l.spec}` })),
         el('td', { textContent: m.moved ? `${signed(m.moved.x)}, ${signed(m.moved.y)} px` : 'no maps' }),
+        el('td', { textContent: m.mismatch != null ? formatPercent(m.mismatch) : '–' }),
         el('td', { textContent: formatPercent(m.change) }));
     }));
+    showMlp(r.mlp);
+    plotLayers(r);
     const spatial = r.layers.map((l, i) => i).filter((i) => MEASURED.has(r.layers[i].kind)
       && (r.layers[i].output.h > 1 || r.layers[i].output.w > 1));
     parts.maps.replaceChildren(...spatial.map((i) => {
@@ -85,6 +108,40 @@ function mount(section, { client, events }) {
       });
       return el('figure', {}, ...canvases, el('figcaption', { textContent: `layer ${i} (${r.layers[i].kind})` }));
     }));
+  }
+
+  function showMlp(mlp) {
+    parts.mlpCaption.textContent = mlp ? `an mlp, the same moved digit: it answers ${mlp.answer} (unmoved `
+      + `${mlp.originalAnswer})` : 'an mlp: press Measure below to train one (a few seconds), then move the digit';
+    section.dataset.mlpAnswer = mlp ? String(mlp.answer) : '';
+    parts.mlpRows.replaceChildren(...(mlp?.layers ?? []).map((l, i) => {
+      const dataset = { testid: 'move-mlp-layer', layer: i, kind: l.kind, change: mlp.measures[i].change };
+      return el('tr', { dataset }, el('td', {}, el('code', { textContent: `${i}  ${l.spec}` })),
+        el('td', { textContent: 'none: each unit is tied to fixed pixels' }),
+        el('td', { textContent: formatPercent(mlp.measures[i].change) }));
+    }));
+  }
+
+  // Per computing layer (1 = the first): the CNN's change and mismatch, the mlp's change.
+  const layerChart = createChart(parts.layerChart, {
+    title: 'per layer, for this move', xLabel: 'computing layer (1 = first)', yLabel: 'relative difference',
+    width: 520, yRange: (u, lo, hi) => [0, Math.max(hi, 0.1)],
+    yTicks: (u, splits) => splits.map((v) => `${Math.round(v * 100)}%`),
+    series: [
+      { label: 'CNN: output changed', color: COLORS.plain },
+      { label: 'CNN: unlike its unmoved maps moved the same', color: COLORS.third, dash: [6, 4] },
+      { label: 'mlp: output changed', color: COLORS.augmented },
+    ],
+  });
+  function plotLayers(r) {
+    const computing = (layers) => layers.map((l, i) => i).filter((i) => MEASURED.has(layers[i].kind));
+    const cnn = computing(r.layers);
+    const points = (indices, value) => indices.map((i, k) => [k + 1, value(i)]).filter((p) => p[1] != null);
+    layerChart.setPoints([
+      points(cnn, (i) => r.measures[i].change),
+      points(cnn, (i) => r.measures[i].mismatch),
+      r.mlp ? points(computing(r.mlp.layers), (i) => r.mlp.measures[i].change) : [],
+    ]);
   }
 
   const charts = ['cnn', 'mlp'].map((name) => ({ name, chart: null }));
@@ -136,6 +193,7 @@ function mount(section, { client, events }) {
     },
     done(result) {
       plot(result);
+      quietly(); // the mlp is kept: the tables above show it now
       parts.status.textContent = '';
       parts.summary.textContent = summarise(result);
       section.dataset.sweep = JSON.stringify({ cnn: result.cnn.accuracy, mlp: result.mlp.accuracy });
@@ -154,6 +212,7 @@ function mount(section, { client, events }) {
       job.cancel();
       offs.forEach((off) => off());
       charts.forEach((c) => c.chart?.destroy());
+      layerChart.destroy();
     },
   };
 }

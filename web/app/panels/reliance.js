@@ -3,6 +3,9 @@
 //  - Grad-CAM: the last convolution's maps weighted by how much the answer's
 //    score grows with each (the mean of its gradient), ReLU of the sum, laid
 //    over the digit where those map units sit (geometry.js's unitGeometry);
+//    beside it LayerCAM over the first convolution's pooled maps (each unit
+//    weighed by its own positive gradient): the last convolution's units see
+//    14×14 pixels 2 apart, too coarse to put the heat on a 2-pixel stroke;
 //  - the fast gradient sign method: x + ε·sign(∂loss/∂x) with an ε slider,
 //    the changed digit, the perturbation, and the answer flipping.
 import { html, roles } from '../dom.js';
@@ -14,14 +17,20 @@ import { wireJobButton } from './job-button.js';
 const SIDE = MNIST_SIDE;
 
 // The map (h×w, map unit (r, c) centred on input pixel (start.h + r·jump.h, start.w + c·jump.w))
-// sampled bilinearly at every input pixel: an input-sized heat map.
-export function camOverInput(cam, { h, w }, { start, jump }, side = SIDE) {
+// sampled bilinearly at every input pixel: an input-sized heat map. Beyond the
+// outermost units it falls to 0 one jump out: stretching the edge units over
+// the border (lenet5's last conv units sit at pixels 4.5 … 22.5) put a hot
+// edge unit's heat on more than half the image. (clampedEdges: that old way,
+// for bench/cam-on-ink.mjs's before-and-after.)
+export function camOverInput(cam, { h, w }, { start, jump }, side = SIDE, { clampedEdges = false } = {}) {
   const out = new Float32Array(side * side);
-  const at = (r, c) => cam[Math.min(h - 1, Math.max(0, r)) * w + Math.min(w - 1, Math.max(0, c))];
+  const clamp = (v, n) => Math.min(n - 1, Math.max(0, v));
+  const at = clampedEdges ? (r, c) => cam[clamp(r, h) * w + clamp(c, w)]
+    : (r, c) => (r < 0 || c < 0 || r >= h || c >= w ? 0 : cam[r * w + c]);
   for (let y = 0; y < side; ++y) {
-    const v = Math.min(h - 1, Math.max(0, (y - start.h) / jump.h)), r0 = Math.floor(v), fr = v - r0;
+    const v = (y - start.h) / jump.h, r0 = Math.floor(v), fr = v - r0;
     for (let x = 0; x < side; ++x) {
-      const u = Math.min(w - 1, Math.max(0, (x - start.w) / jump.w)), c0 = Math.floor(u), fc = u - c0;
+      const u = (x - start.w) / jump.w, c0 = Math.floor(u), fc = u - c0;
       out[y * side + x] = (1 - fr) * ((1 - fc) * at(r0, c0) + fc * at(r0, c0 + 1))
         + fr * ((1 - fc) * at(r0 + 1, c0) + fc * at(r0 + 1, c0 + 1));
     }
@@ -30,7 +39,7 @@ export function camOverInput(cam, { h, w }, { start, jump }, side = SIDE) {
 }
 
 // Pixels within 2 of an inked one (> 0.5): the map's own resolution, 2 pixels a unit after pooling.
-function nearInk(image, side = SIDE) {
+export function nearInk(image, side = SIDE) {
   const out = new Uint8Array(side * side);
   for (let y = 0; y < side; ++y)
     for (let x = 0; x < side; ++x) {
@@ -70,6 +79,9 @@ function mount(section, { client, events }) {
         <div class="overlay-wrap" data-role="camWrap"></div>
         <figcaption data-role="camCaption">Grad-CAM: draw a digit</figcaption></figure>
       <figure><div data-role="camMap"></div><figcaption>the weighted maps, ReLU(Σ αₖ·Aₖ)</figcaption></figure>
+      <figure data-testid="layercam" data-role="layercam">
+        <div class="overlay-wrap" data-role="fineWrap"></div>
+        <figcaption data-role="fineCaption">LayerCAM</figcaption></figure>
     </div>
     <h3>Fooling the network: the fast gradient sign method</h3>
     <p>Every pixel moves by ε in the direction that raises the loss of the current answer: x′ = x + ε·sign(∂loss/∂x),
@@ -99,6 +111,10 @@ function mount(section, { client, events }) {
   camHeat.classList.add('gradcam-overlay');
   camHeat.setAttribute('aria-hidden', 'true');
   parts.camWrap.append(camDigit, camHeat);
+  const fineDigit = canvas('layercam-digit'), fineHeat = canvas('layercam-heat');
+  fineHeat.classList.add('gradcam-overlay');
+  fineHeat.setAttribute('aria-hidden', 'true');
+  parts.fineWrap.append(fineDigit, fineHeat);
   const clean = canvas('fgsm-clean'), perturbation = canvas('fgsm-perturbation'), adversarial = canvas('fgsm-image');
   parts.cleanWrap.append(clean);
   parts.perturbWrap.append(perturbation);
@@ -115,29 +131,40 @@ function mount(section, { client, events }) {
       parts.camCaption.textContent = r.empty
         ? 'Grad-CAM: draw a digit' : 'Grad-CAM needs a convolution: this network has none.';
       delete parts.gradcam.dataset.peak;
+      delete parts.layercam.dataset.peak;
       return;
     }
-    const geometry = unitGeometry(r.layers)[r.layer];
-    const heat = camOverInput(r.cam, r.shape, geometry);
-    paintDigit(camDigit, r.input, 0, SIDE, SIDE);
-    paintHeat(camHeat, heat);
+    const coarse = overlay(r, r, camDigit, camHeat, parts.gradcam);
     if (!mapCanvasEl || Number(mapCanvasEl.width) !== r.shape.w) {
       const scaled = wholeScale(r.shape.w, 140);
       mapCanvasEl = mapCanvas(r.shape.w, r.shape.h, scaled, { dataset: { testid: 'gradcam-map' } });
       parts.camMap.replaceChildren(mapCanvasEl);
     }
     paintMap(mapCanvasEl, r.cam, 0, r.shape.w, r.shape.h, { kind: 'sequential', max: Math.max(...r.cam, 1e-12) });
+    parts.camCaption.textContent = `Grad-CAM for the answer ${r.target}: where in layer ${r.layer} (${r.spec}, `
+      + `${r.shape.h}×${r.shape.w} maps) its score comes from, over your digit; ${formatPercent(coarse, 0)} of it `
+      + 'lies on or within 2 pixels of the ink';
+    const fine = overlay(r, r.fine, fineDigit, fineHeat, parts.layercam);
+    parts.fineCaption.textContent = `LayerCAM over layer ${r.fine.layer} (${r.fine.spec}, ${r.fine.shape.h}×`
+      + `${r.fine.shape.w} maps): each unit weighed by its own positive gradient, ReLU(Σₖ max(0, ∂score/∂Aₖ)·Aₖ); `
+      + `${formatPercent(fine, 0)} of it lies on or within 2 pixels of the ink`;
+  }
+
+  // One class activation map (of reply r) over the digit; its dataset says where it peaks. The share near the ink.
+  function overlay(r, map, digitCanvas, heatCanvas, figure) {
+    const heat = camOverInput(map.cam, map.shape, unitGeometry(r.layers)[map.layer]);
+    paintDigit(digitCanvas, r.input, 0, SIDE, SIDE);
+    paintHeat(heatCanvas, heat);
     const peak = argmax(heat);
     const near = nearInk(r.input);
     const total = Math.max(heat.reduce((a, b) => a + b, 0), 1e-12);
     const onInk = heat.reduce((sum, v, i) => sum + (near[i] ? v : 0), 0) / total;
-    Object.assign(parts.gradcam.dataset, {
-      peak: String(peak), peakValue: String(heat[peak]), total: String(r.cam.reduce((a, b) => a + b, 0)),
-      target: String(r.target), layer: String(r.layer), onInk: String(onInk),
+    Object.assign(figure.dataset, {
+      peak: String(peak), peakValue: String(heat[peak]), total: String(map.cam.reduce((a, b) => a + b, 0)),
+      target: String(r.target), layer: String(map.layer), onInk: String(onInk),
+      nearInkArea: String(near.reduce((a, b) => a + b, 0) / near.length),
     });
-    parts.camCaption.textContent = `Grad-CAM for the answer ${r.target}: where in layer ${r.layer} (${r.spec}, `
-      + `${r.shape.h}×${r.shape.w} maps) its score comes from, over your digit; ${formatPercent(onInk, 0)} of it `
-      + 'lies on or within 2 pixels of the ink';
+    return onInk;
   }
 
   async function showFgsm() {
