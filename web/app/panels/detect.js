@@ -41,7 +41,7 @@ function mount(section, app) {
       <div class="heat-maps" data-role="maps" aria-label="One heat map per digit: its probability at each window">
       </div>
     </div>
-    <p class="caption detect-caption" data-role="caption"></p>
+    <p class="detect-caption" data-role="caption"></p>
     <div class="detect-controls">
       <label>Threshold: keep a window when its most probable digit has at least
         <input type="range" min="0.3" max="0.999" step="0.001" data-testid="detect-threshold" data-role="threshold">
@@ -50,8 +50,9 @@ function mount(section, app) {
         <input type="range" min="0.05" max="0.95" step="0.05" data-testid="detect-overlap" data-role="overlap">
         <output data-role="overlap-value"></output></label>
     </div>
-    <p class="explain">How the boxes are found. <strong>Thresholding:</strong> every window has a most probable digit
-      and its softmax probability; windows below the threshold are dropped (the dashed boxes are the ones left).
+    <p class="detect-explain">How the boxes are found. <strong>Thresholding:</strong> every window has a most
+      probable digit and its softmax probability; windows below the threshold are dropped (the dashed boxes are the
+      ones left).
       <strong>Non-maximum suppression:</strong> neighbouring windows overlap, so one digit lights up several of them.
       The most probable window is kept, every other window whose intersection over union with it is above the limit
       is dropped whatever digit it says, and the same is done with the best window left, until none is left. The
