@@ -108,11 +108,14 @@ FullyConvolutional fully_convolutional(Network& from, HW input, int max_batch) {
   const Shape in = from.input_shape();
   auto check_axis = [&](int size, int original, int stride, const char* axis) {
     if (size >= original && (size - original) % stride == 0) return;
-    throw std::invalid_argument(std::string("an input ") + axis + " of " + std::to_string(size) +
-                                " does not slide: the network looks at " + std::to_string(original) +
-                                " pixels, one window every " + std::to_string(stride) + ", so the " + axis +
-                                " must be " + std::to_string(original) + " + k·" + std::to_string(stride) + " (e.g. " +
-                                std::to_string(original + std::max(0, (size - original) / stride) * stride) + ")");
+    const int below = original + std::max(0, (size - original) / stride) * stride;
+    const std::string fits = size < original
+                                 ? "at least " + std::to_string(original)
+                                 : "e.g. " + std::to_string(below) + " or " + std::to_string(below + stride);
+    throw std::invalid_argument(
+        std::string("an input ") + axis + " of " + std::to_string(size) + " does not slide: the network looks at " +
+        std::to_string(original) + " pixels, one window every " + std::to_string(stride) + ", so the " + axis +
+        " must be " + std::to_string(original) + " + k·" + std::to_string(stride) + " (" + fits + ")");
   };
   check_axis(input.h, in.h, p.stride.h, "height");
   check_axis(input.w, in.w, p.stride.w, "width");

@@ -124,9 +124,11 @@ TEST_CASE("what cannot slide is refused, saying why") {
   cnn::Network lenet("lenet5", 1);
   CHECK_THROWS_WITH_AS(cnn::fully_convolutional(lenet, {28, 30}),
                        doctest::Contains("width of 30 does not slide: the network looks at 28 pixels, one window "
-                                         "every 4, so the width must be 28 + k·4"),
+                                         "every 4, so the width must be 28 + k·4 (e.g. 28 or 32)"),
                        std::invalid_argument);
-  CHECK_THROWS_WITH_AS(cnn::fully_convolutional(lenet, {20, 28}), doctest::Contains("height of 20"),
+  CHECK_THROWS_WITH_AS(cnn::fully_convolutional(lenet, {20, 28}),
+                       doctest::Contains("height of 20 does not slide: the network looks at 28 pixels, one window "
+                                         "every 4, so the height must be 28 + k·4 (at least 28)"),
                        std::invalid_argument);
   // A dense layer inside a block: the block sees its whole input.
   cnn::Network block("input 1x8x8\nconv 2 k=8\nconcat\nbranch\ndense 3\nbranch\nconv 2 k=1\nend\ndense 5", 1);

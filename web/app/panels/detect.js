@@ -38,7 +38,7 @@ function mount(section, app) {
       <div class="detect-row"><span class="heat-label" aria-hidden="true"></span>
         <canvas class="detect-image" data-testid="detect-image" data-role="image"
           aria-label="The image the network slides over, with the windows it kept as boxes"></canvas></div>
-      <div class="heat-maps" data-role="maps" aria-label="One heat map per digit: its probability at each window">
+      <div class="heat-maps" data-role="maps" role="group" aria-label="One heat map per digit: its probability at each window">
       </div>
     </div>
     <p class="detect-caption" data-role="caption"></p>
