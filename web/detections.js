@@ -57,7 +57,7 @@ export function suppressNonMaxima(boxes, overlap) {
 }
 
 // Chosen on pen-digit triples of writers 1–15, checked on 16–30 (README, Sliding a classifier).
-export const DEFAULT_DETECTION = Object.freeze({ threshold: 0.3, overlap: 0.2 });
+export const DEFAULT_DETECTION = Object.freeze({ threshold: 0.3, overlap: 0.25 });
 
 // result: the worker's 'detect' reply → {windows, candidates, boxes (left to right), number}.
 export function readNumber(result, { threshold, overlap } = DEFAULT_DETECTION) {

@@ -12,10 +12,10 @@ import {
 } from './pendigits-harness.mjs';
 
 // The first 6 of a seeded sample (the same every run: a regression guard, not a lottery). The same pipeline reads
-// 86 % of 1,000 such triples in Node (README, Detection); these 6 read 5, and the floor leaves room for one digit
-// that the mouse's rounding to whole pixels tips.
+// 85–87 % of 300-triple samples in Node (README, Sliding a classifier); these 6 are all read, and the floor leaves
+// room for one digit that the mouse's rounding to whole pixels tips.
 const TRIPLES = 6;
-const FLOOR = 4 / 6;
+const FLOOR = 5 / 6;
 const PAD = '[data-testid="number-pad"]';
 const READING = '[data-testid="detect-number"]';
 

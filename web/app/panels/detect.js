@@ -38,13 +38,14 @@ function mount(section, app) {
       <div class="detect-row"><span class="heat-label" aria-hidden="true"></span>
         <canvas class="detect-image" data-testid="detect-image" data-role="image"
           aria-label="The image the network slides over, with the windows it kept as boxes"></canvas></div>
-      <div class="heat-maps" data-role="maps" role="group" aria-label="One heat map per digit: its probability at each window">
+      <div class="heat-maps" data-role="maps" role="group"
+        aria-label="One heat map per digit: its probability at each window">
       </div>
     </div>
     <p class="detect-caption" data-role="caption"></p>
     <div class="detect-controls">
       <label>Threshold: keep a window when its most probable digit has at least
-        <input type="range" min="0.3" max="0.999" step="0.001" data-testid="detect-threshold" data-role="threshold">
+        <input type="range" min="0.05" max="0.999" step="0.001" data-testid="detect-threshold" data-role="threshold">
         <output data-role="threshold-value"></output></label>
       <label>Non-maximum suppression: drop a window whose overlap (IoU) with a more probable kept one is above
         <input type="range" min="0.05" max="0.95" step="0.05" data-testid="detect-overlap" data-role="overlap">
@@ -119,11 +120,21 @@ function mount(section, app) {
     parts.image.width = parts.image.height = 0;
   }
 
+  const canvas = section.querySelector('[data-testid="number-pad"]');
+  const pad = createDrawingPad(canvas, {
+    onStrokeEnd: () => detect(),
+    onChange: () => (parts.hint.hidden = !pad.empty),
+  });
+  // The pad's width over its height (3 by the page's CSS): strokes come in units of each.
+  const aspect = () => {
+    const r = canvas.getBoundingClientRect();
+    return r.height > 0 ? r.width / r.height : 3;
+  };
+
   async function detect() {
     const strokes = pad.strokes;
     const id = ++seq;
-    const aspect = pad.aspect();
-    const image = strokes.length ? strokesToNumberImage(strokes, { aspect }) : null;
+    const image = strokes.length ? strokesToNumberImage(strokes, { aspect: aspect() }) : null;
     if (!image) return clearView();
     try {
       const result = await client.request('detect', { image: image.data.slice(), width: image.width,
@@ -137,22 +148,8 @@ function mount(section, app) {
     }
   }
 
-  const canvas = section.querySelector('[data-testid="number-pad"]');
-  const drawingPad = createDrawingPad(canvas, {
-    onStrokeEnd: () => detect(),
-    onChange: () => (parts.hint.hidden = !drawingPad.empty),
-  });
-  const pad = {
-    get strokes() {
-      return drawingPad.strokes;
-    },
-    aspect: () => {
-      const r = canvas.getBoundingClientRect();
-      return r.height > 0 ? r.width / r.height : 3;
-    },
-  };
   parts.clear.addEventListener('click', () => {
-    drawingPad.clear();
+    pad.clear();
     seq++;
     clearView();
   });
