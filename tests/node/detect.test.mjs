@@ -61,6 +61,18 @@ test('detect refuses a drawing it cannot read, saying why', async () => {
   await assert.rejects(request('detect', { image: new Float32Array(4), width: 'wide', height: 28 }),
     /width and height must be whole numbers/);
   assert.throws(() => new engine.FullyConvolutional(model, 28, 30), /width of 30 does not slide.*28 \+ k·4/);
+  // The engine's own checks, below the worker's.
+  assert.throws(() => new engine.FullyConvolutional(model, 'tall', 40), /height/);
+  assert.throws(() => new engine.FullyConvolutional(model, 28, 4096), /width/);
+  const fc = new engine.FullyConvolutional(model, 28, 32);
+  try {
+    assert.throws(() => fc.classMaps(new Float32Array(5)), /image/);
+    assert.throws(() => fc.classMaps([0, 1]), /image/);
+    assert.throws(() => fc.classMaps(new Float32Array(28 * 32).fill(NaN)), /image/);
+    assert.equal(fc.classMaps(new Float32Array(28 * 32)).length, 10 * 2); // still works: 1×2 windows
+  } finally {
+    fc.delete();
+  }
 });
 
 test('thresholding and non-maximum suppression keep the best of overlapping windows', () => {
