@@ -6,10 +6,12 @@
 import { el } from '../dom.js';
 import { paintMap, wholeScale } from '../maps.js';
 
-// About this many CSS pixels across for the network's image.
+// About this many CSS pixels across for the network's image, less on a narrow screen.
 const TARGET_WIDTH = 560;
 
-export const viewScale = (width) => wholeScale(width, TARGET_WIDTH);
+// A whole number of CSS pixels per image pixel, so the heat maps' cells line up under the windows.
+export const viewScale = (width, available) => Math.min(wholeScale(width, TARGET_WIDTH),
+  Math.max(1, Math.floor(available / width)));
 
 // The image (ink 1, white on black) with the windows above the threshold
 // thin and dashed, and the kept ones bold and labelled with their digit, at

@@ -34,8 +34,9 @@ function mount(section, app) {
     <p class="detect-reading" data-testid="detect-number" data-number="" data-strokes="0" aria-live="polite">
       <span data-role="reading">Write a number and the network will read it.</span></p>
     <p class="detect-status" data-role="status" aria-live="polite"></p>
-    <div class="detect-figure">
-      <div class="detect-row"><span class="heat-label" aria-hidden="true"></span>
+    <div class="detect-figure" data-role="figure" tabindex="0" role="group"
+      aria-label="What the network read: the image with its boxes, and a heat map per digit">
+      <div class="detect-row"><span class="heat-label" data-role="label" aria-hidden="true"></span>
         <canvas class="detect-image" data-testid="detect-image" data-role="image"
           aria-label="The image the network slides over, with the windows it kept as boxes"></canvas></div>
       <div class="heat-maps" data-role="maps" role="group"
@@ -81,7 +82,9 @@ function mount(section, app) {
     if (!last) return;
     const { image, result, strokes, id } = last;
     const read = readNumber(result, settings());
-    const scale = viewScale(image.width);
+    // The room beside the heat maps' digit labels.
+    const room = parts.figure.clientWidth - parts.label.getBoundingClientRect().width;
+    const scale = viewScale(image.width, room > 0 ? room : image.width);
     paintHeatMaps(parts.maps, result, scale);
     parts.caption.textContent = `${image.width}×${image.height} pixels (padded to ${result.width}×${result.height}): `
       + `${result.rows}×${result.cols} windows of ${result.window.w}×${result.window.h}, one every `
