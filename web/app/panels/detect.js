@@ -12,6 +12,7 @@ import { html, roles } from '../dom.js';
 import { createDrawingPad } from '../draw-pad.js';
 import { DEFAULT_DETECTION, readNumber } from '../../detections.js';
 import { strokesToNumberImage } from '../number-image.js';
+import { tooLittleInk } from '../preprocess.js';
 import { paintDetections, paintHeatMaps, viewScale } from './detect-view.js';
 
 function mount(section, app) {
@@ -137,8 +138,14 @@ function mount(section, app) {
   async function detect() {
     const strokes = pad.strokes;
     const id = ++seq;
-    const image = strokes.length ? strokesToNumberImage(strokes, { aspect: aspect() }) : null;
-    if (!image) return clearView();
+    // A tap or a dash scaled up to 20 pixels would get a confident answer about nothing (as on the digit pad).
+    const tooSmall = tooLittleInk(strokes);
+    const image = strokes.length && !tooSmall ? strokesToNumberImage(strokes, { aspect: aspect() }) : null;
+    if (!image) {
+      clearView();
+      if (tooSmall) parts.reading.textContent = 'Too little ink to read: write bigger.';
+      return;
+    }
     try {
       const result = await client.request('detect', { image: image.data.slice(), width: image.width,
         height: image.height });
