@@ -6,6 +6,19 @@ import { SLICE_MS } from './stepper.js';
 
 const PREDICT_CHUNK = 32; // images per predict() call between time checks
 
+// Tells a job when a slice's time has passed since it last yielded:
+// `if (clock.due()) yield;` between small pieces of work.
+export function sliceClock() {
+  let start = performance.now();
+  return {
+    due() {
+      if (performance.now() - start < SLICE_MS) return false;
+      start = performance.now();
+      return true;
+    },
+  };
+}
+
 // Predicted classes of model for a chunk of images, and how many match labels.
 export function predictions(model, images, labels) {
   const classes = model.classes();
@@ -19,14 +32,11 @@ export function predictions(model, images, labels) {
 export function* predictionsInSlices(model, images, labels) {
   const per = images.length / labels.length;
   const predicted = [];
-  let sliceStart = performance.now();
+  const clock = sliceClock();
   for (let i = 0; i < labels.length; i += PREDICT_CHUNK) {
     const n = Math.min(PREDICT_CHUNK, labels.length - i);
     predicted.push(...predictions(model, images.subarray(i * per, (i + n) * per), labels.subarray(i, i + n)).predicted);
-    if (performance.now() - sliceStart > SLICE_MS) {
-      yield;
-      sliceStart = performance.now();
-    }
+    if (clock.due()) yield;
   }
   return { predicted, accuracy: predicted.filter((p, i) => p === labels[i]).length / labels.length };
 }
