@@ -192,6 +192,13 @@ Shape shape(const val& s, const std::string& what, const Shape* defaults) {
   return {o.whole("c", 1, 4), o.whole("h", 1, 1024), o.whole("w", 1, 1024)};
 }
 
+val hw_object(HW v) {
+  val o = val::object();
+  o.set("h", v.h);
+  o.set("w", v.w);
+  return o;
+}
+
 val shape_object(Shape s) {
   val o = val::object();
   o.set("c", s.c);

@@ -96,5 +96,6 @@ val copy_out(const std::vector<T>& v) {
   return copy_out(v.data(), v.size());
 }
 val shape_object(Shape s);  // {c, h, w}
+val hw_object(HW v);        // {h, w}
 
 }  // namespace cnn::js

@@ -19,13 +19,6 @@ namespace cnn::js {
 
 namespace {
 
-val hw_object(HW v) {
-  val o = val::object();
-  o.set("h", v.h);
-  o.set("w", v.w);
-  return o;
-}
-
 val layer_list(const std::vector<LayerInfo>& layers) {
   val list = val::array();
   for (const auto& l : layers) {

@@ -95,6 +95,18 @@ export const COMMANDS = {
     '{ target, perClass, trainCount, testCount, steps, lrScale, history: { frozen, finetuned, scratch } }',
     '{ step, total, frozen, finetuned, scratch }',
   ),
+  // Detection (worker/detect.js): the live classifier made fully convolutional, over a wide drawing.
+  detect: {
+    payload: '{ image: Float32Array (height·width, ink 1), width, height }: at least the model\'s 28×28, at most 512',
+    reply: '{ maps: Float32Array (classes·rows·cols: softmax over the classes at each window), classes, rows, cols, '
+      + 'stride: { h, w }, window: { h, w }, spec (the converted network), width, height } (the image padded with '
+      + 'zeros, right and bottom, to window + k·stride); window (r, c) covers pixels from (r·stride.h, c·stride.w)',
+  },
+  readWindows: {
+    payload: "{ image, width, height (as detect's), boxes: [{ x, y }] (at most 64 windows' top-left corners) }",
+    reply: '{ probs: Float32Array (boxes·classes), classes, windows: [{ x, y }] }: each window moved to centre the '
+      + "ink's centre of mass in it, then classified by the live model (web/detections.js recentredWindow)",
+  },
   // Augmentation
   augmentInfo: { payload: '{}', reply: '{ presets: [{ name, summary, options }] }' },
   augmentPreview: {
@@ -153,6 +165,10 @@ export const RUN_STATES = {
 
 // Fine-tuning's limits, shared by the panel's boxes and the worker's checks.
 export const FINETUNE_LIMITS = { steps: { min: 1, max: 1000 }, learningRate: { min: 0.0001, max: 1 } };
+
+// The largest drawing 'detect' takes, per side, in the network's pixels: a
+// drawn number is 36 pixels tall and a few hundred wide at most.
+export const DETECT_MAX_SIDE = 512;
 
 // The error message of a cancelled long command.
 export const CANCELLED = 'cancelled';

@@ -28,6 +28,7 @@ class Pool : public Layer {
   void backward(const float* x, const float* y, const float* dy, float* dx, int n) override;
   Window window() const override { return win_; }
   std::uint64_t macs() const override;
+  PoolKind pool_kind() const { return kind_; }
 
  private:
   // The window of output (oy, ox), clipped to the input: rows y0..y1−1, columns x0..x1−1.

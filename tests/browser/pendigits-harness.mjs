@@ -118,7 +118,44 @@ export async function drawDigit(page, strokes, { margin = 0.12, selector = 'canv
   const box = await (await page.$(selector)).boundingBox();
   const size = Math.min(box.width, box.height);
   const m = margin * size;
-  const at = ([x, y]) => [box.x + m + x * (size - 2 * m), box.y + m + y * (size - 2 * m)];
+  await replayStrokes(page, strokes, ([x, y]) => [box.x + m + x * (size - 2 * m), box.y + m + y * (size - 2 * m)]);
+}
+
+// Several digits side by side on a pad of aspect width/height, in the pad's
+// units (0..1 across, y down): digit i in the i-th of equal cells, in a
+// square as large as the cell allows, with the single-digit replay's margin.
+export function numberStrokes(digits, { aspect, margin = 0.12 }) {
+  const cell = aspect / digits.length; // in units of the pad's height
+  const side = Math.min(cell, 1);
+  const fit = (v) => side * (margin + v * (1 - 2 * margin));
+  return digits.flatMap((d, i) => d.strokes.map((stroke) => stroke.map(([x, y]) => [
+    ((i + 0.5) * cell - side / 2 + fit(x)) / aspect, (1 - side) / 2 + fit(y),
+  ])));
+}
+
+// Draws strokes given in the pad's units on the canvas at selector, with the mouse.
+export async function drawPadStrokes(page, strokes, selector) {
+  const box = await (await page.$(selector)).boundingBox();
+  await replayStrokes(page, strokes, ([x, y]) => [box.x + x * box.width, box.y + y * box.height]);
+}
+
+// `count` triples of digits drawn at random (a fixed seed: the same triples
+// every run), from the writers `writers` accepts; each digit of a triple
+// from any of them.
+export function seededTriples(digits, { count, seed = 1, writers = () => true }) {
+  let state = seed >>> 0; // mulberry32
+  const random = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const pool = digits.filter((d) => writers(d.writer));
+  return Array.from({ length: count }, () => Array.from({ length: 3 }, () => pool[Math.floor(random() * pool.length)]));
+}
+
+async function replayStrokes(page, strokes, at) {
   for (const stroke of strokes) {
     const [x0, y0] = at(stroke[0]);
     await page.mouse.move(x0, y0);

@@ -38,11 +38,11 @@ export const SOFTNESS = 0.6;
 // Supersampling of the stroke rasteriser: the 20-pixel box is drawn (and
 // blurred) at 20·SUPERSAMPLE pixels and area-averaged down, which antialiases
 // the edges.
-const SUPERSAMPLE = 4;
+export const SUPERSAMPLE = 4;
 
 // The pen never gets thinner than for a digit this big (a fraction of the
 // drawing area): a tiny scribble still gets a proportionate, visible stroke.
-const MIN_EXTENT = 0.08;
+export const MIN_EXTENT = 0.08;
 
 // A drawing whose longer side is under this fraction of the pad is too
 // little ink to read: scaled up like any digit, a tap or a short dash would
@@ -163,8 +163,8 @@ export function gaussianBlur(image, sigma) {
   return out;
 }
 
-// The smallest sub-image holding every pixel above `threshold`, or null if none.
-export function cropToInk(image, threshold = INK_THRESHOLD) {
+// The pixel bounds {x0, y0, x1, y1} (inclusive) of every pixel above `threshold`, or null if none.
+export function inkBounds(image, threshold = INK_THRESHOLD) {
   const { width, height, data } = image;
   let x0 = width, y0 = height, x1 = -1, y1 = -1;
   for (let y = 0; y < height; y++) {
@@ -177,10 +177,17 @@ export function cropToInk(image, threshold = INK_THRESHOLD) {
       }
     }
   }
-  if (x1 < 0) return null;
-  const out = makeImage(x1 - x0 + 1, y1 - y0 + 1);
+  return x1 < 0 ? null : { x0, y0, x1, y1 };
+}
+
+// The smallest sub-image holding every pixel above `threshold`, or null if none.
+export function cropToInk(image, threshold = INK_THRESHOLD) {
+  const b = inkBounds(image, threshold);
+  if (!b) return null;
+  const { width, data } = image;
+  const out = makeImage(b.x1 - b.x0 + 1, b.y1 - b.y0 + 1);
   for (let y = 0; y < out.height; y++)
-    out.data.set(data.subarray((y0 + y) * width + x0, (y0 + y) * width + x1 + 1), y * out.width);
+    out.data.set(data.subarray((b.y0 + y) * width + b.x0, (b.y0 + y) * width + b.x1 + 1), y * out.width);
   return out;
 }
 

@@ -11,6 +11,7 @@ import { loadEngine } from './engine.js';
 import { emit } from './events.js';
 import { inspectCommands } from './inspect.js';
 import { exploreCommands } from './explore.js';
+import { detectCommands } from './detect.js';
 import { equivarianceCommands, invariance } from './equivariance.js';
 import { embedding } from './embedding.js';
 import { loadUmap } from './umap-layout.js';
@@ -211,6 +212,7 @@ const commands = {
     return { net, text, ...describeSpec(world.engine, text, trainBatch, { forPage: !sketch }) };
   },
   ...exploreCommands,
+  ...detectCommands,
   ...equivarianceCommands,
   invariance: job(invariance, { needsTrain: () => true }),
   adversarial: job(adversarial, { needsTrain: () => true }),
