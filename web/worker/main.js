@@ -15,6 +15,7 @@ import { equivarianceCommands, invariance } from './equivariance.js';
 import { embedding, loadUmap } from './embedding.js';
 import { transfer, transferSets } from './transfer.js';
 import { adversarial } from './adversarial.js';
+import { gradientCommands, gradientFlow, gradientUpdate } from './gradients.js';
 import { compare, finetune, robustness } from './jobs.js';
 import { describeSpec, netSpec } from './network.js';
 import { applySettingsToRun, pause, step, train } from './training.js';
@@ -151,7 +152,7 @@ const commands = {
   },
   train,
   pause,
-  step,
+  step: () => step(),
   reset: () => buildFreshModel(world.settings),
   // The first evaluate downloads the test set, then the full test runs.
   async evaluate() {
@@ -228,6 +229,10 @@ const commands = {
     return embeddingJob(payload, context);
   },
   robustness: job(robustness),
+  // The gradient panels (worker/gradients.js).
+  ...gradientCommands,
+  gradientUpdate,
+  gradientFlow: job(gradientFlow, { needsTrain: () => true }),
   compare: job(compare, { needsTrain: () => true }),
   // On the live model: the training pauses first, so the two never mix.
   async finetune(payload, context) {

@@ -12,6 +12,7 @@ const SLICE_MS = 40;
 // MIN_PART_IMAGES at least (the first, before any time is measured, too): with
 // batch norm each part is normalised by its own statistics.
 const MAX_STEP_MS = 100;
+const WATCHED_STEP_MS = 1000;
 const PART_MS = 80;
 // Stats go to the page at most this often (one chart point each).
 const STATS_EVERY_MS = 250;
@@ -60,11 +61,16 @@ export class TrainingRun {
   // What the next slice runs, as an engine call: whole steps (at most
   // stepsLeft) when one fits in a slice, else the next micro-batch of the
   // minibatch, sized from the measured time per image and split evenly.
-  nextWork(stepsLeft) {
+  // A watched step (the one-update panel) runs whole up to WATCHED_STEP_MS,
+  // unmeasured too, so its per-position terms cover the whole minibatch.
+  nextWork(stepsLeft, watched = false) {
     const batch = this.options.batchSize;
     const perImage = this.msPerImage;
-    if (this.inProgress === 0 && perImage !== null && perImage * batch <= MAX_STEP_MS) {
-      const steps = Math.max(1, Math.min(stepsLeft, Math.floor(SLICE_MS / Math.max(perImage * batch, 0.01))));
+    const wholeUpTo = watched ? WATCHED_STEP_MS : MAX_STEP_MS;
+    const fits = perImage === null ? watched : perImage * batch <= wholeUpTo;
+    if (this.inProgress === 0 && fits) {
+      const perStep = Math.max((perImage ?? SLICE_MS) * batch, 0.01);
+      const steps = Math.max(1, Math.min(stepsLeft, Math.floor(SLICE_MS / perStep)));
       return () => this.training.step(steps);
     }
     const fit = perImage === null ? MIN_PART_IMAGES : Math.max(MIN_PART_IMAGES, Math.floor(PART_MS / perImage));
@@ -112,19 +118,24 @@ export class TrainingRun {
       imagesPerSecond: w.trainMs > 0 ? (w.images / w.trainMs) * 1000 : 0,
       learningRate: this.learningRate,
       steps: w.steps,
+      gradients: this.training.gradientNorms(),
     });
     this.resetWindow();
   }
 
   // One minibatch (the rest of a split one), for the Step button, in slices
-  // like a run's. Returns { kind: 'diverged' } or null.
-  *singleStep() {
+  // like a run's. Returns { kind: 'diverged' } or null. watch: { before(),
+  // after(run) } called just before its first part and just after its last
+  // (before anything else runs the network), for the gradient panels.
+  *singleStep(watch = null) {
     let result;
+    watch?.before();
     for (;;) {
-      ({ result } = this.runWork(this.nextWork(1)));
+      ({ result } = this.runWork(this.nextWork(1, watch !== null)));
       if (TrainingRun.endedMinibatch(result)) break;
       yield;
     }
+    if (!result.diverged) watch?.after(this);
     this.flushStats();
     this.hooks.onPredict();
     yield;
