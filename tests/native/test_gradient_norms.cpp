@@ -75,10 +75,11 @@ TEST_CASE("gradient norms: the recorded norms are the norms of the engine's buff
   CHECK(layers[0].weight == doctest::Approx(norm(grads.data(), 27)).epsilon(1e-9));
   CHECK(layers[0].weight > 0);
   CHECK(layers[0].input < 0);  // nothing computes ∂L/∂image while training
-  // The residual body's conv: weights after conv 0's 27 + 3 biases.
+  // The residual body's conv: 3 filters of 3×3×3 after conv 0's 27 weights + 3 biases.
   auto body_conv = net.layer_params("2.0");
   const std::size_t at = std::size_t(body_conv.data() - net.params().data());
-  CHECK(layers[1].weight == doctest::Approx(norm(grads.data() + at, 27)).epsilon(1e-9));
+  CHECK(at == 30);
+  CHECK(layers[1].weight == doctest::Approx(norm(grads.data() + at, 81)).epsilon(1e-9));
   // Batch norm has no decayed weights: its γ and β together.
   auto bn = net.layer_params("3");
   CHECK(layers[2].weight ==
