@@ -20,13 +20,17 @@ function convLayers(layers, out = []) {
   return out;
 }
 
-// One channel's kh×kw values of a filter as a table; the watched weight marked.
-function kernelTable(testid, values, { c, kh, kw }, watched) {
+// One channel's kh×kw values of a filter as a table; the watched weight
+// marked. onPick(r, s): each value is a button that picks its weight.
+function kernelTable(testid, values, { c, kh, kw }, watched, onPick = null) {
   const table = el('table', { className: 'kernel-table', dataset: { testid } });
   for (let r = 0; r < kh; ++r) {
     const row = el('tr');
     for (let s = 0; s < kw; ++s) {
-      const cell = el('td', { dataset: { r, s } }, fmt(values[(c * kh + r) * kw + s]));
+      const text = fmt(values[(c * kh + r) * kw + s]);
+      const content = onPick ? el('button', { type: 'button', className: 'kernel-pick', onclick: () => onPick(r, s),
+        ariaLabel: `watch weight row ${r}, column ${s} (g = ${text})` }, text) : text;
+      const cell = el('td', { dataset: { r, s } }, content);
       if (r === watched.r && s === watched.s) cell.classList.add('is-watched');
       row.append(cell);
     }
@@ -91,15 +95,15 @@ function mount(section, { client }) {
   function show(r) {
     const shape = { ...r.shape, c: Number(parts.channel.value) || 0 };
     const w = { r: r.weight.r, s: r.weight.s };
-    const column = (title, testid, values) => el('figure', {}, kernelTable(testid, values, shape, w),
-      el('figcaption', {}, title));
-    const g = column('g = ∂L/∂w', 'update-gradient', r.gradient);
-    parts.view.replaceChildren(column('w before', 'update-before', r.before), g,
+    const pick = (row, col) => {
+      watched = { r: row, s: col };
+      parts.status.textContent = `weight [${row}, ${col}] watched from the next Step on`;
+    };
+    const column = (title, testid, values, onPick) => el('figure', {},
+      kernelTable(testid, values, shape, w, onPick), el('figcaption', {}, title));
+    parts.view.replaceChildren(column('w before', 'update-before', r.before),
+      column('g = ∂L/∂w', 'update-gradient', r.gradient, pick),
       column('Δw applied (new − old)', 'update-change', r.change), column('w after', 'update-after', r.after));
-    g.querySelectorAll('td').forEach((cell) => cell.addEventListener('click', () => {
-      watched = { r: Number(cell.dataset.r), s: Number(cell.dataset.s) };
-      parts.status.textContent = `weight [${watched.r}, ${watched.s}] watched from the next Step on`;
-    }));
     const index = (shape.c * r.shape.kh + w.r) * r.shape.kw + w.s;
     const sum = r.terms.reduce((a, b) => a + b, 0);
     const scale = wholeScale(r.output.w, 160);
