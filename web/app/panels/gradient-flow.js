@@ -18,9 +18,9 @@ export const formatNorm = (v) => (v == null ? '–' : v === 0 ? '0' : v.toExpone
 const layerColor = (i, n) => `hsl(${Math.round(230 - (200 * i) / Math.max(1, n - 1))} 70% 42%)`;
 
 // A log-scale chart with one line per layer; rebuilt when the layers change.
-function layerChart(container, title, xLabel, layers) {
+function layerChart(container, title, xLabel, layers, yRange = logRange) {
   return createChart(container, {
-    title, xLabel, yLabel: '‖∂L/∂w‖', yRange: logRange, yTicks: powerTicks, height: 240,
+    title, xLabel, yLabel: '‖∂L/∂w‖', yRange, yTicks: powerTicks, height: 240,
     series: layers.map((l, i) => ({
       label: `${l.path} ${l.kind}`, color: layerColor(i, layers.length), points: { show: false },
       value: (v) => (v == null ? '–' : formatNorm(10 ** v)),
@@ -114,11 +114,12 @@ function mount(section, { client }) {
     charts = [];
     parts.charts.replaceChildren();
   };
-  const drawNet = (index, net, points, layers) => {
+  // range: the y range in powers of ten (the finished comparison shares one, so heights compare).
+  const drawNet = (index, net, points, layers, range = logRange) => {
     if (!charts[index]) {
       const box = el('div', { className: 'gradient-net', dataset: { testid: `gradient-net-${net}` } });
       parts.charts.append(box);
-      charts[index] = layerChart(box, net, 'minibatches', layers);
+      charts[index] = layerChart(box, net, 'minibatches', layers, range);
     }
     charts[index].setData([points.map((p) => p.step), ...layers.map((_, i) => points.map((p) => log10(p.weights[i])))]);
   };
@@ -141,7 +142,9 @@ function mount(section, { client }) {
     },
     done(r) {
       clearCharts();
-      r.nets.forEach((n, i) => drawNet(i, n.net, n.points, n.layers));
+      const logs = r.nets.flatMap((n) => n.points.flatMap((p) => p.weights.map(log10))).filter((v) => v !== null);
+      const shared = logs.length ? [Math.floor(Math.min(...logs)), Math.ceil(Math.max(...logs))] : logRange;
+      r.nets.forEach((n, i) => drawNet(i, n.net, n.points, n.layers, shared));
       parts.status.textContent = '';
       parts.compare.dataset.result = JSON.stringify(r.nets.map(({ net, layers, residuals, ratio }) =>
         ({ net, layers, residuals, ratio })));
