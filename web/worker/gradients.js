@@ -13,13 +13,10 @@ import { argmax, clampInt } from '../util.js';
 import { world } from './world.js';
 import { checkedImages, liveModel } from './inspect.js';
 import { oneHot } from './explore.js';
+import { SLICE_MS, Stepper } from './stepper.js';
 import { step } from './training.js';
 
 export const GRADIENT_FLOW_NETS = ['deep-sigmoid', 'deep-relu', 'deep-residual'];
-const SLICE_MS = 30;
-
-// The page's copy of the engine's norms: plain numbers, null where none.
-const normsOf = (training) => training.gradientNorms();
 
 export function* gradientFlow(payload, progress, trainData) {
   const e = world.engine;
@@ -35,26 +32,25 @@ export function* gradientFlow(payload, progress, trainData) {
     try {
       model.init(1);
       training = new e.Training(model, trainData, { ...options, epochs: 1 });
-      const layers = normsOf(training).layers.map(({ path, kind }) => ({ path, kind }));
+      const layers = training.gradientNorms().layers.map(({ path, kind }) => ({ path, kind }));
       const points = [];
-      let loss = 0;
+      const stepper = new Stepper(training, options.batchSize);
       for (let done = 0; done < steps;) {
         const start = performance.now();
         while (done < steps && performance.now() - start < SLICE_MS) {
-          const n = Math.min(every - (done % every), steps - done);
-          const r = training.step(n);
+          const { result: r } = stepper.run(Math.min(every - (done % every), steps - done));
           if (r.diverged) throw new Error(`${net} diverged at step ${done + r.steps + 1}`);
+          if (r.steps === 0) continue; // a micro-batch of a minibatch not yet done
           done += r.steps;
-          loss = r.loss;
           if (done % every === 0 || done === steps) {
-            const norms = normsOf(training);
-            points.push({ step: done, loss, weights: norms.layers.map((l) => l.weight) });
+            const norms = training.gradientNorms();
+            points.push({ step: done, loss: r.loss, weights: norms.layers.map((l) => l.weight) });
           }
         }
         progress({ net, step: done, total: steps, points, layers });
         yield;
       }
-      const norms = normsOf(training);
+      const norms = training.gradientNorms();
       const first = norms.layers[0].weight, last = norms.layers[norms.layers.length - 1].weight;
       const ratio = last > 0 ? first / last : null;
       out.push({ net, layers: norms.layers, residuals: norms.residuals, points, ratio });
