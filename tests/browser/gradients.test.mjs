@@ -128,6 +128,10 @@ test('gradient flow draws the engine\'s norms while training, and the three deep
   assert.deepEqual(latest.layers.map((l) => l.path), ['0', '3', '6', '8', '10']);
   assert.ok(latest.layers.every((l) => l.weight > 0 && Number.isFinite(l.weight)));
   assert.equal(await page.locator('[data-testid="gradient-table"] tbody tr').count(), 5);
+  // The gradient reaching each layer's input, plotted instead (the first layer's is never computed).
+  await page.selectOption('[data-testid="gradient-live-figure"]', 'input');
+  const summary = await page.textContent('[data-testid="gradient-live"] [data-role="chart-summary"]');
+  assert.match(summary, /input-gradient norm per layer/);
 
   await page.selectOption('[data-testid="gradient-compare-steps"]', '20');
   await page.click('[data-testid="gradient-compare-run"]');
@@ -135,15 +139,22 @@ test('gradient flow draws the engine\'s norms while training, and the three deep
   const result = JSON.parse((await dataset('[data-testid="gradient-compare"]')).result);
   assert.deepEqual(result.map((n) => n.net), ['deep-sigmoid', 'deep-relu', 'deep-residual']);
   for (const n of result) {
-    // The same 20 steps in Node: the same norms.
+    // The same steps in Node: the same norms. The worker may split a minibatch
+    // into micro-batches (its Stepper, timed), which sums the same gradients in
+    // another order (~1e-4 by step 5); by step 20 deep-relu's fast early phase has grown that
+    // rounding to ~1 %, so step 5 is compared closely and step 20 loosely.
     const model = new engine.Model(n.net, 32);
     model.init(1);
     const training = new engine.Training(model, trainData,
       { learningRate: 0.05, momentum: 0.9, batchSize: 32, seed: 1, epochs: 1 });
+    const compare = (page, here, tolerance, when) => page.forEach((v, i) => assert.ok(close(v, here[i], tolerance),
+      `${n.net} layer ${n.layers[i].path} at ${when}: ${v} on the page, ${here[i]} here`));
     try {
-      training.step(20);
-      const norms = training.gradientNorms().layers;
-      n.layers.forEach((l, i) => assert.ok(close(l.weight, norms[i].weight, 1e-4), `${n.net} ${l.path}`));
+      training.step(5);
+      assert.equal(n.points[0].step, 5);
+      compare(n.points[0].weights, training.gradientNorms().layers.map((l) => l.weight), 1e-3, 'step 5');
+      training.step(15);
+      compare(n.layers.map((l) => l.weight), training.gradientNorms().layers.map((l) => l.weight), 0.05, 'step 20');
     } finally {
       training.delete();
       model.delete();

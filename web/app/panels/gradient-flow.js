@@ -18,9 +18,9 @@ export const formatNorm = (v) => (v == null ? '–' : v === 0 ? '0' : v.toExpone
 const layerColor = (i, n) => `hsl(${Math.round(230 - (200 * i) / Math.max(1, n - 1))} 70% 42%)`;
 
 // A log-scale chart with one line per layer; rebuilt when the layers change.
-function layerChart(container, title, xLabel, layers, yRange = logRange) {
+function layerChart(container, title, xLabel, layers, yRange = logRange, yLabel = '‖∂L/∂w‖') {
   return createChart(container, {
-    title, xLabel, yLabel: '‖∂L/∂w‖', yRange, yTicks: powerTicks, height: 240,
+    title, xLabel, yLabel, yRange, yTicks: powerTicks, height: 240,
     series: layers.map((l, i) => ({
       label: `${l.path} ${l.kind}`, color: layerColor(i, layers.length), points: { show: false },
       value: (v) => (v == null ? '–' : formatNorm(10 ** v)),
@@ -49,31 +49,44 @@ function layerTable(layers) {
   return table;
 }
 
-// The live run's chart and numbers, fed by stats events.
+// The live run's chart and numbers, fed by stats events; parts.liveFigure
+// picks the figure plotted: 'weight' (‖∂L/∂w‖) or 'input' (‖∂L/∂x‖ reaching each layer).
 function createLiveView(parts) {
-  let chart = null, paths = '', lists = [];
+  let chart = null, paths = '', layers = [], history = [];
+  // rebuild: new layers or another figure (a chart's series are fixed when it is made).
+  const plot = (rebuild) => {
+    const figure = parts.liveFigure.value;
+    if (rebuild || !chart) {
+      chart?.destroy();
+      parts.liveChart.replaceChildren();
+      chart = layerChart(parts.liveChart, `this run: ${figure === 'weight' ? 'weight-gradient' : 'input-gradient'} `
+        + 'norm per layer', 'images seen', layers, logRange, figure === 'weight' ? '‖∂L/∂w‖' : '‖∂L/∂x‖');
+    }
+    chart.setPoints(layers.map((_, i) => history.map(({ x, norms }) => [x, log10(norms[i][figure])])));
+  };
+  parts.liveFigure.addEventListener('change', () => layers.length && plot(true));
   return {
     add(stats) {
       const g = stats.gradients;
       if (!g || !g.layers.length) return;
       const key = g.layers.map((l) => l.path).join(' ');
-      if (key !== paths) {
-        chart?.destroy();
-        parts.liveChart.replaceChildren();
-        chart = layerChart(parts.liveChart, 'this run: weight-gradient norm per layer', 'images seen', g.layers);
+      const changed = key !== paths;
+      if (changed) {
         paths = key;
-        lists = g.layers.map(() => []);
+        layers = g.layers;
+        history = [];
       }
-      g.layers.forEach((l, i) => lists[i].push([stats.imagesSeen, log10(l.weight)]));
-      chart.setPoints(lists);
+      history.push({ x: stats.imagesSeen, norms: g.layers });
+      plot(changed);
       const blocks = g.residuals.length ? [residualTable(g.residuals)] : [];
       parts.liveNumbers.replaceChildren(layerTable(g.layers), ...blocks);
-      Object.assign(parts.live.dataset, { points: String(lists[0].length), latest: JSON.stringify(g) });
+      Object.assign(parts.live.dataset, { points: String(history.length), latest: JSON.stringify(g) });
     },
     reset() {
       chart?.destroy();
       chart = null;
       paths = '';
+      history = [];
       parts.liveChart.replaceChildren();
       parts.liveNumbers.replaceChildren();
       parts.live.dataset.points = '0';
@@ -88,6 +101,9 @@ function mount(section, { client }) {
       how large it is at every trainable layer — the norm ‖∂L/∂w‖ of the gradient of the loss with respect to the
       layer's weights, over the whole minibatch, the mean of the last 20 minibatches, as the engine computes it —
       on a log scale, first layer blue, last orange.</p>
+    <label>plot <select data-testid="gradient-live-figure" data-role="liveFigure">
+      <option value="weight" selected>‖∂L/∂w‖, the weight gradient</option>
+      <option value="input">‖∂L/∂x‖, the gradient reaching each layer's input</option></select></label>
     <div data-testid="gradient-live" data-role="live" data-points="0">
       <div data-role="liveChart"><p class="muted">Train (or Step) to see this network's gradients.</p></div>
       <div data-role="liveNumbers"></div>
@@ -146,8 +162,7 @@ function mount(section, { client }) {
       const shared = logs.length ? [Math.floor(Math.min(...logs)), Math.ceil(Math.max(...logs))] : logRange;
       r.nets.forEach((n, i) => drawNet(i, n.net, n.points, n.layers, shared));
       parts.status.textContent = '';
-      parts.compare.dataset.result = JSON.stringify(r.nets.map(({ net, layers, residuals, ratio }) =>
-        ({ net, layers, residuals, ratio })));
+      parts.compare.dataset.result = JSON.stringify(r.nets); // the plotted numbers, for tests
       parts.summary.textContent = 'First layer\'s ‖∂L/∂w‖ over the last layer\'s, after '
         + `${r.steps} minibatches: ${r.nets.map((n) => `${n.net} ${formatNorm(n.ratio)}`).join(', ')}.`;
       const withBlocks = r.nets.filter((n) => n.residuals.length);
