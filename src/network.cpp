@@ -5,6 +5,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "layers/conv.h"
 #include "layers/residual.h"
 #include "loss.h"
 
@@ -187,6 +188,44 @@ const float* Network::activation(const std::string& path, std::size_t* per_sampl
 std::span<float> Network::layer_params(const std::string& path) {
   auto [seq, index] = locate(path);
   return const_cast<Sequence*>(seq)->layer(index).parameters();
+}
+
+std::span<const float> Network::layer_grads(const std::string& path) {
+  const auto params = layer_params(path);
+  return {grads_.data() + (params.data() - params_.data()), params.size()};
+}
+
+void Network::conv_weight_terms(const std::string& path, const float* images, int n, int k, int c, int r, int s,
+                                std::vector<float>& terms) const {
+  auto [seq, index] = locate(path);
+  const Layer& l = seq->layer(index);
+  const auto* conv = dynamic_cast<const Conv2D*>(&l);
+  if (!conv) throw std::invalid_argument("layer " + path + " is '" + l.kind() + "', not a convolution");
+  if (index == 0 && seq != &body_)
+    throw std::invalid_argument("layer " + path + " opens a block: its input is the block's, pick another layer");
+  if (index + 1 >= seq->size() || !seq->wrote_input_grad(index + 1))
+    throw std::invalid_argument("the last backward pass did not reach layer " + path);
+  if (n < 1 || n > seq->last_backward_batch())
+    throw std::invalid_argument("the last backward pass had " + std::to_string(seq->last_backward_batch()) +
+                                " samples, not " + std::to_string(n));
+  const Shape in = l.in_shape, out = l.out_shape;
+  const Window win = conv->window();
+  if (k < 0 || k >= out.c || c < 0 || c >= in.c || r < 0 || r >= win.kernel.h || s < 0 || s >= win.kernel.w)
+    throw std::invalid_argument("no weight [" + std::to_string(k) + "," + std::to_string(c) + "," + std::to_string(r) +
+                                "," + std::to_string(s) + "] in layer " + path);
+  const float* x = index == 0 ? images : seq->output(index - 1);
+  const float* dy = seq->output_grad(index);
+  terms.assign(std::size_t(out.h) * out.w, 0.0f);
+  for (int i = 0; i < n; ++i) {
+    const float* xi = x + (std::size_t(i) * in.c + c) * in.h * in.w;
+    const float* dyi = dy + (std::size_t(i) * out.c + k) * out.h * out.w;
+    for (int oy = 0; oy < out.h; ++oy)
+      for (int ox = 0; ox < out.w; ++ox) {
+        const int y = oy * win.stride.h + r - win.pad.h, xx = ox * win.stride.w + s - win.pad.w;
+        if (y >= 0 && y < in.h && xx >= 0 && xx < in.w)  // a padded zero adds nothing
+          terms[std::size_t(oy) * out.w + ox] += dyi[oy * out.w + ox] * xi[y * in.w + xx];
+      }
+  }
 }
 
 std::span<float> Network::layer_params(int layer) {

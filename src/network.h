@@ -90,6 +90,17 @@ class Network {
   // Sample 0's output of the layer at path in the last forward pass, and its size per sample.
   const float* activation(const std::string& path, std::size_t* per_sample = nullptr) const;
   std::span<float> layer_params(const std::string& path);
+  // Its parameters' gradient, where backward accumulates it (same layout).
+  std::span<const float> layer_grads(const std::string& path);
+  // One conv weight's gradient as the sum it is, weight sharing made visible:
+  //   ∂L/∂w[k,c,r,s] = Σ_n Σ_(oy,ox) ∂L/∂y[n,k,oy,ox] · x[n,c, oy·Sh + r − Ph, ox·Sw + s − Pw]
+  // terms (OH·OW) gets the sum over the n samples at each output position,
+  // from the last forward and backward pass (images: that pass's n network
+  // inputs, needed when the layer is the first). Throws std::invalid_argument
+  // for a path that is not a conv, a layer opening a block (its input is the
+  // block's), or one the last backward did not reach.
+  void conv_weight_terms(const std::string& path, const float* images, int n, int k, int c, int r, int s,
+                         std::vector<float>& terms) const;
   void set_frozen(int layer, bool frozen) { body_.layer(layer).set_frozen(frozen); }
   Layer& layer(int i) { return body_.layer(i); }
   // Every layer, residual blocks' insides included (the ONNX exporter walks it).

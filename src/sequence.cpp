@@ -124,12 +124,15 @@ int Sequence::lowest_trained() const {
 }
 
 void Sequence::backward(const float* x, const float* dy, float* dx, int n) {
+  last_dx_ = dx != nullptr;
+  last_n_ = n;
+  last_lowest_ = dx ? 0 : lowest_trained();
   if (layers_.empty()) {
     if (dx) std::copy_n(dy, std::size_t(n) * in_.size(), dx);
     return;
   }
   // When the caller needs no dx, stop below the lowest layer that learns.
-  const int lowest = dx ? 0 : lowest_trained();
+  const int lowest = last_lowest_;
   observer_ ? backward_layers<true>(x, dy, dx, n, lowest) : backward_layers<false>(x, dy, dx, n, lowest);
 }
 

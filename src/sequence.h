@@ -62,6 +62,10 @@ class Sequence {
   // dLoss/d(layer i's output) from the last backward that reached layer i+1
   // (the last layer's is the caller's dy, not kept here).
   const float* output_grad(int i) const { return grads_[i].data(); }
+  // Whether the last backward wrote the gradient reaching layer i's input
+  // (output_grad(i − 1), or for i = 0 the caller's dx), and for how many samples.
+  bool wrote_input_grad(int i) const { return i == 0 ? last_dx_ : i > last_lowest_; }
+  int last_backward_batch() const { return last_n_; }
   Shape in_shape() const { return in_; }
   Shape out_shape() const { return layers_.empty() ? in_ : layers_.back()->out_shape; }
   int max_batch() const { return max_batch_; }
@@ -77,6 +81,8 @@ class Sequence {
   void backward_layers(const float* x, const float* dy, float* dx, int n, int lowest);
 
   LayerObserver* observer_ = nullptr;
+  int last_lowest_ = 0, last_n_ = 0;  // the last backward's: see wrote_input_grad
+  bool last_dx_ = false;
   std::vector<LayerPtr> layers_;
   std::vector<std::vector<float>> outputs_, grads_;
   Shape in_;

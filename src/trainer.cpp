@@ -44,7 +44,7 @@ bool all_finite(std::span<const float> v) {
 }
 
 Trainer::Trainer(Network& net, const Dataset& data, TrainOptions options)
-    : net_(net), data_(data), o_(options), optimizer_(net, options.optimizer) {
+    : net_(net), data_(data), o_(options), optimizer_(net, options.optimizer), gradient_norms_(net) {
   check_fits(net, data);
   if (data.count() == 0) throw std::invalid_argument("the training set is empty");
   set_options(options);
@@ -135,6 +135,7 @@ StepResult Trainer::step_part(int max_images) {
   const bool last = batch_done_ + n == batch_size_now_;
   const int classes = int(net_.output_shape().size());
   load_images(n);
+  last_part_count_ = n;
   const auto grads = net_.grads();
   const auto state = net_.state();
   if (first) {
@@ -159,10 +160,12 @@ StepResult Trainer::step_part(int max_images) {
   batch_loss_ += double(r.loss) * n;
   batch_correct_ += r.correct;
   batch_done_ += n;
-  if (std::isfinite(r.loss))
+  if (std::isfinite(r.loss)) {
     net_.backward(x_.data(), dout_.data(), n);
-  else
+    gradient_norms_.record_part();
+  } else {
     batch_finite_ = false;
+  }
   if (!last) {  // keep what this part built; show the minibatch's starting state
     part_grads_.assign(grads.begin(), grads.end());
     part_state_.assign(state.begin(), state.end());
@@ -178,6 +181,7 @@ StepResult Trainer::step_part(int max_images) {
 void Trainer::finish_minibatch(StepResult& r) {
   const double norm2_before =
       std::max(sum_of_squares(net_.params()), kNormFloor * kNormFloor * double(net_.params().size()));
+  gradient_norms_.record_step(batch_finite_);  // the gradient the update is about to use
   if (batch_finite_) optimizer_.step(current_learning_rate());
   seen_ += batch_size_now_;
   ++steps_;

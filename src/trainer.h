@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "dataset.h"
+#include "gradient_norms.h"
 #include "network.h"
 #include "optimizer.h"
 
@@ -65,6 +66,12 @@ class Trainer {
   float epoch() const { return float(seen_) / float(data_.count()); }
   long images_seen() const { return seen_; }
   float current_learning_rate() const;
+  // Every layer's gradient norms, averaged over the last minibatches.
+  const GradientMonitor& gradient_norms() const { return gradient_norms_; }
+  // The images of the last part (or whole minibatch) that went forward and
+  // backward, as the network saw them (augmented): last_part_count() of them.
+  const float* last_part_images() const { return x_.data(); }
+  int last_part_count() const { return last_part_count_; }
 
  private:
   void reshuffle();
@@ -75,6 +82,7 @@ class Trainer {
   const Dataset& data_;
   TrainOptions o_;
   Optimizer optimizer_;
+  GradientMonitor gradient_norms_;
   Rng shuffle_rng_, augment_rng_;
   AugmentFn augment_, next_augment_;
   bool augment_changed_ = false;
@@ -88,7 +96,7 @@ class Trainer {
   // summed statistics, and, while it is split, the gradients and state the
   // parts have built (kept here so nothing run between parts can disturb
   // them) and the state at its start (what the network shows meanwhile).
-  int batch_size_now_ = 0, batch_done_ = 0, batch_correct_ = 0;
+  int batch_size_now_ = 0, batch_done_ = 0, batch_correct_ = 0, last_part_count_ = 0;
   double batch_loss_ = 0;
   bool batch_finite_ = true;
   std::vector<float> part_grads_, part_state_, start_state_;

@@ -37,6 +37,13 @@ val Model::output_gradient(const val& layer_js, const val& sample_js) const {
   });
 }
 
+val Model::layer_grads_at(const val& path) {
+  return guarded([&] {
+    const auto g = net_->layer_grads(string(path, "layer path"));
+    return copy_out(g.data(), g.size());
+  });
+}
+
 // A new Model: this one's layers with a fresh last dense layer of `classes` outputs.
 Model* Model::with_new_head(const val& classes_js, const val& seed_js) const {
   return guarded([&] {

@@ -57,6 +57,9 @@ class Model {
   // gradient_bindings.cpp: what the network relies on, and transfer learning.
   val input_gradient(const val& images, const val& doutput);
   val output_gradient(const val& layer, const val& sample) const;
+  // The parameter gradient of the layer at path as the last backward left it
+  // (a training step's, until the next step zeroes it).
+  val layer_grads_at(const val& path);
   Model* with_new_head(const val& classes, const val& seed) const;
   void set_lr_scale(const val& layer, const val& scale);
 

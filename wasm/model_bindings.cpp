@@ -220,6 +220,7 @@ EMSCRIPTEN_BINDINGS(cnn_model) {
       .function("setFrozen", &Model::set_frozen)
       .function("inputGradient", &Model::input_gradient)
       .function("outputGradient", &Model::output_gradient)
+      .function("layerGradsAt", &Model::layer_grads_at)
       .function("withNewHead", &Model::with_new_head, allow_raw_pointers())
       .function("setLrScale", &Model::set_lr_scale);
 }

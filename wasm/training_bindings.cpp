@@ -96,6 +96,62 @@ class Training {
     });
   }
 
+  // The gradient monitor's figures (src/gradient_norms.h), means over the
+  // last `window` minibatches: { window, steps, layers: [{ path, kind,
+  // weight, input }], residuals: [{ path, scale, output, body, shortcut,
+  // input }] }; a norm training does not compute is null.
+  val gradient_norms() const {
+    return guarded([&] {
+      const auto& m = trainer_.gradient_norms();
+      auto norm = [](double v) { return v < 0 ? val::null() : val(v); };
+      val layers = val::array(), blocks = val::array();
+      for (const auto& l : m.layers()) {
+        val o = val::object();
+        o.set("path", l.path);
+        o.set("kind", l.kind);
+        o.set("weight", l.weight);
+        o.set("input", norm(l.input));
+        layers.call<void>("push", o);
+      }
+      for (const auto& b : m.residuals()) {
+        val o = val::object();
+        o.set("path", b.path);
+        o.set("scale", b.scale);
+        o.set("output", b.output);
+        o.set("body", norm(b.body));
+        o.set("shortcut", norm(b.shortcut));
+        o.set("input", norm(b.input));
+        blocks.call<void>("push", o);
+      }
+      val o = val::object();
+      o.set("window", m.window());
+      o.set("steps", m.steps_recorded());
+      o.set("layers", layers);
+      o.set("residuals", blocks);
+      return o;
+    });
+  }
+
+  // Weight sharing made visible, right after a step (before anything else
+  // runs the network): conv weight [filter, channel, row, col] of the layer
+  // at path, its gradient term at each output position summed over the last
+  // part's images (Network::conv_weight_terms): { terms: Float32Array (OH·OW),
+  // samples }.
+  val weight_gradient_terms(const val& path, const val& filter, const val& channel, const val& row,
+                            const val& col) const {
+    return guarded([&] {
+      std::vector<float> terms;
+      const int n = trainer_.last_part_count();
+      if (n == 0) throw std::invalid_argument("no training step has run yet");
+      net_->conv_weight_terms(string(path, "layer path"), trainer_.last_part_images(), n, whole(filter, "filter"),
+                              whole(channel, "channel"), whole(row, "row"), whole(col, "column"), terms);
+      val o = val::object();
+      o.set("terms", copy_out(terms));
+      o.set("samples", n);
+      return o;
+    });
+  }
+
   void set_options(const val& options) {
     guarded([&] {
       trainer_.set_options(train_options(options, net_->max_batch()));
@@ -152,6 +208,8 @@ EMSCRIPTEN_BINDINGS(cnn_training) {
       .constructor(&Training::create, allow_raw_pointers())
       .function("step", &Training::step)
       .function("stepPart", &Training::step_part)
+      .function("gradientNorms", &Training::gradient_norms)
+      .function("weightGradientTerms", &Training::weight_gradient_terms)
       .function("setOptions", &Training::set_options)
       .function("setAugment", &Training::set_augment);
 }

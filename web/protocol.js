@@ -124,6 +124,28 @@ export const COMMANDS = {
     "{ phase: 'train', step, total, plain, augmented } | { phase: 'robustness', plain | augmented: "
       + '{ curve, x, accuracy } }',
   ),
+  // How it learns: the gradients (worker/gradients.js). Norms are the engine's gradient monitor's.
+  gradientFlow: long(
+    '{ nets?: [names or specs] (deep-sigmoid, deep-relu, deep-residual), steps?, every?, learningRate? }',
+    '{ nets: [{ net, layers: [{ path, kind, weight, input }], residuals, points: [{ step, loss, weights }], ratio }], '
+      + 'steps, every, window }',
+    '{ net, step, total, points, layers: [{ path, kind }] }',
+  ),
+  gradientUpdate: {
+    payload: '{ path: a conv layer, filter, weight: { c, r, s } }: one Step of the paused run, this filter watched',
+    reply: '{ path, spec, filter, weight, shape: { c, kh, kw }, output, before, gradient, change, after, bias, '
+      + 'terms: Float32Array (OH·OW: the weight\'s gradient term per position), samples, options }',
+  },
+  saliency: {
+    payload: '{ image?, target? }',
+    reply: '{ saliency: Float32Array (∂ score of target / ∂ input), shape, target, predicted, probs, input } '
+      + '| { empty }',
+  },
+  poolGradient: {
+    payload: '{ image?, target?, layer?: a top-level maxpool index }',
+    reply: '{ layer, pools, spec, kernel, stride, pad, inputShape, outputShape, target, predicted, probs, input, '
+      + 'gradientIn, gradientOut } | { noPool } | { empty }',
+  },
   // Test-only: makes the worker fail as a wasm trap would (an uncaught error
   // outside any command), so tests can check the page survives. Refused
   // unless the worker was started with ?test-commands=1 (the page passes its
@@ -148,7 +170,9 @@ export const EVENTS = {
   // '<set>-progress' { loaded, total (bytes; 0: unknown) }, then '<set>-ready' or '<set>-error'.
   data: "{ stage: 'test' | 'test-progress' | 'test-ready' | 'test-error' | 'train' | 'train-progress' | …, … }",
   prediction: '{ probs: Float32Array | null, seq, strokes }',
-  stats: '{ imagesSeen, epoch, epochs, loss, accuracy, imagesPerSecond, learningRate, steps }',
+  stats: '{ imagesSeen, epoch, epochs, loss, accuracy, imagesPerSecond, learningRate, steps, gradients }; gradients: '
+    + 'the engine\'s gradient norms, means of the last `window` minibatches: { window, steps, layers: [{ path, kind, '
+    + 'weight, input }], residuals: [{ path, scale, output (|∂L/∂H|), body, shortcut, input }] } (null: not computed)',
   test: '{ imagesSeen, accuracy, count, full }',
   results: '{ accuracy, loss, count, confusion, wrongTotal, wrong: { index, label, predicted, pixels }, … }',
 };

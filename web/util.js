@@ -25,6 +25,10 @@ export function formatShortCount(n) {
 }
 
 // 0.9876 → "98.8%" (digits after the point).
+// Float32Array → base64 of its bytes: an exact copy of its values for tests and downloads.
+export const base64Of = (floats) => btoa(String.fromCharCode(...new Uint8Array(floats.buffer, floats.byteOffset,
+  floats.byteLength)));
+
 export const formatPercent = (fraction, digits = 1) => `${(fraction * 100).toFixed(digits)}%`;
 
 // An integer in [lo, hi], or fallback when v is not a finite number.

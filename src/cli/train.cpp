@@ -11,6 +11,7 @@
 #include "augment/augmenter.h"
 #include "command.h"
 #include "dataset.h"
+#include "gradient_norms_report.h"
 #include "model_file.h"
 #include "network.h"
 #include "onnx/onnx.h"
@@ -155,14 +156,16 @@ int train(const std::vector<std::string>& args) {
                    trainer.current_learning_rate(), diverged ? "  (diverged steps were rolled back)" : "");
   }
   write_file(out_path, save_model(net));
+  if (!quiet && !json) print_gradient_norms(trainer.gradient_norms());
   const double ips = trainer.images_seen() / std::max(train_seconds, 1e-9);
   if (!quiet) std::fprintf(stderr, "wrote %s (test accuracy %.2f%%)\n", out_path.c_str(), 100.0 * test.accuracy);
   if (json)
     std::printf(
         "{\"test_accuracy\":%.4f,\"test_loss\":%.5f,\"train_accuracy\":%.4f,\"epochs\":%g,\"images_per_second\":%.0f,"
-        "\"train_seconds\":%.1f,\"diverged_steps\":%ld,\"model\":\"%s\",\"seed\":%llu}\n",
+        "\"train_seconds\":%.1f,\"diverged_steps\":%ld,\"model\":\"%s\",\"seed\":%llu,%s}\n",
         test.accuracy, test.loss, double(epoch_correct) / std::max(1L, epoch_count), trainer.epoch(), ips,
-        train_seconds, diverged, out_path.c_str(), (unsigned long long)t.seed);
+        train_seconds, diverged, out_path.c_str(), (unsigned long long)t.seed,
+        gradient_norms_json(trainer.gradient_norms()).c_str());
   return 0;
 }
 

@@ -38,6 +38,14 @@ class Residual : public Layer {
 
   const Sequence& body() const { return body_; }
   float scale() const { return scale_; }
+  // Sums of squares from the last backward (the gradient monitor's numbers):
+  // ∂L/∂H arriving, the body's ∂L/∂H·∂F/∂x, the shortcut's part and their
+  // sum ∂L/∂x; the last three only when that backward computed dx.
+  struct GradientSquares {
+    double output = 0, body = 0, shortcut = 0, input = 0;
+    bool has_input = false;
+  };
+  const GradientSquares& last_gradient_squares() const { return squares_; }
 
  private:
   Sequence body_;
@@ -48,6 +56,7 @@ class Residual : public Layer {
   std::vector<float> shortcut_out_, shortcut_dx_;
   std::vector<float> scaled_dy_;  // λ·dy for the projection, when λ ≠ 1
   int max_batch_ = 0;
+  GradientSquares squares_;
 };
 
 }  // namespace cnn

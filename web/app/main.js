@@ -34,12 +34,18 @@ import { equivariancePanel } from './panels/equivariance.js';
 import { embeddingPanel } from './panels/embedding.js';
 import { transferPanel } from './panels/transfer.js';
 import { detectPanel } from './panels/detect.js';
+import { gradientFlowPanel } from './panels/gradient-flow.js';
+import { updateStepPanel } from './panels/update-step.js';
+import { poolGradientPanel } from './panels/pool-gradient.js';
+import { saliencyPanel } from './panels/saliency.js';
 
 const PANELS = [
   drawPanel,
   predictPanel,
   trainPanel,
   networkEditorPanel,
+  gradientFlowPanel,
+  updateStepPanel,
   resultsPanel,
   sharePanel,
   insidePanel,
@@ -51,6 +57,8 @@ const PANELS = [
   finetunePanel,
   transferPanel,
   reliancePanel,
+  saliencyPanel,
+  poolGradientPanel,
   embeddingPanel,
   detectPanel,
 ];
@@ -81,7 +89,9 @@ const client = createClient(() => new Worker(workerUrl, { type: 'module' }));
 const app = { client, settings, events: createEmitter() };
 const keeper = createModelKeeper(client);
 // Tests that start the page with ?test-commands=1 can make the worker fail (protocol.js: crash).
-if (workerUrl.searchParams.get('test-commands') === '1') window.cnnTest = { crash: () => client.request('crash') };
+// request: any command, so a test can check a panel against the engine (the model's bytes, say).
+if (workerUrl.searchParams.get('test-commands') === '1')
+  window.cnnTest = { crash: () => client.request('crash'), request: (name, payload) => client.request(name, payload) };
 const linkProblems = () => summariseProblems(settings.errors);
 // A hash that arrives later (edited, pasted) is checked by the same path as at load.
 settings.onProblems((errors) => errors.length && showStatus(linkProblems(), 'warn'));

@@ -36,7 +36,7 @@ function checkedShape(shape) {
 
 // The class (or the drawn digit's answer) and the gradient of its score or
 // of the loss, for one image.
-const oneHot = (classes, k) => Float32Array.from({ length: classes }, (_, i) => (i === k ? 1 : 0));
+export const oneHot = (classes, k) => Float32Array.from({ length: classes }, (_, i) => (i === k ? 1 : 0));
 
 // The layer Grad-CAM reads: the last convolution's maps, after the
 // activation that follows it (what the layers above see), or -1.

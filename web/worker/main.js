@@ -17,6 +17,7 @@ import { embedding } from './embedding.js';
 import { loadUmap } from './umap-layout.js';
 import { transfer, transferSets } from './transfer.js';
 import { adversarial } from './adversarial.js';
+import { gradientCommands, gradientFlow, gradientUpdate } from './gradients.js';
 import { compare, finetune, robustness } from './jobs.js';
 import { describeSpec, netSpec } from './network.js';
 import { applySettingsToRun, pause, step, train } from './training.js';
@@ -153,7 +154,7 @@ const commands = {
   },
   train,
   pause,
-  step,
+  step: () => step(),
   reset: () => buildFreshModel(world.settings),
   // The first evaluate downloads the test set, then the full test runs.
   async evaluate() {
@@ -231,6 +232,10 @@ const commands = {
     return embeddingJob(payload, context);
   },
   robustness: job(robustness),
+  // The gradient panels (worker/gradients.js).
+  ...gradientCommands,
+  gradientUpdate,
+  gradientFlow: job(gradientFlow, { needsTrain: () => true }),
   compare: job(compare, { needsTrain: () => true }),
   // On the live model: the training pauses first, so the two never mix.
   async finetune(payload, context) {

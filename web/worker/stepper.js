@@ -13,6 +13,10 @@ export const SLICE_MS = 40;
 // batch norm each part is normalised by its own statistics.
 const MAX_STEP_MS = 100;
 const PART_MS = 80;
+// A watched step (the one-update panel's: its per-position gradient terms
+// must cover the whole minibatch) runs whole up to this, unmeasured too; the
+// page's limits keep a trainable network's step near a second at most.
+const WATCHED_STEP_MS = 1000;
 
 import { MIN_PART_IMAGES } from '../network.js';
 
@@ -26,12 +30,14 @@ export class Stepper {
 
   // What the next call runs: whole steps (at most stepsLeft) when one fits in
   // a slice, else the next micro-batch of the minibatch, sized from the
-  // measured time per image and split evenly.
-  nextWork(stepsLeft) {
+  // measured time per image and split evenly. watched: see WATCHED_STEP_MS.
+  nextWork(stepsLeft, watched = false) {
     const batch = this.batchSize;
     const perImage = this.msPerImage;
-    if (this.inProgress === 0 && perImage !== null && perImage * batch <= MAX_STEP_MS) {
-      const steps = Math.max(1, Math.min(stepsLeft, Math.floor(SLICE_MS / Math.max(perImage * batch, 0.01))));
+    const fits = perImage === null ? watched : perImage * batch <= (watched ? WATCHED_STEP_MS : MAX_STEP_MS);
+    if (this.inProgress === 0 && fits) {
+      const perStep = Math.max((perImage ?? SLICE_MS) * batch, 0.01);
+      const steps = Math.max(1, Math.min(stepsLeft, Math.floor(SLICE_MS / perStep)));
       return () => this.training.step(steps);
     }
     const fit = perImage === null ? MIN_PART_IMAGES : Math.max(MIN_PART_IMAGES, Math.floor(PART_MS / perImage));
@@ -42,8 +48,8 @@ export class Stepper {
   // Runs one call of at most stepsLeft minibatches. Returns the engine's
   // result ({ steps, images, loss, accuracy, diverged, inProgress, … }) and
   // the call's time in milliseconds.
-  run(stepsLeft) {
-    const call = this.nextWork(stepsLeft);
+  run(stepsLeft, watched = false) {
+    const call = this.nextWork(stepsLeft, watched);
     const start = performance.now();
     const result = call();
     const ms = performance.now() - start;

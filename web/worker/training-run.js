@@ -60,8 +60,8 @@ export class TrainingRun {
 
   // Runs one engine call of at most stepsLeft minibatches (see Stepper),
   // folding its statistics into the window. Returns the engine's result.
-  runWork(stepsLeft) {
-    const { result: r, ms } = this.stepper.run(stepsLeft);
+  runWork(stepsLeft, watched = false) {
+    const { result: r, ms } = this.stepper.run(stepsLeft, watched);
     this.window.loss += r.loss * r.images;
     this.window.correct += r.accuracy * r.images;
     this.window.images += r.images;
@@ -86,19 +86,25 @@ export class TrainingRun {
       imagesPerSecond: w.trainMs > 0 ? (w.images / w.trainMs) * 1000 : 0,
       learningRate: this.learningRate,
       steps: w.steps,
+      gradients: this.training.gradientNorms(),
     });
     this.resetWindow();
   }
 
   // One minibatch (the rest of a split one), for the Step button, in slices
   // like a run's. Returns { kind: 'diverged' } or null.
-  *singleStep() {
+  // watch: { before(), after(run) } called just before its first part and
+  // just after its last (before anything else runs the network), for the
+  // one-update panel; a watched step runs whole (see Stepper.nextWork).
+  *singleStep(watch = null) {
     let result;
+    watch?.before();
     for (;;) {
-      result = this.runWork(1);
+      result = this.runWork(1, watch !== null);
       if (Stepper.endedMinibatch(result)) break;
       yield;
     }
+    if (!result.diverged) watch?.after(this);
     this.flushStats();
     this.hooks.onPredict();
     yield;

@@ -99,12 +99,13 @@ export function pause() {
   if (world.runState.is('training', 'starting')) world.runState.go(world.run ? 'paused' : 'idle', { kind: 'paused' });
 }
 
-export async function step() {
+// watch: see TrainingRun.singleStep (the one-update panel's view of the step).
+export async function step(watch = null) {
   if (!world.runState.is('idle', 'paused', 'finished')) return;
   ensureFreshModel();
   const run = await ensureRun();
   if (!run || world.run !== run || world.runState.is('training', 'starting') || world.scheduler.has('train')) return;
-  const outcome = await world.scheduler.add('step', run.singleStep(), { lane: 'model' });
+  const outcome = await world.scheduler.add('step', run.singleStep(watch), { lane: 'model' });
   if (world.run !== run) return;
   world.runState.go('paused', outcome?.kind === 'diverged' ? divergedMessage(run.options) : {});
 }

@@ -10,7 +10,7 @@
 //    the changed digit, the perturbation, and the answer flipping.
 import { html, roles } from '../dom.js';
 import { mapCanvas, paintDigit, paintMap, wholeScale } from '../maps.js';
-import { argmax, formatPercent, MNIST_SIDE, throttleAsync } from '../../util.js';
+import { argmax, base64Of, formatPercent, MNIST_SIDE, throttleAsync } from '../../util.js';
 import { unitGeometry } from './geometry.js';
 import { wireJobButton } from './job-button.js';
 
@@ -65,9 +65,6 @@ function paintHeat(canvas, values) {
   ctx.putImageData(img, 0, 0);
 }
 
-// Float32Array ⇄ base64 of its bytes: an exact copy of an image for tests and downloads.
-const base64Of = (floats) => btoa(String.fromCharCode(...new Uint8Array(floats.buffer, floats.byteOffset,
-  floats.byteLength)));
 
 function mount(section, { client, events }) {
   section.classList.add('see-inside');
