@@ -54,6 +54,13 @@ export const COMMANDS = {
     reply: '{ net, text, spec, layers (tree), inputShape, classes, totals, limits } ' +
       '| { net, text, error: { line, message } }',
   },
+  // The units panel (worker/units.js): every layer of flattenLayers order on the first count test digits.
+  unitStats: {
+    payload: '{ count?: 1..256 (128) }',
+    reply: '{ imagesSeen, count, spec, layers (tree), stats: [{ path, kind, units, rectifier, dead, mean, std, min, '
+      + 'max, histogram: Uint32Array, hasFilters, filterSpread, batchnorm?: { batchMean, batchVar, runningMean, '
+      + 'runningVar } }] }',
+  },
   testDigit: { payload: '{ index }', reply: '{ index, label, image }' },
   drawnDigit: { payload: '{}', reply: '{ image: Float32Array | null }' },
   // The explorables (worker/explore.js)
@@ -104,10 +111,12 @@ export const COMMANDS = {
     '{ rotation, shiftX, shiftY, count, dataset }',
     '{ curve, x, accuracy, done, total }',
   ),
+  // Two fresh networks differing in one setting (../comparison.js COMPARE_SETTINGS), side by side.
   compare: long(
-    '{ steps, evalEvery, augment, count, seed, preset? }',
-    '{ steps, evalEvery, count, dataset, augment, seconds, history, robustness }',
-    "{ phase: 'train', step, total, plain, augmented } | { phase: 'robustness', plain, augmented }",
+    '{ setting, values: [a, b], steps, evalEvery, count, seed, net?, training?: engine options, augment? }',
+    '{ setting, values, labels, steps, evalEvery, count, dataset, augment, seconds, history: [[[step, train, test]], '
+      + '[…]], diverged: [bool, bool], robustness: [curves, curves] | null (augmentation only) }',
+    "{ phase: 'train', run: 0 | 1, step, total, train, test, diverged } | { phase: 'robustness', measured: [p, p] }",
   ),
   // Test-only: makes the worker fail as a wasm trap would (an uncaught error
   // outside any command), so tests can check the page survives. Refused
@@ -135,6 +144,8 @@ export const EVENTS = {
   prediction: '{ probs: Float32Array | null, seq, strokes }',
   stats: '{ imagesSeen, epoch, epochs, loss, accuracy, imagesPerSecond, learningRate, steps }',
   test: '{ imagesSeen, accuracy, count, full }',
+  // The accuracy on (the first 1,000 of) the run's training digits, measured as it predicts (worker/train-subset.js).
+  trainAccuracy: '{ imagesSeen, accuracy, count, trainSize }',
   results: '{ accuracy, loss, count, confusion, wrongTotal, wrong: { index, label, predicted, pixels }, … }',
 };
 

@@ -22,6 +22,11 @@ export const SETTINGS = {
   // The probability of keeping a unit, as the spec language and the course
   // say it (dropout keep=p); 1 keeps the preset as it is.
   keep: { type: 'number', default: 1, min: 0.1, max: 1, label: 'Dropout' },
+  // The loss the network trains with: its spec's own 'loss' line ('net'), softmax + cross-entropy, or the
+  // course's mean squared error ½Σ(t − o)² on the raw outputs (loss mse in the spec language).
+  loss: { type: 'enum', values: ['net', 'cross_entropy', 'mse'], default: 'net', label: 'Loss' },
+  // How many of the 60,000 training images a run learns from (the first ones): few make it overfit.
+  trainSize: { type: 'int', default: 60000, min: 10, max: 60000, label: 'Training digits' },
   optimizer: { type: 'enum', values: ['sgd', 'rmsprop', 'adam'], default: 'adam', label: 'Optimiser' },
   lr: { type: 'number', default: 0.002, min: 1e-6, max: 1000, label: 'Learning rate' },
   // Cosine by default: Adam at 0.002 reaches 99 % test accuracy within a
@@ -39,9 +44,9 @@ export const SETTINGS = {
 // The largest batch the engine's network is built for.
 export const MAX_BATCH = SETTINGS.batch.max;
 
-// Settings that change the network's architecture or its starting weights:
-// they take effect when a fresh network is built (Reset / Train from scratch).
-export const ARCHITECTURE_KEYS = ['net', 'keep', 'seed'];
+// Settings that change the network's architecture, its starting weights or its
+// training digits: they take effect when a fresh network is built (Reset / Train from scratch).
+export const ARCHITECTURE_KEYS = ['net', 'keep', 'loss', 'trainSize', 'seed'];
 
 export function defaultSettings() {
   const out = {};
@@ -207,6 +212,14 @@ export function trainingOptions(settings) {
     epochs: settings.epochs,
     seed: settings.seed,
   };
+}
+
+// A spec with the chosen loss: 'net' leaves its own 'loss' line (or none:
+// cross-entropy); otherwise that line is replaced by 'loss <name>'.
+export function specWithLoss(spec, loss) {
+  if (loss === 'net') return spec;
+  const lines = spec.split('\n').filter((line) => !/^\s*loss\b/.test(line));
+  return [...lines, `loss ${loss}`].join('\n');
 }
 
 // A preset's spec with the chosen dropout: keep = 1 leaves the preset as it

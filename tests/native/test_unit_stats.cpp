@@ -72,7 +72,8 @@ TEST_CASE("unit_stats: batch norm's statistics of its input over the images, bes
 }
 
 TEST_CASE("unit_stats: blocks' insides follow their block, paths as layers() names them") {
-  cnn::Network net("input 1x4x4\nresidual\nconv 1 k=3 p=1\nrelu\nend\nconcat\nbranch\nrelu\nbranch\ntanh\nend\nloss mse", 2);
+  cnn::Network net(
+      "input 1x4x4\nresidual\nconv 1 k=3 p=1\nrelu\nend\nconcat\nbranch\nrelu\nbranch\ntanh\nend\nloss mse", 2);
   net.init(1);
   std::vector<float> x(16, 0.5f);
   const auto stats = cnn::unit_stats(net, x.data(), 1);

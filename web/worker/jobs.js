@@ -2,8 +2,8 @@
 // that yield between slices of work and report progress):
 //  - robustness: test accuracy of a copy of the current model as test digits
 //    are rotated and shifted (the engine's transformImages);
-//  - compare: two fresh networks from the same seed, one trained with
-//    augmentation and one without, interleaved, then both robustness curves;
+//  - (compare, two fresh networks side by side, is in comparison.js and
+//    uses this file's sweeps and sliced predictions);
 //  - finetune: a few steps on the learner's own digits with chosen layers
 //    frozen, predictions before and after.
 // Each job owns every engine handle it makes and deletes them in `finally`,
@@ -37,7 +37,7 @@ function predictions(model, images, labels) {
 const accuracyOf = (model, images, labels) => predictions(model, images, labels).accuracy;
 
 // The (curve, x, transform) points a robustness sweep evaluates.
-function sweepPoints(angles = DEFAULT_ANGLES, shifts = DEFAULT_SHIFTS) {
+export function sweepPoints(angles = DEFAULT_ANGLES, shifts = DEFAULT_SHIFTS) {
   return [
     ...angles.map((x) => ({ curve: 'rotation', x, transform: { rotation: x } })),
     ...shifts.map((x) => ({ curve: 'shiftX', x, transform: { shiftX: x } })),
@@ -46,7 +46,7 @@ function sweepPoints(angles = DEFAULT_ANGLES, shifts = DEFAULT_SHIFTS) {
 }
 
 // One model's sweep: next() evaluates one point and returns it, or null when done.
-function sweep(model, subset, shape, points) {
+export function sweep(model, subset, shape, points) {
   let i = 0;
   const curves = { rotation: [], shiftX: [], shiftY: [] };
   return {
@@ -89,91 +89,6 @@ export function* robustness({ count, angles, shifts }, progress) {
   }
 }
 
-const CHUNK = 5; // steps per model between switches: interleaved, so both see the same time
-
-export function* compare(payload, progress, trainData) {
-  const test = liveTest();
-  const e = world.engine;
-  const presetName = payload.preset ?? 'lenet5';
-  const preset = world.presets.find((p) => p.name === presetName);
-  if (!preset) throw new Error(`unknown preset '${presetName}'`);
-  const steps = clampInt(payload.steps, 10, 20000, 600);
-  const evalEvery = clampInt(payload.evalEvery, 5, 1e9, 50);
-  const seed = clampInt(payload.seed, 0, 2147483647, 1);
-  const augment = payload.augment ?? {};
-  const options = {
-    batchSize: 32,
-    learningRate: 0.01,
-    momentum: 0.9,
-    optimizer: 'sgd',
-    epochs: 1,
-    seed,
-    ...payload.training,
-  };
-  const handles = [];
-  const keep = (h) => (handles.push(h), h);
-  try {
-    const runs = {};
-    for (const name of ['plain', 'augmented']) {
-      const model = keep(new e.Model(preset.spec, 64));
-      model.init(seed); // the network's own scheme; same seed: both start from identical weights
-      const training = keep(new e.Training(model, trainData, options));
-      if (name === 'augmented') training.setAugment(augment);
-      runs[name] = { model, training, correct: 0, images: 0, history: [] };
-    }
-    const shape = runs.plain.model.inputShape();
-    const subset = test.slice(0, Math.min(clampCount(payload.count), test.count()));
-    const startedAt = performance.now();
-    for (let step = 0; step < steps; ) {
-      yield;
-      const k = Math.min(CHUNK, steps - step, evalEvery - (step % evalEvery));
-      for (const r of Object.values(runs)) {
-        const stats = r.training.step(k);
-        r.correct += stats.accuracy * stats.images;
-        r.images += stats.images;
-      }
-      step += k;
-      if (step % evalEvery === 0 || step === steps) {
-        const point = { step };
-        for (const [name, r] of Object.entries(runs)) {
-          point[name] = {
-            train: r.images ? r.correct / r.images : 0,
-            test: accuracyOf(r.model, subset.images, subset.labels),
-          };
-          r.history.push([step, point[name].train, point[name].test]);
-          r.correct = r.images = 0;
-        }
-        progress({ phase: 'train', total: steps, ...point });
-      }
-    }
-    // Then both robustness sweeps, one point per model per slice.
-    const points = sweepPoints(payload.angles, payload.shifts);
-    const sweeps = {
-      plain: sweep(runs.plain.model, subset, shape, points),
-      augmented: sweep(runs.augmented.model, subset, shape, points),
-    };
-    for (;;) {
-      yield;
-      const plain = sweeps.plain.next(),
-        augmented = sweeps.augmented.next();
-      if (!plain && !augmented) break;
-      progress({ phase: 'robustness', plain, augmented });
-    }
-    return {
-      steps,
-      evalEvery,
-      count: subset.labels.length,
-      dataset: world.dataset,
-      augment,
-      seconds: (performance.now() - startedAt) / 1000,
-      history: { plain: runs.plain.history, augmented: runs.augmented.history },
-      robustness: { plain: sweeps.plain.curves, augmented: sweeps.augmented.curves },
-    };
-  } finally {
-    for (const h of handles.reverse()) h.delete();
-  }
-}
-
 // The learner's digits plus `count` training digits spread over the data set:
 // replaying old examples keeps fine-tuning from erasing what the net knew.
 function withRehearsal(images, labels, train, count) {
@@ -204,7 +119,7 @@ function checkedNumber(value, { min, max }, what, { whole = false } = {}) {
 
 // Predictions of model on images, in chunks between which the job yields
 // once SLICE_MS has passed. Returns { predicted, accuracy } like predictions().
-function* predictionsInSlices(model, images, labels) {
+export function* predictionsInSlices(model, images, labels) {
   const per = images.length / labels.length;
   const predicted = [];
   let sliceStart = performance.now();

@@ -29,7 +29,8 @@ function* whileGoing(generator, keepGoing) {
 }
 
 export class TrainingRun {
-  // hooks: { onStats(stats), onSubsetTest(): generator, onEpochEnd(): generator, onPredict() }
+  // hooks: { onStats(stats), onSubsetTest(): generator, onEpochEnd(): generator, onPredict(),
+  //   measureTrain(): generator (the accuracy on the training digits, for whoever runs the run) }
   constructor(engine, model, trainData, options, hooks) {
     this.engine = engine;
     this.training = new engine.Training(model, trainData, options);
@@ -40,6 +41,7 @@ export class TrainingRun {
     this.epoch = 0;
     this.msPerImage = null; // measured, smoothed
     this.inProgress = 0; // images of a split minibatch done so far
+    this.owned = []; // engine handles that live as long as the run ({ delete() })
     this.resetWindow();
   }
 
@@ -55,6 +57,7 @@ export class TrainingRun {
 
   delete() {
     this.training.delete();
+    for (const handle of this.owned) handle.delete();
   }
 
   // What the next slice runs, as an engine call: whole steps (at most
