@@ -1,6 +1,8 @@
 // The engine's JavaScript face, part 5: what every layer's units do on a
 // sample of images (src/unit_stats.h), for the units panel: dead relu units,
-// value statistics and histograms, filter spread, batch norm's statistics.
+// value statistics and histograms, filter spread, batch norm's statistics;
+// and a prediction as training computes it (batch norm, dropout) that leaves
+// the network as it was.
 #include <emscripten/bind.h>
 
 #include "handles.h"
@@ -49,8 +51,26 @@ val unit_stats(Model& model, const val& images_js) {
   });
 }
 
+// images: Float32Array of 1..max batch whole images -> their class probabilities (N × classes) as training
+// computes them (batch norm by these images' own statistics, dropout drawing masks); the network is left as it
+// was, and activation()/activationAt() then read this pass's maps.
+val predict_as_training(Model& model, const val& images_js) {
+  return guarded([&] {
+    Network& net = *model.network();
+    const Shape in = net.input_shape();
+    const auto x = images(images_js, "images", in, false, std::size_t(net.max_batch()) * in.size());
+    const int n = int(x.size() / in.size());
+    std::vector<float> probs(std::size_t(n) * net.output_shape().size());
+    net.predict_as_training(x.data(), n, probs.data());
+    return copy_out(probs);
+  });
+}
+
 }  // namespace
 
 }  // namespace cnn::js
 
-EMSCRIPTEN_BINDINGS(cnn_units) { emscripten::function("unitStats", &cnn::js::unit_stats); }
+EMSCRIPTEN_BINDINGS(cnn_units) {
+  emscripten::function("unitStats", &cnn::js::unit_stats);
+  emscripten::function("predictAsTraining", &cnn::js::predict_as_training);
+}

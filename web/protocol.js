@@ -44,8 +44,9 @@ export const COMMANDS = {
   // Looking inside
   layers: { payload: '{}', reply: '{ spec, layers, inputShape, classes, dataset }' },
   activations: {
-    payload: '{ image?: Float32Array }',
-    reply: '{ layers (tree), maps: Float32Array[] (one per flattenLayers entry), probs, input } | { empty: true }',
+    payload: "{ image?: Float32Array, mode?: 'test' | 'train' (batch norm by this image's statistics, dropout on) }",
+    reply: '{ layers (tree), maps: Float32Array[] (one per flattenLayers entry), probs, input, mode } '
+      + '| { empty: true }',
   },
   // layer: the index in flattenLayers(layers) (web/network.js), blocks' insides included.
   filters: { payload: '{}', reply: '{ filters: [{ layer, spec, k, c, kh, kw, weights, bias }] }' },

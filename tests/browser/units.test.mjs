@@ -120,3 +120,25 @@ test('the comparison trains two runs that differ in the loss and draws both', as
   assert.match(summary, /test, mean squared error \d+\.\d% at step 100/);
   assert.equal(await page.$eval(`${view} .chart-plot`, (el) => Number(el.dataset.points)), points.history[0].length);
 });
+
+test('for the shown digit, training mode drops dropout units and normalises by its own statistics; test mode not',
+  async () => {
+    const net = 'input 1x28x28\nconv 4 k=5\nbatchnorm\nrelu\nmaxpool 2\nflatten\ndropout keep=0.5\ndense 10';
+    await page.evaluate((h) => (location.hash = h), `#net=${encodeURIComponent(net)}&seed=2`);
+    await page.click('[data-testid="reset"]');
+    const modes = '[data-testid="units-modes"]';
+    const before = await page.$eval(modes, (el) => Number(el.dataset.updates ?? 0));
+    await page.click('[data-testid="draw-test-digit"]');
+    await page.waitForFunction(([sel, n]) => {
+      const el = document.querySelector(sel);
+      return Number(el.dataset.updates ?? 0) > n
+        && el.querySelectorAll('[data-testid="units-mode-layer"]').length === 2;
+    }, [modes, before], { timeout: 30000 });
+    const rows = await page.$$eval(`${modes} [data-testid="units-mode-layer"]`,
+      (els) => els.map((e) => ({ ...e.dataset })));
+    assert.deepEqual(rows.map((r) => r.kind), ['batchnorm', 'dropout']);
+    assert.equal(rows[0].modesDiffer, '1', 'batch norm: its own statistics differ from the running ones');
+    // About half of the non-zero values dropped in training, none at test time.
+    assert.ok(Number(rows[1].dropped) > 50, `dropped ${rows[1].dropped}`);
+    assert.equal(rows[1].testUnchanged, '1');
+  });

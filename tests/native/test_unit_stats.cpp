@@ -84,3 +84,28 @@ TEST_CASE("unit_stats: blocks' insides follow their block, paths as layers() nam
   CHECK(layers[1].branches[1][0].path == "1.b1.0");
   CHECK_THROWS_AS(cnn::unit_stats(net, x.data(), 3), std::invalid_argument);
 }
+
+TEST_CASE("predict_as_training: batch statistics and dropout masks, then the network as it was") {
+  cnn::Network net("input 2x2x2\nbatchnorm\ndropout keep=0.5\nflatten\ndense 3", 4);
+  net.init(7);
+  std::vector<float> x(8 * 2);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = float(i % 5) - 1.5f;
+  const std::vector<float> state(net.state().begin(), net.state().end());
+  std::vector<float> infer(6), train(6), again(6);
+  net.predict(x.data(), 2, infer.data());
+  net.predict_as_training(x.data(), 2, train.data());
+  // Dropout zeroed some of batch norm's outputs: the dropout layer's output has zeros the batch norm's has not.
+  std::size_t dropped = 0;
+  const float *bn = net.activation(0), *dropout = net.activation(1);
+  for (int i = 0; i < 16; ++i) dropped += bn[i] != 0 && dropout[i] == 0;
+  CHECK(dropped > 0);
+  CHECK(dropped < 16);
+  CHECK(std::vector<float>(net.state().begin(), net.state().end()) == state);  // running statistics untouched
+  net.predict_as_training(x.data(), 2, again.data());
+  CHECK(again == train);  // the same masks: the dropout generator was put back
+  CHECK(train != infer);
+  std::vector<float> infer_again(6);
+  net.predict(x.data(), 2, infer_again.data());
+  CHECK(infer_again == infer);
+  CHECK_THROWS_AS(net.predict_as_training(x.data(), 5, train.data()), std::invalid_argument);
+}

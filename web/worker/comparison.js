@@ -39,7 +39,8 @@ function checkedPayload(payload) {
 // One run of the pair, built from its recipe; its handles go into `keep`.
 function makeRun(recipe, { seed, augment, trainData, keep }) {
   const e = world.engine;
-  const model = keep(new e.Model(checkedSpec(e, recipe.spec, recipe.options.batchSize), 64));
+  const batch = recipe.options.batchSize;
+  const model = keep(new e.Model(checkedSpec(e, recipe.spec, batch), Math.max(64, batch)));
   // The same seed: both start from the same weights unless the initialisation is what differs.
   if (recipe.init) model.init(seed, recipe.init.scheme, recipe.init.value);
   else model.init(seed);

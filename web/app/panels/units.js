@@ -6,11 +6,13 @@
 // now (so He, Xavier, LeCun and a constant start differently); how far a
 // layer's filters are from being one filter (a constant initialisation
 // keeps them identical); batch norm's statistics on these digits beside its
-// running averages. Other panels hear the dead-unit figures as 'units'.
+// running averages; and the drawn digit in training and in test mode
+// (units-modes.js). Other panels hear the dead-unit figures as 'units'.
 import { createChart, countTicks } from '../chart.js';
 import { el, html, roles } from '../dom.js';
 import { paintBars } from '../maps.js';
 import { formatCount, formatPercent } from '../../util.js';
+import { createModesView } from './units-modes.js';
 
 const SAMPLE = 128; // test digits measured (worker/units.js UNIT_SAMPLE)
 const EVERY_MS = 1000; // while training, one measurement about this often
@@ -27,10 +29,10 @@ const markup = () => html`
       digits</span></figcaption>
   </figure>
   <div class="table-scroll"><table class="net-summary" data-testid="units-table">
-    <caption>Every layer on these digits: its output values as mean ± standard deviation, at initialisation and
-      now, and their histogram (min to max) now.</caption>
+    <caption>Every layer on these digits: its output values as mean ± standard deviation before any training
+      (a fresh network: its initialisation) and now, and their histogram (min to max) now.</caption>
     <thead><tr><th scope="col">layer</th><th scope="col">units</th><th scope="col">dead</th>
-      <th scope="col">at initialisation</th><th scope="col">now</th><th scope="col">histogram</th>
+      <th scope="col">at the start (0 images)</th><th scope="col">now</th><th scope="col">histogram</th>
       <th scope="col">filters</th></tr></thead>
     <tbody data-role="rows"></tbody></table></div>
   <div data-role="batchnorm"></div>`;
@@ -83,6 +85,7 @@ export const unitsPanel = {
   mount(section, { client, events }) {
     section.append(markup());
     const parts = roles(section);
+    const modes = createModesView(section, { client });
     let chart = null, chartKey = '';
     let run = null; // { spec, first: stats at the first measurement, points: per relu path [[x, fraction]] }
     let updates = 0, asking = false, again = false, lastAsked = 0, runState = 'idle';
@@ -108,7 +111,7 @@ export const unitsPanel = {
     }
 
     function show(reply, state) {
-      // A new network (or a Reset) starts a new story: its first measurement is "at initialisation".
+      // A new network (or a Reset) starts a new story: its first measurement, at 0 images, is its start.
       if (!run || run.spec !== reply.spec || reply.imagesSeen < run.lastSeen) {
         run = { spec: reply.spec, first: null, points: {}, lastSeen: 0 };
         if (reply.imagesSeen === 0) run.first = new Map(reply.stats.map((s) => [s.path, s]));
@@ -159,10 +162,18 @@ export const unitsPanel = {
         }
       }),
       client.on('dataset', () => (testReady = false)),
-      client.on('model', measureIfReady),
+      client.on('model', ({ changed }) => {
+        if (changed) run = null; // a new network: its first measurement is its start
+        measureIfReady();
+        modes.refresh();
+      }),
+      events.on('digit', ({ image }) => modes.setDigit(image)),
       client.on('state', ({ state }) => {
         runState = state;
-        if (state !== 'training' && state !== 'starting') measureIfReady();
+        if (state !== 'training' && state !== 'starting') {
+          measureIfReady();
+          modes.refresh();
+        }
       }),
       client.on('stats', () => {
         if (performance.now() - lastAsked >= EVERY_MS) measureIfReady();
