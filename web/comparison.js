@@ -3,7 +3,7 @@
 // settings), trained side by side (worker/comparison.js), their curves
 // together (app/panels/compare.js). Pure: the page lists the values, the
 // worker turns a value into its recipe; both import this table.
-import { specWithDropout, specWithLoss } from './settings.js';
+import { specWithDropout, specWithInput, specWithLoss } from './settings.js';
 
 // values: [value, label]; the first two are a setting's default pair.
 export const COMPARE_SETTINGS = {
@@ -20,6 +20,7 @@ export const COMPARE_SETTINGS = {
     ['leaky_relu', 'leaky ReLU'], ['elu', 'ELU']] },
   optimizer: { label: 'optimiser', values: [['sgd', 'SGD + momentum'], ['adam', 'Adam'], ['rmsprop', 'RMSprop']] },
   loss: { label: 'loss', values: [['cross_entropy', 'softmax cross-entropy'], ['mse', 'mean squared error']] },
+  input: { label: 'input', values: [['net', 'raw pixels in [0, 1]'], ['standardize', 'standardised pixels']] },
 };
 
 // Each optimiser at a learning rate it trains well with (a shared one would
@@ -52,13 +53,14 @@ export function compareValueLabel(setting, value) {
 }
 
 // One run's recipe: { spec, options, init: { scheme, value? } | null, trainSize: number | null, augment }
-// from the base { spec, options } and the setting's value.
-export function compareRecipe(setting, value, { spec, options }) {
+// from the base { spec, options, dataset } and the setting's value.
+export function compareRecipe(setting, value, { spec, options, dataset }) {
   compareValueLabel(setting, value);
   const recipe = { spec, options: { ...options }, init: null, trainSize: null, augment: false };
   if (setting === 'augment') recipe.augment = value;
   else if (setting === 'keep') recipe.spec = specWithDropout(spec, value);
   else if (setting === 'loss') recipe.spec = specWithLoss(spec, value);
+  else if (setting === 'input') recipe.spec = specWithInput(spec, value, dataset);
   else if (setting === 'activation') recipe.spec = specWithActivation(spec, value);
   else if (setting === 'decay') recipe.options.weightDecay = value;
   else if (setting === 'trainSize') recipe.trainSize = value;

@@ -25,6 +25,9 @@ export const SETTINGS = {
   // The loss the network trains with: its spec's own 'loss' line ('net'), softmax + cross-entropy, or the
   // course's mean squared error ½Σ(t − o)² on the raw outputs (loss mse in the spec language).
   loss: { type: 'enum', values: ['net', 'cross_entropy', 'mse'], default: 'net', label: 'Loss' },
+  // The pixels as they are in [0, 1] ('net': as the network has it), or standardised to zero mean and unit
+  // variance by a first layer 'standardize mean=… std=…' with the data set's own statistics (INPUT_STATS).
+  input: { type: 'enum', values: ['net', 'standardize'], default: 'net', label: 'Input' },
   // How many of the 60,000 training images a run learns from (the first ones): few make it overfit.
   trainSize: { type: 'int', default: 60000, min: 10, max: 60000, label: 'Training digits' },
   optimizer: { type: 'enum', values: ['sgd', 'rmsprop', 'adam'], default: 'adam', label: 'Optimiser' },
@@ -46,7 +49,7 @@ export const MAX_BATCH = SETTINGS.batch.max;
 
 // Settings that change the network's architecture, its starting weights or its
 // training digits: they take effect when a fresh network is built (Reset / Train from scratch).
-export const ARCHITECTURE_KEYS = ['net', 'keep', 'loss', 'trainSize', 'seed'];
+export const ARCHITECTURE_KEYS = ['net', 'keep', 'loss', 'input', 'trainSize', 'seed'];
 
 export function defaultSettings() {
   const out = {};
@@ -220,6 +223,23 @@ export function specWithLoss(spec, loss) {
   if (loss === 'net') return spec;
   const lines = spec.split('\n').filter((line) => !/^\s*loss\b/.test(line));
   return [...lines, `loss ${loss}`].join('\n');
+}
+
+// Each data set's pixel mean and standard deviation over its 60,000 training
+// images (tests/node/input-stats.test.mjs measures them from web/data/).
+export const INPUT_STATS = { mnist: { mean: 0.1307, std: 0.3081 }, fashion: { mean: 0.286, std: 0.353 } };
+
+// A spec whose first layer standardises the pixels, (x − mean)/std, unless
+// it has a standardize layer already; 'net' leaves the spec as it is.
+export function specWithInput(spec, input, dataset = 'mnist') {
+  if (input === 'net' || /^\s*standardize\b/m.test(spec)) return spec;
+  const { mean, std } = INPUT_STATS[dataset] ?? INPUT_STATS.mnist;
+  const lines = spec.split('\n');
+  // After the header lines: input, and init when given.
+  let at = 0;
+  while (at < lines.length && /^\s*(input|init)\b|^\s*(#.*)?$/.test(lines[at])) at++;
+  lines.splice(at, 0, `standardize mean=${mean} std=${std}`);
+  return lines.join('\n');
 }
 
 // A preset's spec with the chosen dropout: keep = 1 leaves the preset as it

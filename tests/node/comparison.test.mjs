@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { COMPARE_SETTINGS, compareRecipe, specWithActivation } from '../../web/comparison.js';
-import { parseHash, formatHash, specWithLoss } from '../../web/settings.js';
+import { parseHash, formatHash, specWithInput, specWithLoss } from '../../web/settings.js';
 
 const base = {
   spec: 'input 1x28x28\nconv 6 k=5\nleaky_relu a=0.1\nmaxpool 2\nflatten\ndense 84\nrelu\ndense 10',
@@ -24,6 +24,9 @@ test('each setting changes its one thing and leaves the rest of the base as it i
   assert.deepEqual(compareRecipe('optimizer', 'adam', base).options,
     { ...base.options, optimizer: 'adam', learningRate: 0.001 });
   assert.equal(compareRecipe('loss', 'mse', base).spec, `${base.spec}\nloss mse`);
+  assert.equal(compareRecipe('input', 'standardize', { ...base, dataset: 'fashion' }).spec,
+    base.spec.replace('\nconv', '\nstandardize mean=0.286 std=0.353\nconv'));
+  assert.equal(compareRecipe('input', 'net', base).spec, base.spec);
   assert.equal(compareRecipe('activation', 'tanh', base).spec, base.spec.replace('leaky_relu a=0.1', 'tanh')
     .replace('\nrelu', '\ntanh'));
   // Every listed value makes a recipe.
@@ -42,11 +45,16 @@ test('the loss setting rewrites the spec\'s loss line, or leaves it', () => {
   assert.equal(specWithLoss('input 1x2x2\ndense 2\nloss mse', 'cross_entropy'),
     'input 1x2x2\ndense 2\nloss cross_entropy');
   assert.equal(specWithActivation('a\n  relu\nrelux', 'elu'), 'a\n  elu\nrelux');
+  // After input and init; a network that standardises already is left alone.
+  assert.equal(specWithInput('input 1x28x28\ninit xavier\ndense 10', 'standardize'),
+    'input 1x28x28\ninit xavier\nstandardize mean=0.1307 std=0.3081\ndense 10');
+  assert.equal(specWithInput('input 1x28x28\nstandardize mean=0 std=2\ndense 10', 'standardize'),
+    'input 1x28x28\nstandardize mean=0 std=2\ndense 10');
   // Both new settings live in the link.
   const { settings, errors } = parseHash('#loss=mse&trainSize=100');
   assert.deepEqual(errors, []);
   assert.equal(settings.loss, 'mse');
   assert.equal(settings.trainSize, 100);
-  assert.match(formatHash(settings), /&loss=mse&trainSize=100&/);
+  assert.match(formatHash(settings), /&loss=mse&input=net&trainSize=100&/);
   assert.match(parseHash('#trainSize=5').errors[0], /Training digits/);
 });

@@ -62,7 +62,8 @@ export function* compare(payload, progress, trainData) {
   const handles = [];
   const keep = (h) => (handles.push(h), h);
   try {
-    const runs = p.values.map((value) => makeRun(compareRecipe(p.setting, value, { spec, options }),
+    const base = { spec, options, dataset: world.dataset };
+    const runs = p.values.map((value) => makeRun(compareRecipe(p.setting, value, base),
       { seed: p.seed, augment, trainData, keep }));
     const subset = test.slice(0, Math.min(p.count, test.count()));
     const startedAt = performance.now();

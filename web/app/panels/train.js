@@ -20,6 +20,7 @@ const CHOICES = {
   decay: [[0, 'none'], 0.00001, 0.0001, 0.0005, 0.001, 0.01],
   epochs: [0.25, 0.5, 1, 2, 3, 5, 10, 20, 50, 100],
   loss: [['net', 'as the network has it'], ['cross_entropy', 'softmax cross-entropy'], ['mse', 'mean squared error']],
+  input: [['net', 'as the network has it'], ['standardize', 'standardised (zero mean, unit variance)']],
   trainSize: [[100, '100'], [500, '500'], [1000, '1,000'], [10000, '10,000'], [60000, 'all 60,000']],
 };
 
@@ -32,13 +33,17 @@ function fillSelect(select, choices, value) {
 
 // The form, in order; a tooltip where the word alone does not say enough.
 const FIELDS = [
-  'net', 'keep', 'loss', 'trainSize', 'optimizer', 'lr', 'schedule', 'batch', 'momentum', 'decay', 'epochs', 'seed',
+  'net', 'keep', 'loss', 'input', 'trainSize', 'optimizer', 'lr', 'schedule', 'batch', 'momentum', 'decay', 'epochs',
+  'seed',
 ];
 const FIELD_HELP = {
   keep: 'Dropout keeps each unit with probability p while training (dropout keep=p in the spec) and scales it ' +
     'by 1/p; at test time every unit is kept.',
   loss: 'Softmax cross-entropy −log pₜ, or the mean squared error ½Σ(t − o)² between the one-hot target t and the ' +
     "raw outputs o (the spec's loss line; as the network has it: its own line, cross-entropy without one).",
+  input: 'Pixels in [0, 1] as they are, or standardised to zero mean and unit variance by a first layer ' +
+    "'standardize mean=… std=…' (the data set's own statistics): part of the network, so its model file and ONNX " +
+    'export standardise too.',
   trainSize: 'How many of the training images the run learns from (the first ones). With few, the network learns ' +
     'them by heart: its accuracy on them (measured, the dashed line) reaches 100 % while the test accuracy stays ' +
     'behind.',
@@ -183,7 +188,7 @@ export const trainPanel = {
         text = `Train starts a fresh ${netTitle(s.net)} (seed ${s.seed}) from random weights; ` +
           `the ${model.name} stays one click away under “Save and share”.`;
       } else if (model?.builtWith && ARCHITECTURE_KEYS.some((k) => model.builtWith[k] !== s[k])) {
-        text = 'Network, dropout and seed changes take effect when you press Reset.';
+        text = 'Network, dropout, loss, input, training-digit and seed changes take effect when you press Reset.';
       }
       parts.note.textContent = text;
       parts.note.hidden = !text;
