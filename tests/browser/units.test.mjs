@@ -20,10 +20,15 @@ after(() => endSession({ server, browser }));
 const PANEL = '[data-testid="panel-units"]';
 const updates = () => page.$eval(PANEL, (el) => Number(el.dataset.updates) || 0);
 
-// A new link in the same page, then Reset (a fresh network from it) and Train; resolves once the run ended.
+// A new link in the same page (the settings store reads it on hashchange, before this listener).
+const openLink = (hash) => page.evaluate((h) => new Promise((resolve) => {
+  addEventListener('hashchange', () => resolve(), { once: true });
+  location.hash = h;
+}), hash);
+
+// A new link, then Reset (a fresh network from it) and Train; resolves once the run ended.
 async function trainWith(hash) {
-  await page.evaluate((h) => (location.hash = h), hash);
-  await page.waitForFunction((h) => location.hash.includes(h.split('&')[0].slice(1)), hash);
+  await openLink(hash);
   await page.click('[data-testid="reset"]');
   await page.waitForFunction(() => !document.querySelector('[data-testid="train"]').disabled, null,
     { timeout: 30000 });
@@ -70,6 +75,8 @@ test("the dead ReLU units shown are the ones the engine's activations are 0 for 
       dead += counted;
     });
     assert.equal(relus, 4);
+    console.log(`# dead ReLU units after SGD at 0.3: ${shown.filter((r) => r.kind === 'relu')
+      .map((r) => `${r.path}: ${r.dead}/${r.units}`).join(', ')}`);
     assert.ok(dead > 0, 'a learning rate this high leaves dead units');
     const chart = await page.$eval(`${PANEL} .chart-plot`, (el) => Number(el.dataset.points));
     assert.ok(chart >= 2, `the dead-unit curve has points over the run (${chart})`);
@@ -94,6 +101,7 @@ test('trained on 100 digits, the measured training accuracy ends above the test 
     null, { timeout: 60000 });
   const train = Number(await page.$eval(chart, (el) => el.dataset.trainMeasured));
   const testAccuracy = Number(await page.$eval('[data-testid="test-accuracy"]', (el) => el.dataset.value));
+  console.log(`# 100 training digits, 40 epochs: train ${train}, test ${testAccuracy}`);
   assert.ok(train >= 0.95, `it learns its 100 digits by heart (${train})`);
   assert.ok(train > testAccuracy + 0.05, `train ${train} vs test ${testAccuracy}`);
   assert.deepEqual(page.errors, []);
@@ -114,6 +122,8 @@ test('the comparison trains two runs that differ in the loss and draws both', as
     assert.ok(history.length >= 5);
   }
   assert.notDeepEqual(points.history[0], points.history[1], 'another loss, another run');
+  const [ce, mse] = points.history.map((h) => h.at(-1)[2]);
+  console.log(`# 100 steps, cross-entropy vs mse: test ${ce} vs ${mse}`);
   // Both runs' test curves are drawn: the chart's text equivalent names each one's latest point.
   const summary = await page.textContent(`${view} [data-role="chart-summary"]`);
   assert.match(summary, /test, softmax cross-entropy \d+\.\d% at step 100/);
@@ -124,7 +134,7 @@ test('the comparison trains two runs that differ in the loss and draws both', as
 test('for the shown digit, training mode drops dropout units and normalises by its own statistics; test mode not',
   async () => {
     const net = 'input 1x28x28\nconv 4 k=5\nbatchnorm\nrelu\nmaxpool 2\nflatten\ndropout keep=0.5\ndense 10';
-    await page.evaluate((h) => (location.hash = h), `#net=${encodeURIComponent(net)}&seed=2`);
+    await openLink(`#net=${encodeURIComponent(net)}&seed=2`);
     await page.click('[data-testid="reset"]');
     const modes = '[data-testid="units-modes"]';
     const before = await page.$eval(modes, (el) => Number(el.dataset.updates ?? 0));
