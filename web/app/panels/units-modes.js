@@ -34,7 +34,7 @@ function drawMaps(map, shape) {
 }
 
 export function createModesView(container, { client }) {
-  const root = el('div', { dataset: { testid: 'units-modes' } });
+  const root = el('div', { className: 'units-modes', dataset: { testid: 'units-modes' } });
   root.append(html`<h3>Training mode or test mode, for your digit</h3>
     <p class="inspect-status" data-role="status">Draw a digit above.</p>
     <div data-role="layers"></div>`);
