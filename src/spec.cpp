@@ -11,10 +11,10 @@
 #include "layers/conv.h"
 #include "layers/dense.h"
 #include "layers/dropout.h"
-#include "layers/standardize.h"
 #include "layers/format.h"
 #include "layers/pool.h"
 #include "layers/residual.h"
+#include "layers/standardize.h"
 
 namespace cnn {
 
@@ -225,7 +225,8 @@ LayerPtr make_layer(const Line& line) {
   } else {
     r.fail(
         "unknown layer kind (known: conv, maxpool, avgpool, l2pool, dense, flatten, relu, noisy_relu, leaky_relu, "
-        "sigmoid, tanh, elu, maxout, dropout, standardize, batchnorm, residual ... end, concat branch ... end, input, init, loss)");
+        "sigmoid, tanh, elu, maxout, dropout, standardize, batchnorm, residual ... end, concat branch ... end, input, "
+        "init, loss)");
   }
   r.finish(positional);
   layer->line = line.number;
