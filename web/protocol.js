@@ -117,7 +117,7 @@ export const COMMANDS = {
     '{ setting, values: [a, b], steps, evalEvery, count, seed, net?, training?: engine options, augment? }',
     '{ setting, values, labels, steps, evalEvery, count, dataset, augment, seconds, history: [[[step, train, test]], '
       + '[…]], diverged: [bool, bool], robustness: [curves, curves] | null (augmentation only) }',
-    "{ phase: 'train', run: 0 | 1, step, total, train, test, diverged } | { phase: 'robustness', measured: [p, p] }",
+    "{ phase: 'train', run: 0 | 1, step, total, train, test, diverged } | { phase: 'robustness', run, point }",
   ),
   // Test-only: makes the worker fail as a wasm trap would (an uncaught error
   // outside any command), so tests can check the page survives. Refused

@@ -1,9 +1,9 @@
 // The comparison job: two fresh networks that differ in one chosen setting
 // (../comparison.js: augmentation, dropout, weight decay, training digits,
 // initialisation, activation, optimiser, loss) and in nothing else, trained
-// side by side. Each slice runs one engine call of one run, chosen and sized
-// by TrainingRun's nextWork (whole steps when they fit in a slice, else one
-// micro-batch), so Pause and Cancel wait one slice, whatever the network.
+// side by side. Each slice runs one engine call of one run, sized by the
+// Stepper (whole steps when they fit in a slice, else one micro-batch), so
+// Pause and Cancel wait one slice, whatever the network.
 // Every evalEvery steps a run records its accuracy on the training batches
 // since the last point and on the first `count` test digits (predicted in
 // time-bounded chunks too). An augmentation comparison then measures both
@@ -12,12 +12,13 @@ import { COMPARE_SETTINGS, compareRecipe, compareValueLabel } from '../compariso
 import { parseAugment } from '../settings.js';
 import { clampInt } from '../util.js';
 import { liveTest } from './inspect.js';
-import { predictionsInSlices, sweep, sweepPoints } from './jobs.js';
+import { inTurns, sweep, sweepPoints } from './jobs.js';
 import { checkedSpec, netSpec } from './network.js';
-import { TrainingRun } from './training-run.js';
+import { accuracyInSlices } from './sliced.js';
+import { Stepper } from './stepper.js';
 import { world } from './world.js';
 
-// An epoch count no comparison reaches: steps end the runs, and the learning rate stays constant.
+// An epoch count no comparison reaches: steps end the runs (and the schedule is constant).
 const ENDLESS_EPOCHS = 1000;
 
 function checkedPayload(payload) {
@@ -46,10 +47,10 @@ function makeRun(recipe, { seed, augment, trainData, keep }) {
   else model.init(seed);
   const data = recipe.trainSize && recipe.trainSize < trainData.count() ? keep(trainData.head(recipe.trainSize))
     : trainData;
-  const run = new TrainingRun(e, model, data, { ...recipe.options, epochs: ENDLESS_EPOCHS }, {});
-  keep(run);
-  if (recipe.augment) run.training.setAugment(augment);
-  return { model, run, steps: 0, history: [], diverged: false };
+  const training = keep(new e.Training(model, data, { ...recipe.options, epochs: ENDLESS_EPOCHS }));
+  if (recipe.augment) training.setAugment(augment);
+  return { model, stepper: new Stepper(training, batch), steps: 0, correct: 0, images: 0, history: [],
+    diverged: false };
 }
 
 export function* compare(payload, progress, trainData) {
@@ -74,31 +75,26 @@ export function* compare(payload, progress, trainData) {
       // The run behind goes next, so both advance together.
       const r = going.reduce((a, b) => (b.steps < a.steps ? b : a));
       const toPoint = Math.min(p.steps, (Math.floor(r.steps / p.evalEvery) + 1) * p.evalEvery) - r.steps;
-      const { result } = r.run.runWork(r.run.nextWork(toPoint));
+      const { result } = r.stepper.run(toPoint);
       r.diverged = result.diverged;
       r.steps += result.steps;
+      r.correct += result.accuracy * result.images;
+      r.images += result.images;
       const atPoint = result.steps > 0 && (r.steps % p.evalEvery === 0 || r.steps === p.steps);
       if (!atPoint && !r.diverged) continue;
-      const w = r.run.window;
-      const train = w.images ? w.correct / w.images : 0;
-      r.run.resetWindow();
-      const tested = yield* predictionsInSlices(r.model, subset.images, subset.labels);
-      r.history.push([r.steps, train, tested.accuracy]);
-      progress({ phase: 'train', total: p.steps, run: runs.indexOf(r), step: r.steps, train,
-        test: tested.accuracy, diverged: r.diverged });
+      const train = r.images ? r.correct / r.images : 0;
+      r.correct = r.images = 0;
+      const test = yield* accuracyInSlices(r.model, subset.images, subset.labels);
+      r.history.push([r.steps, train, test]);
+      progress({ phase: 'train', total: p.steps, run: runs.indexOf(r), step: r.steps, train, test,
+        diverged: r.diverged });
     }
     let robustness = null;
     if (p.setting === 'augment') {
       const points = sweepPoints(payload.angles, payload.shifts);
       const shape = runs[0].model.inputShape();
-      const sweeps = runs.map((r) => sweep(r.model, subset, shape, points));
-      for (;;) {
-        yield;
-        const measured = sweeps.map((s) => s.next());
-        if (measured.every((m) => !m)) break;
-        progress({ phase: 'robustness', measured });
-      }
-      robustness = sweeps.map((s) => s.curves);
+      robustness = yield* inTurns(runs.map((r, i) => sweep(r.model, subset, shape, points,
+        (point) => progress({ phase: 'robustness', run: i, point }))));
     }
     return {
       setting: p.setting, values: p.values, labels: p.labels, steps: p.steps, evalEvery: p.evalEvery,

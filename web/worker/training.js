@@ -36,17 +36,19 @@ async function ensureRun() {
   if (world.run) return world.run; // another command made one meanwhile
   const subset = new TrainSubset(world.engine, trainData, world.modelInfo.builtWith?.trainSize ?? trainData.count());
   const measureTrain = () => subset.measure(world.model, run.imagesSeen);
+  // A small subset's epochs come every few steps: the whole test set only after big ones.
+  const fullTests = subset.count() >= FULL_TEST_EPOCH;
   const run = new TrainingRun(world.engine, world.model, subset.data, trainingOptions(world.settings), {
     onStats: (stats) => emit('stats', stats),
     onSubsetTest: function* subsetTests() {
       yield* evaluateSubsetInSlices();
       yield* measureTrain();
     },
-    // A small subset's epochs come every few steps: the whole test set only after big ones.
     onEpochEnd: function* epochEnd() {
-      yield* subset.count() >= FULL_TEST_EPOCH ? fullEvaluation('epoch') : evaluateSubsetInSlices();
+      yield* fullTests ? fullEvaluation('epoch') : evaluateSubsetInSlices();
       yield* measureTrain();
     },
+    onEpochEndCut: () => fullTests && queueFullEvaluation('epoch'),
     onPredict: predictDigit,
     measureTrain,
   });

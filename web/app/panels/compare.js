@@ -126,7 +126,7 @@ export function createCompareView(container, { client, augment, count = 500, set
           parts.status.textContent = `training… step ${Math.min(...history.map((h) => h.at(-1)?.[0] ?? 0))}/` +
             `${p.total}`;
         } else {
-          p.measured.forEach((m, i) => m && curves[i][m.curve].push([m.x, m.accuracy]));
+          curves[p.run][p.point.curve].push([p.point.x, p.point.accuracy]);
           parts.status.textContent = 'measuring robustness…';
         }
         plot(history, curves);
