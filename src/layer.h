@@ -145,6 +145,9 @@ class Layer {
   Sequence& sequence(int i) { return const_cast<Sequence&>(std::as_const(*this).sequence(i)); }
   // This layer's parameters (after bind).
   std::span<float> parameters() { return {params_, param_count()}; }
+  std::span<const float> parameters() const { return {params_, param_count()}; }
+  // Its saved state (batch norm: running mean (C) then running variance (C)).
+  std::span<const float> saved_state() const { return {state_, state_count()}; }
   // Where dropout draws its masks; set once at build.
   virtual void set_rng(Rng* rng) {}
   // Freezing stops a layer's parameters from learning (transfer learning).

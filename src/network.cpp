@@ -96,12 +96,28 @@ void Network::predict(const float* x, int n, float* probs) {
   for (int done = 0; done < n; done += max_batch()) {
     const int count = std::min(max_batch(), n - done);
     const float* out = forward(x + std::size_t(done) * input_shape().size(), count, Mode::Infer);
-    float* p = probs + std::size_t(done) * classes;
-    if (loss_ == Loss::CrossEntropy)
-      softmax(out, count, classes, p);
-    else
-      std::copy_n(out, std::size_t(count) * classes, p);
+    output_probs(out, count, probs + std::size_t(done) * classes);
   }
+}
+
+void Network::predict_as_training(const float* x, int n, float* probs) {
+  if (n < 1 || n > max_batch())
+    throw std::invalid_argument("predicting as training needs 1 to " + std::to_string(max_batch()) +
+                                " images in one batch, got " + std::to_string(n));
+  // Copies, once per call: this is the page's inspection path, never a training step.
+  const std::vector<float> kept_state = state_;
+  const Rng kept_rng = dropout_rng_;
+  output_probs(forward(x, n, Mode::Train), n, probs);
+  std::copy(kept_state.begin(), kept_state.end(), state_.begin());  // in place: layers point into it
+  dropout_rng_ = kept_rng;
+}
+
+void Network::output_probs(const float* out, int n, float* probs) const {
+  const int classes = int(output_shape().size());
+  if (loss_ == Loss::CrossEntropy)
+    softmax(out, n, classes, probs);
+  else
+    std::copy_n(out, std::size_t(n) * classes, probs);
 }
 
 namespace {

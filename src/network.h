@@ -79,6 +79,11 @@ class Network {
   // Class probabilities for n samples: softmax of the logits (cross-entropy
   // networks) or the raw outputs (mse). probs is (N, classes).
   void predict(const float* x, int n, float* probs);
+  // The same for 1..max batch samples in one batch as training computes
+  // them (batch norm by these samples' own statistics, dropout drawing its
+  // masks), then the network is put back as it was: the running statistics
+  // and the dropout generator restored. Activations stay readable after it.
+  void predict_as_training(const float* x, int n, float* probs);
 
   // Introspection for the page and the CLI. layers() is the tree of every
   // layer; the int versions address top-level layers, the path versions any
@@ -116,6 +121,8 @@ class Network {
   Network& operator=(const Network&) = delete;
 
  private:
+  // Class probabilities from the last layer's output (softmax for cross-entropy).
+  void output_probs(const float* out, int n, float* probs) const;
   // The chain holding the layer at path, and the layer's index in it.
   std::pair<const Sequence*, int> locate(const std::string& path) const;
 

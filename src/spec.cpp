@@ -14,6 +14,7 @@
 #include "layers/format.h"
 #include "layers/pool.h"
 #include "layers/residual.h"
+#include "layers/standardize.h"
 
 namespace cnn {
 
@@ -210,6 +211,13 @@ LayerPtr make_layer(const Line& line) {
     const float keep = r.option_float("keep", 0.5f);
     if (!(keep > 0 && keep <= 1)) r.fail("keep probability must be in (0, 1]");
     layer = std::make_unique<Dropout>(keep);
+  } else if (k == "standardize") {
+    // Both required: a default would hide which statistics the network was trained with.
+    if (!r.option_text("mean") || !r.option_text("std")) r.fail("needs mean= and std=, e.g. mean=0.1307 std=0.3081");
+    const float mean = r.option_float("mean", 0), std = r.option_float("std", 1);
+    if (!std::isfinite(mean)) r.fail("mean must be a finite number");
+    if (!(std > 0) || !std::isfinite(std)) r.fail("std must be > 0");
+    layer = std::make_unique<Standardize>(mean, std);
   } else if (k == "batchnorm") {
     const float momentum = r.option_float("momentum", 0.9f);
     if (!(momentum >= 0 && momentum < 1)) r.fail("momentum must be in [0, 1)");
@@ -217,7 +225,8 @@ LayerPtr make_layer(const Line& line) {
   } else {
     r.fail(
         "unknown layer kind (known: conv, maxpool, avgpool, l2pool, dense, flatten, relu, noisy_relu, leaky_relu, "
-        "sigmoid, tanh, elu, maxout, dropout, batchnorm, residual ... end, concat branch ... end, input, init, loss)");
+        "sigmoid, tanh, elu, maxout, dropout, standardize, batchnorm, residual ... end, concat branch ... end, input, "
+        "init, loss)");
   }
   r.finish(positional);
   layer->line = line.number;

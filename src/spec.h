@@ -10,6 +10,7 @@
 //   maxpool 2 [s=2] [p=0] | avgpool 2 | l2pool 2    kernel, stride (= kernel), padding
 //   dropout keep=0.5           inverted dropout, keep probability
 //   batchnorm [momentum=0.9]
+//   standardize mean=M std=S  y = (x − M)/S (MNIST: mean=0.1307 std=0.3081)
 //   flatten
 //   dense 120
 //   residual [scale=1] ... end  a block y = F(x) + λ·x (1×1 projection if needed)

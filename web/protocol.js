@@ -44,8 +44,9 @@ export const COMMANDS = {
   // Looking inside
   layers: { payload: '{}', reply: '{ spec, layers, inputShape, classes, dataset }' },
   activations: {
-    payload: '{ image?: Float32Array }',
-    reply: '{ layers (tree), maps: Float32Array[] (one per flattenLayers entry), probs, input } | { empty: true }',
+    payload: "{ image?: Float32Array, mode?: 'test' | 'train' (batch norm by this image's statistics, dropout on) }",
+    reply: '{ layers (tree), maps: Float32Array[] (one per flattenLayers entry), probs, input, mode } '
+      + '| { empty: true }',
   },
   // layer: the index in flattenLayers(layers) (web/network.js), blocks' insides included.
   filters: { payload: '{}', reply: '{ filters: [{ layer, spec, k, c, kh, kw, weights, bias }] }' },
@@ -53,6 +54,13 @@ export const COMMANDS = {
     payload: '{ net: a preset name or a spec, batch?, sketch?: any shape, no limits }',
     reply: '{ net, text, spec, layers (tree), inputShape, classes, totals, limits } ' +
       '| { net, text, error: { line, message } }',
+  },
+  // The units panel (worker/units.js): every layer of flattenLayers order on the first count test digits.
+  unitStats: {
+    payload: '{ count?: 1..256 (128) }',
+    reply: '{ imagesSeen, count, spec, layers (tree), stats: [{ path, kind, units, rectifier, dead, mean, std, min, '
+      + 'max, histogram: Uint32Array, hasFilters, filterSpread, batchnorm?: { batchMean, batchVar, runningMean, '
+      + 'runningVar } }] }',
   },
   testDigit: { payload: '{ index }', reply: '{ index, label, image }' },
   drawnDigit: { payload: '{}', reply: '{ image: Float32Array | null }' },
@@ -118,11 +126,12 @@ export const COMMANDS = {
     '{ rotation, shiftX, shiftY, count, dataset }',
     '{ curve, x, accuracy, done, total }',
   ),
+  // Two fresh networks differing in one setting (../comparison.js COMPARE_SETTINGS), side by side.
   compare: long(
-    '{ steps, evalEvery, augment, count, seed, preset? }',
-    '{ steps, evalEvery, count, dataset, augment, seconds, history, robustness }',
-    "{ phase: 'train', step, total, plain, augmented } | { phase: 'robustness', plain | augmented: "
-      + '{ curve, x, accuracy } }',
+    '{ setting, values: [a, b], steps, evalEvery, count, seed, net?, training?: engine options, augment? }',
+    '{ setting, values, labels, steps, evalEvery, count, dataset, augment, seconds, history: [[[step, train, test]], '
+      + '[…]], diverged: [bool, bool], robustness: [curves, curves] | null (augmentation only) }',
+    "{ phase: 'train', run: 0 | 1, step, total, train, test, diverged } | { phase: 'robustness', run, point }",
   ),
   // How it learns: the gradients (worker/gradients.js). Norms are the engine's gradient monitor's.
   gradientFlow: long(
@@ -174,6 +183,8 @@ export const EVENTS = {
     + 'the engine\'s gradient norms, means of the last `window` minibatches: { window, steps, layers: [{ path, kind, '
     + 'weight, input }], residuals: [{ path, scale, output (|∂L/∂H|), body, shortcut, input }] } (null: not computed)',
   test: '{ imagesSeen, accuracy, count, full }',
+  // The accuracy on (the first 1,000 of) the run's training digits, measured as it predicts (worker/train-subset.js).
+  trainAccuracy: '{ imagesSeen, accuracy, count, trainSize }',
   results: '{ accuracy, loss, count, confusion, wrongTotal, wrong: { index, label, predicted, pixels }, … }',
 };
 

@@ -22,6 +22,14 @@ export const SETTINGS = {
   // The probability of keeping a unit, as the spec language and the course
   // say it (dropout keep=p); 1 keeps the preset as it is.
   keep: { type: 'number', default: 1, min: 0.1, max: 1, label: 'Dropout' },
+  // The loss the network trains with: its spec's own 'loss' line ('net'), softmax + cross-entropy, or the
+  // course's mean squared error ½Σ(t − o)² on the raw outputs (loss mse in the spec language).
+  loss: { type: 'enum', values: ['net', 'cross_entropy', 'mse'], default: 'net', label: 'Loss' },
+  // The pixels as they are in [0, 1] ('net': as the network has it), or standardised to zero mean and unit
+  // variance by a first layer 'standardize mean=… std=…' with the data set's own statistics (INPUT_STATS).
+  input: { type: 'enum', values: ['net', 'standardize'], default: 'net', label: 'Input' },
+  // How many of the 60,000 training images a run learns from (the first ones): few make it overfit.
+  trainSize: { type: 'int', default: 60000, min: 10, max: 60000, label: 'Training digits' },
   optimizer: { type: 'enum', values: ['sgd', 'rmsprop', 'adam'], default: 'adam', label: 'Optimiser' },
   lr: { type: 'number', default: 0.002, min: 1e-6, max: 1000, label: 'Learning rate' },
   // Cosine by default: Adam at 0.002 reaches 99 % test accuracy within a
@@ -39,9 +47,9 @@ export const SETTINGS = {
 // The largest batch the engine's network is built for.
 export const MAX_BATCH = SETTINGS.batch.max;
 
-// Settings that change the network's architecture or its starting weights:
-// they take effect when a fresh network is built (Reset / Train from scratch).
-export const ARCHITECTURE_KEYS = ['net', 'keep', 'seed'];
+// Settings that change the network's architecture, its starting weights or its
+// training digits: they take effect when a fresh network is built (Reset / Train from scratch).
+export const ARCHITECTURE_KEYS = ['net', 'keep', 'loss', 'input', 'trainSize', 'seed'];
 
 export function defaultSettings() {
   const out = {};
@@ -207,6 +215,31 @@ export function trainingOptions(settings) {
     epochs: settings.epochs,
     seed: settings.seed,
   };
+}
+
+// A spec with the chosen loss: 'net' leaves its own 'loss' line (or none:
+// cross-entropy); otherwise that line is replaced by 'loss <name>'.
+export function specWithLoss(spec, loss) {
+  if (loss === 'net') return spec;
+  const lines = spec.split('\n').filter((line) => !/^\s*loss\b/.test(line));
+  return [...lines, `loss ${loss}`].join('\n');
+}
+
+// Each data set's pixel mean and standard deviation over its 60,000 training
+// images (tests/node/input-stats.test.mjs measures them from web/data/).
+export const INPUT_STATS = { mnist: { mean: 0.1307, std: 0.3081 }, fashion: { mean: 0.286, std: 0.353 } };
+
+// A spec whose first layer standardises the pixels, (x − mean)/std, unless
+// it has a standardize layer already; 'net' leaves the spec as it is.
+export function specWithInput(spec, input, dataset = 'mnist') {
+  if (input === 'net' || /^\s*standardize\b/m.test(spec)) return spec;
+  const { mean, std } = INPUT_STATS[dataset] ?? INPUT_STATS.mnist;
+  const lines = spec.split('\n');
+  // After the header lines: input, and init when given.
+  let at = 0;
+  while (at < lines.length && /^\s*(input|init)\b|^\s*(#.*)?$/.test(lines[at])) at++;
+  lines.splice(at, 0, `standardize mean=${mean} std=${std}`);
+  return lines.join('\n');
 }
 
 // A preset's spec with the chosen dropout: keep = 1 leaves the preset as it

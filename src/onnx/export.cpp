@@ -8,7 +8,8 @@
 //   the body, a 1×1 Conv with the block's stride when it projects, Mul by λ
 //   when scaled, and Add; concat -> its branches and Concat along the
 //   channels; dropout -> Dropout (the identity at inference, as ONNX Runtime
-//   runs it). A cross-entropy network ends in Softmax.
+//   runs it); standardize -> Sub (mean) then Div (std), scalars that
+//   broadcast. A cross-entropy network ends in Softmax.
 #include <algorithm>
 
 #include "../layers/batchnorm.h"
@@ -87,6 +88,11 @@ class Exporter {
     if (s.kind == "dropout") {  // the identity at inference; kept so that an import gives the spec back
       const std::string ratio = b_.weights("ratio", {}, {1.0f - s.number("keep", 0.5f)});
       return Value{b_.node("Dropout", {x.name, ratio}), out, x.flat};
+    }
+    if (s.kind == "standardize") {  // (x − mean)/std, as two broadcast scalars
+      const std::string mean = b_.weights("std_mean", {}, {s.number("mean", 0.0f)});
+      const std::string std = b_.weights("std_std", {}, {s.number("std", 1.0f)});
+      return Value{b_.node("Div", {b_.node("Sub", {x.name, mean}), std}), out, x.flat};
     }
     if (s.kind == "batchnorm") {
       const std::int64_t c = x.shape.c;

@@ -64,6 +64,19 @@ Cur Importer::step(const Node& n, Cur x, std::vector<std::string>& lines) {
     const float r = ratio && ratio->floats.size() == 1 ? ratio->floats[0] : n.get_float("ratio", 0.5f);
     if (!(r >= 0 && r < 1)) refuse(n, "ratio must be in [0, 1)");
     lines.push_back("dropout keep=" + format_option(1 - r));
+  } else if (op == "Sub" || op == "Div") {
+    // By one constant: standardize (the exporter's Sub then Div); a Div right after such a Sub joins its line.
+    const Tensor& c = need_constant(n, 1);
+    if (c.floats.size() != 1) refuse(n, "only a Sub or Div by one constant (standardize) is supported");
+    const std::string value = format_option(c.floats[0]);
+    const std::string pending = "standardize mean=";
+    if (op == "Sub") {
+      lines.push_back(pending + value + " std=1");
+    } else if (lines.empty() || lines.back().rfind(pending, 0) != 0 || !lines.back().ends_with(" std=1")) {
+      lines.push_back("standardize mean=0 std=" + value);
+    } else {
+      lines.back() = lines.back().substr(0, lines.back().size() - 1) + value;
+    }
   } else if (op == "Relu") {
     lines.push_back("relu");
   } else if (op == "LeakyRelu") {
@@ -110,7 +123,7 @@ Cur Importer::step(const Node& n, Cur x, std::vector<std::string>& lines) {
     throw OnnxError("operator '" + op + "'" + (n.name.empty() ? "" : " (node '" + n.name + "')") +
                     " is not supported; supported: Conv, Gemm, MatMul, Add, BatchNormalization, Relu, LeakyRelu, "
                     "Sigmoid, Tanh, Elu, MaxPool, AveragePool, LpPool, GlobalAveragePool, GlobalMaxPool, Flatten, "
-                    "Reshape, Transpose, Concat, Mul, Dropout, Identity, Constant, Softmax, LogSoftmax");
+                    "Reshape, Transpose, Concat, Mul, Sub, Div, Dropout, Identity, Constant, Softmax, LogSoftmax");
   }
   if (lines.size() > lines_before || params_.size() > params_before) started_ = true;
   return y;

@@ -54,17 +54,19 @@ test('two fresh networks, with and without augmentation, trained side by side an
   await page.waitForSelector('[data-testid="compare"][data-state="done"]', { timeout: 300000 });
   const points = JSON.parse(await page.getAttribute('[data-testid="compare"]', 'data-points'));
   assert.equal(points.steps, 100);
-  for (const name of ['plain', 'augmented']) {
-    const history = points.history[name];
+  assert.equal(points.setting, 'augment');
+  assert.deepEqual(points.values, [false, true]);
+  for (const [name, i] of [['plain', 0], ['augmented', 1]]) {
+    const history = points.history[i];
     assert.equal(history.at(-1)[0], 100);
     assert.ok(history.length >= 5);
     assert.ok(history.at(-1)[2] > 0.5, `${name} learned something: ${history.at(-1)[2]}`);
-    assert.equal(points.robustness[name].rotation.length, 19);
+    assert.equal(points.robustness[i].rotation.length, 19);
   }
   assert.ok(Object.keys(points.augment).length > 0, 'the augmented run used some augmentation');
   // Same seed, different data: the two runs really differ.
-  assert.notDeepEqual(points.history.plain, points.history.augmented);
+  assert.notDeepEqual(points.history[0], points.history[1]);
   const { history, robustness } = points;
-  console.log(`# comparison after 100 steps: test ${history.plain.at(-1)[2]} vs ${history.augmented.at(-1)[2]}; `
-    + `at 30°: ${at(robustness.plain.rotation, 30)} vs ${at(robustness.augmented.rotation, 30)}`);
+  console.log(`# comparison after 100 steps: test ${history[0].at(-1)[2]} vs ${history[1].at(-1)[2]}; `
+    + `at 30°: ${at(robustness[0].rotation, 30)} vs ${at(robustness[1].rotation, 30)}`);
 });

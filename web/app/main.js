@@ -10,6 +10,7 @@
 //                 (draw panel); tooSmall: ink, but too little to read (image null)
 //               'inspect-digit' { image | null }  the digit the inside panel inspects (null: the drawing)
 //               'augment-options' { options, standard }  the augmentation panel's sliders (for the comparison)
+//               'units' { imagesSeen, count, relus: [{ path, dead, units }] }  dead ReLUs measured (units panel)
 import { createEmitter } from '../util.js';
 import { createSettingsStore, summariseProblems } from '../settings.js';
 import { createClient } from './client.js';
@@ -24,9 +25,11 @@ import { networkEditorPanel } from './panels/network-editor.js';
 import { resultsPanel } from './panels/results.js';
 import { sharePanel } from './panels/share.js';
 import { insidePanel } from './panels/inside.js';
+import { unitsPanel } from './panels/units.js';
 import { explainedPanel } from './panels/explained.js';
 import { augmentationPanel } from './panels/augmentation.js';
 import { effectPanel } from './panels/effect.js';
+import { regularisePanel } from './panels/regularise.js';
 import { finetunePanel } from './panels/finetune.js';
 import { convSandboxPanel } from './panels/conv-sandbox.js';
 import { reliancePanel } from './panels/reliance.js';
@@ -49,11 +52,13 @@ const PANELS = [
   resultsPanel,
   sharePanel,
   insidePanel,
+  unitsPanel,
   explainedPanel,
   convSandboxPanel,
   equivariancePanel,
   augmentationPanel,
   effectPanel,
+  regularisePanel,
   finetunePanel,
   transferPanel,
   reliancePanel,

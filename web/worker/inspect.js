@@ -46,15 +46,18 @@ export const inspectCommands = {
 
   // One forward pass of the image (or the drawn digit), then every layer's
   // output, blocks' insides included: maps[i] belongs to flattenLayers(layers)[i].
-  activations({ image }) {
+  // mode 'train': the pass as training computes it (batch norm by this image's
+  // own statistics, dropout's mask drawn), the network left as it was.
+  activations({ image, mode = 'test' }) {
+    if (mode !== 'test' && mode !== 'train') throw new Error(`mode must be 'test' or 'train', not ${String(mode)}`);
     const m = liveModel();
     const input = payloadOrDrawn(image);
     if (!input) return { empty: true };
     checkedImages(input, m.inputShape());
-    const probs = m.predict(input);
+    const probs = mode === 'train' ? world.engine.predictAsTraining(m, input) : m.predict(input);
     const layers = m.layers();
     const maps = flattenLayers(layers).map(({ layer }) => m.activationAt(layer.path, 0));
-    return { layers, maps, probs, input };
+    return { layers, maps, probs, input, mode };
   },
 
   // Every conv layer's weights (K, C, KH, KW) then K biases, blocks' insides

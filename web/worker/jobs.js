@@ -2,8 +2,8 @@
 // that yield between slices of work and report progress):
 //  - robustness: test accuracy of a copy of the current model as test digits
 //    are rotated and shifted (the engine's transformImages);
-//  - compare: two fresh networks from the same seed, one trained with
-//    augmentation and one without, interleaved, then both robustness curves;
+//  - (compare, two fresh networks side by side, is in comparison.js and
+//    uses this file's sweeps);
 //  - finetune: a few steps on the learner's own digits with chosen layers
 //    frozen, predictions before and after.
 // Each job owns every engine handle it makes and deletes them in `finally`,
@@ -28,7 +28,7 @@ function range(from, to, step) {
 const clampCount = (count) => clampInt(count, 10, 10000, 500);
 
 // The (curve, x, transform) points a robustness sweep evaluates.
-function sweepPoints(angles = DEFAULT_ANGLES, shifts = DEFAULT_SHIFTS) {
+export function sweepPoints(angles = DEFAULT_ANGLES, shifts = DEFAULT_SHIFTS) {
   return [
     ...angles.map((x) => ({ curve: 'rotation', x, transform: { rotation: x } })),
     ...shifts.map((x) => ({ curve: 'shiftX', x, transform: { shiftX: x } })),
@@ -38,7 +38,7 @@ function sweepPoints(angles = DEFAULT_ANGLES, shifts = DEFAULT_SHIFTS) {
 
 // One model's sweep, evaluated point by point in slices; onPoint(point) hears
 // of each. Returns the curves { rotation, shiftX, shiftY: [[x, accuracy]] }.
-function* sweep(model, subset, shape, points, onPoint) {
+export function* sweep(model, subset, shape, points, onPoint) {
   const curves = { rotation: [], shiftX: [], shiftY: [] };
   for (const p of points) {
     const moved = world.engine.transformImages(subset.images, shape, {
@@ -57,7 +57,7 @@ function* sweep(model, subset, shape, points, onPoint) {
 }
 
 // Runs generators in turns, one slice each, until all are done; returns their values.
-function* inTurns(generators) {
+export function* inTurns(generators) {
   const values = generators.map(() => undefined);
   const running = new Set(generators.keys());
   while (running.size) {
@@ -87,93 +87,6 @@ export function* robustness({ count, angles, shifts }, progress) {
     return { ...curves, count: subset.labels.length, dataset: world.dataset };
   } finally {
     model.delete();
-  }
-}
-
-const CHUNK = 5; // minibatches per model between tests: interleaved, so both see the same time
-
-// Trains run (a comparison's model) for k minibatches, one engine call of
-// about a slice at a time (Stepper), keeping its training accuracy.
-function* trainSteps(run, k) {
-  for (let done = 0; done < k; ) {
-    const { result } = run.stepper.run(k - done);
-    run.correct += result.accuracy * result.images;
-    run.images += result.images;
-    done += result.steps;
-    if (result.diverged) return; // the engine restored the last good weights; the curves will show it
-    if (done < k) yield;
-  }
-}
-
-export function* compare(payload, progress, trainData) {
-  const test = liveTest();
-  const e = world.engine;
-  const presetName = payload.preset ?? 'lenet5';
-  const preset = world.presets.find((p) => p.name === presetName);
-  if (!preset) throw new Error(`unknown preset '${presetName}'`);
-  const steps = clampInt(payload.steps, 10, 20000, 600);
-  const evalEvery = clampInt(payload.evalEvery, 5, 1e9, 50);
-  const seed = clampInt(payload.seed, 0, 2147483647, 1);
-  const augment = payload.augment ?? {};
-  const options = {
-    batchSize: 32,
-    learningRate: 0.01,
-    momentum: 0.9,
-    optimizer: 'sgd',
-    epochs: 1,
-    seed,
-    ...payload.training,
-  };
-  const handles = [];
-  const keep = (h) => (handles.push(h), h);
-  try {
-    const runs = {};
-    for (const name of ['plain', 'augmented']) {
-      const model = keep(new e.Model(preset.spec, 64));
-      model.init(seed); // the network's own scheme; same seed: both start from identical weights
-      const training = keep(new e.Training(model, trainData, options));
-      if (name === 'augmented') training.setAugment(augment);
-      runs[name] = { model, training, stepper: new Stepper(training, options.batchSize), correct: 0,
-        images: 0, history: [] };
-      yield; // building a network and its training state is a slice of its own
-    }
-    const shape = runs.plain.model.inputShape();
-    const subset = test.slice(0, Math.min(clampCount(payload.count), test.count()));
-    const startedAt = performance.now();
-    for (let step = 0; step < steps; ) {
-      yield;
-      const k = Math.min(CHUNK, steps - step, evalEvery - (step % evalEvery));
-      yield* inTurns(Object.values(runs).map((r) => trainSteps(r, k)));
-      step += k;
-      if (step % evalEvery === 0 || step === steps) {
-        const point = { step };
-        for (const [name, r] of Object.entries(runs)) {
-          point[name] = {
-            train: r.images ? r.correct / r.images : 0,
-            test: yield* accuracyInSlices(r.model, subset.images, subset.labels),
-          };
-          r.history.push([step, point[name].train, point[name].test]);
-          r.correct = r.images = 0;
-        }
-        progress({ phase: 'train', total: steps, ...point });
-      }
-    }
-    // Then both robustness sweeps, in turns.
-    const points = sweepPoints(payload.angles, payload.shifts);
-    const [plain, augmented] = yield* inTurns(['plain', 'augmented'].map((name) =>
-      sweep(runs[name].model, subset, shape, points, (point) => progress({ phase: 'robustness', [name]: point }))));
-    return {
-      steps,
-      evalEvery,
-      count: subset.labels.length,
-      dataset: world.dataset,
-      augment,
-      seconds: (performance.now() - startedAt) / 1000,
-      history: { plain: runs.plain.history, augmented: runs.augmented.history },
-      robustness: { plain, augmented },
-    };
-  } finally {
-    for (const h of handles.reverse()) h.delete();
   }
 }
 

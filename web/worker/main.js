@@ -10,6 +10,7 @@ import { fetchModelFile } from './data.js';
 import { loadEngine } from './engine.js';
 import { emit } from './events.js';
 import { inspectCommands } from './inspect.js';
+import { unitCommands } from './units.js';
 import { exploreCommands } from './explore.js';
 import { detectCommands } from './detect.js';
 import { equivarianceCommands, invariance } from './equivariance.js';
@@ -18,7 +19,8 @@ import { loadUmap } from './umap-layout.js';
 import { transfer, transferSets } from './transfer.js';
 import { adversarial } from './adversarial.js';
 import { gradientCommands, gradientFlow, gradientUpdate } from './gradients.js';
-import { compare, finetune, robustness } from './jobs.js';
+import { finetune, robustness } from './jobs.js';
+import { compare } from './comparison.js';
 import { describeSpec, netSpec } from './network.js';
 import { applySettingsToRun, pause, step, train } from './training.js';
 import {
@@ -199,6 +201,7 @@ const commands = {
     });
   },
   ...inspectCommands,
+  ...unitCommands,
   // What the engine makes of a network (a preset's name or a spec), without
   // touching the live model: the editor's arithmetic and the Train button's verdict.
   // sketch: any input and output, no limits (the editor's kernel comparison).

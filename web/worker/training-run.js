@@ -25,7 +25,8 @@ function* whileGoing(generator, keepGoing) {
 
 export class TrainingRun {
   // hooks: { onStats(stats), onSubsetTest(): generator, onEpochEnd(): generator,
-  //          onEpochEndCut() (a Pause cut the epoch's test short: finish it after the run), onPredict() }
+  //          onEpochEndCut() (a Pause cut the epoch's test short: finish it after the run), onPredict(),
+  //          measureTrain(): generator (the accuracy on the training digits, for whoever runs the run) }
   constructor(engine, model, trainData, options, hooks) {
     this.engine = engine;
     this.training = new engine.Training(model, trainData, options);
@@ -35,6 +36,7 @@ export class TrainingRun {
     this.imagesSeen = 0;
     this.epoch = 0;
     this.stepper = new Stepper(this.training, options.batchSize);
+    this.owned = []; // engine handles that live as long as the run ({ delete() })
     this.resetWindow();
   }
 
@@ -56,6 +58,7 @@ export class TrainingRun {
 
   delete() {
     this.training.delete();
+    for (const handle of this.owned) handle.delete();
   }
 
   // Runs one engine call of at most stepsLeft minibatches (see Stepper),

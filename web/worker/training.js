@@ -4,6 +4,7 @@ import { parseAugment, trainingOptions } from '../settings.js';
 import { emit } from './events.js';
 import { netName } from './network.js';
 import { TrainingRun } from './training-run.js';
+import { TrainSubset } from './train-subset.js';
 import {
   buildFreshModel,
   datasetTitle,
@@ -15,6 +16,9 @@ import {
   queueFullEvaluation,
   world,
 } from './world.js';
+
+// Training sets at least this big get the whole test set at each epoch's end.
+const FULL_TEST_EPOCH = 10000;
 
 // The run on the current model, made when first needed. Resolves to null
 // when the run was given up while the training data loaded (another model
@@ -30,13 +34,25 @@ async function ensureRun() {
   if (world.train !== loading || world.model !== model) return null;
   if (!trainData) throw new Error('the training data could not be loaded');
   if (world.run) return world.run; // another command made one meanwhile
-  const run = new TrainingRun(world.engine, world.model, trainData, trainingOptions(world.settings), {
+  const subset = new TrainSubset(world.engine, trainData, world.modelInfo.builtWith?.trainSize ?? trainData.count());
+  const measureTrain = () => subset.measure(world.model, run.imagesSeen);
+  // A small subset's epochs come every few steps: the whole test set only after big ones.
+  const fullTests = subset.count() >= FULL_TEST_EPOCH;
+  const run = new TrainingRun(world.engine, world.model, subset.data, trainingOptions(world.settings), {
     onStats: (stats) => emit('stats', stats),
-    onSubsetTest: evaluateSubsetInSlices,
-    onEpochEnd: () => fullEvaluation('epoch'),
-    onEpochEndCut: () => queueFullEvaluation('epoch'),
+    onSubsetTest: function* subsetTests() {
+      yield* evaluateSubsetInSlices();
+      yield* measureTrain();
+    },
+    onEpochEnd: function* epochEnd() {
+      yield* fullTests ? fullEvaluation('epoch') : evaluateSubsetInSlices();
+      yield* measureTrain();
+    },
+    onEpochEndCut: () => fullTests && queueFullEvaluation('epoch'),
     onPredict: predictDigit,
+    measureTrain,
   });
+  run.owned.push(subset);
   run.training.setAugment(parseAugment(world.settings.augment));
   world.run = run;
   world.modelInfo = { ...world.modelInfo, name: `${netName(world.modelInfo.builtWith.net)}, trained here` };
@@ -92,6 +108,7 @@ async function followTraining(run) {
   else if (outcome?.kind === 'done') {
     world.runState.go('finished', { kind: 'done', message: finishedMessage(run) });
     if (world.lastFullEvalAt !== run.imagesSeen) queueFullEvaluation('done');
+    world.scheduler.add('train-accuracy', run.hooks.measureTrain(), { lane: 'model' });
   }
 }
 

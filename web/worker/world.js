@@ -2,7 +2,7 @@
 // the drawn digit and the run's state, in one object, with the operations on
 // them that more than one command needs (a new model, a prediction, a test).
 // Nothing here touches the DOM; the page hears of changes through events.
-import { defaultSettings, specWithDropout, MAX_BATCH } from '../settings.js';
+import { defaultSettings, specWithDropout, specWithInput, specWithLoss, MAX_BATCH } from '../settings.js';
 import { MNIST_SHAPE } from '../util.js';
 import { loadDataset, splitIntoChunks } from './data.js';
 import { emit } from './events.js';
@@ -201,16 +201,21 @@ export const loadModelBytes = (bytes, extra) => setModel(world.engine.Model.from
 export const loadOnnxBytes = (bytes, extra) => setModel(world.engine.Model.fromOnnx(bytes, MAX_BATCH), extra);
 
 // A fresh network from the settings: the network (a preset or a spec), the
-// dropout keep probability, the seed. A spec that does not build, or that
-// the page cannot train, is refused before a model is made.
+// dropout keep probability, the loss, the input scaling, the seed (its run learns from
+// builtWith.trainSize digits). A spec that does not build, or that the page
+// cannot train, is refused before a model is made.
 export function buildFreshModel(settings) {
-  const spec = specWithDropout(netSpec(settings.net, world.presets), settings.keep);
+  const dropped = specWithDropout(netSpec(settings.net, world.presets), settings.keep);
+  const spec = specWithInput(specWithLoss(dropped, settings.loss), settings.input, settings.dataset);
   const model = new world.engine.Model(checkedSpec(world.engine, spec, settings.batch), MAX_BATCH);
   model.init(settings.seed); // the network's own initialisation: its spec's init line, He without one
   setModel(model, {
     source: 'fresh',
     name: `fresh ${netName(settings.net)}`,
-    builtWith: { net: settings.net, keep: settings.keep, seed: settings.seed },
+    builtWith: {
+      net: settings.net, keep: settings.keep, loss: settings.loss, input: settings.input, trainSize: settings.trainSize,
+      seed: settings.seed,
+    },
   });
   queueSubsetTest(); // where a run starts: about 10%, chance
 }

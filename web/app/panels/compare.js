@@ -1,9 +1,10 @@
-// "What does augmentation buy?": two fresh LeNet-5s from the same seed,
-// trained side by side in the worker (interleaved steps), one on augmented
-// digits and one on plain ones. Plots their train/test accuracy as they
-// learn, then both robustness curves (rotation and shift). The augmented
-// one usually learns a little slower on plain digits but holds up far better
-// when digits are turned or moved.
+// Two fresh networks trained side by side in the worker (worker/comparison.js)
+// that differ in one chosen setting (../../comparison.js) and in nothing else:
+// their train and test accuracy plotted together as they learn. The
+// augmentation panel uses it for with/without augmentation (then both
+// robustness curves, rotation and shift, follow); the regularisation panel
+// offers every setting.
+import { COMPARE_SETTINGS } from '../../comparison.js';
 import { COLORS, createChart } from '../chart.js';
 import { el, html, roles } from '../dom.js';
 import { formatPercent } from '../../util.js';
@@ -13,17 +14,21 @@ import { percentAt } from './robustness.js';
 const STEP_CHOICES = [100, 300, 500, 1000, 2000];
 const DEFAULT_STEPS = 500;
 const CHART = { width: 350 };
-const MODELS = ['plain', 'augmented'];
+const TWO = [COLORS.plain, COLORS.augmented];
 
 const noCurves = () => ({ rotation: [], shiftX: [], shiftY: [] });
+const fillValues = (select, setting, index) => select.replaceChildren(...COMPARE_SETTINGS[setting].values
+  .map(([v, label], i) => new Option(label, JSON.stringify(v), i === index, i === index)));
 
-// augment(): { options, fallback } — the augmentation panel's engine options
-// ({} when all off) and the ones used then, so the comparison always
-// compares something; null while unknown.
-export function createCompareView(container, { client, augment, count = 500 }) {
+// settings: the COMPARE_SETTINGS keys offered (one: no choice shown).
+// augment(): { options, fallback }, the augmentation panel's engine options ({} when all off) and the ones used
+// then, so an augmentation comparison always compares something; null while unknown.
+// base(): { net, training } the two runs share (the network, engine training options); default LeNet-5, SGD.
+export function createCompareView(container, { client, augment, count = 500, settings = ['augment'],
+  base = () => ({}) }) {
   const root = el('div', { className: 'compare', dataset: { testid: 'compare' } });
   root.append(html`
-    <div class="panel-bar">
+    <div class="panel-bar" data-role="bar">
       <select data-testid="compare-steps" data-role="steps" aria-label="Training steps for each network"></select>
       <button type="button" data-testid="compare-run" data-role="run"></button>
       <span class="inspect-status" data-testid="compare-status" data-role="status"></span>
@@ -32,59 +37,96 @@ export function createCompareView(container, { client, augment, count = 500 }) {
   const parts = roles(root);
   const isDefault = (n) => n === DEFAULT_STEPS;
   parts.steps.append(...STEP_CHOICES.map((n) => new Option(`${n} steps`, String(n), isDefault(n), isDefault(n))));
+  const choose = settings.length > 1 && {
+    setting: el('select', { dataset: { testid: 'compare-setting' } }),
+    a: el('select', { dataset: { testid: 'compare-a' } }),
+    b: el('select', { dataset: { testid: 'compare-b' } }),
+  };
+  if (choose) {
+    choose.setting.append(...settings.map((key) => new Option(COMPARE_SETTINGS[key].label, key)));
+    const label = (text, control) => el('label', {}, `${text} `, control);
+    parts.bar.prepend(label('Differ in', choose.setting), label('run A', choose.a), label('run B', choose.b));
+    const refill = () => {
+      fillValues(choose.a, choose.setting.value, 0);
+      fillValues(choose.b, choose.setting.value, 1);
+    };
+    choose.setting.addEventListener('change', refill);
+    refill();
+  }
   container.append(root);
 
-  const both = [{ label: 'without', color: COLORS.plain }, { label: 'with augmentation', color: COLORS.augmented }];
-  const learning = createChart(parts.charts, {
-    ...CHART, title: 'learning (batches of 32)', xLabel: 'step',
-    series: [
-      { label: 'test, without', color: COLORS.plain },
-      { label: 'test, with', color: COLORS.augmented },
-      { label: 'train, without', color: COLORS.plain, dash: [4, 4] },
-      { label: 'train, with', color: COLORS.augmented, dash: [4, 4] },
-    ],
-  });
-  const rotation = createChart(parts.charts, {
-    ...CHART, title: 'then: rotated test digits', xLabel: 'rotation (°)', series: both,
-  });
-  const shift = createChart(parts.charts, {
-    ...CHART, title: 'then: shifted test digits', xLabel: 'shift left/right (px)', series: both,
-  });
+  // The chosen setting and its two values with their labels.
+  function chosen() {
+    const setting = choose ? choose.setting.value : settings[0];
+    const picks = choose ? [choose.a, choose.b].map((s) => JSON.parse(s.value))
+      : COMPARE_SETTINGS[setting].values.slice(0, 2).map(([v]) => v);
+    const labels = picks.map((v) => COMPARE_SETTINGS[setting].values.find(([x]) => x === v)[1]);
+    return { setting, values: picks, labels };
+  }
 
-  // history: per model [[step, train accuracy, test accuracy], …]; curves: per model { rotation, shiftX, shiftY }.
+  let learning = null;
+  function learningChart(labels) {
+    learning?.destroy();
+    learning = createChart(parts.charts, {
+      ...CHART, title: 'learning', xLabel: 'step',
+      series: [
+        ...labels.map((l, i) => ({ label: `test, ${l}`, color: TWO[i] })),
+        ...labels.map((l, i) => ({ label: `train, ${l}`, color: TWO[i], dash: [4, 4] })),
+      ],
+    });
+    parts.charts.prepend(learning.element);
+  }
+  learningChart(chosen().labels);
+  const sweeps = settings.includes('augment') && {
+    rotation: createChart(parts.charts, { ...CHART, title: 'then: rotated test digits', xLabel: 'rotation (°)',
+      series: chosen().labels.map((label, i) => ({ label, color: TWO[i] })) }),
+    shift: createChart(parts.charts, { ...CHART, title: 'then: shifted test digits',
+      xLabel: 'shift left/right (px)', series: chosen().labels.map((label, i) => ({ label, color: TWO[i] })) }),
+  };
+
+  // history: per run [[step, train accuracy, test accuracy], …]; curves: per run { rotation, shiftX, shiftY }.
   function plot(history, curves) {
     const column = (list, k) => list.map((p) => [p[0], p[k]]);
-    learning.setPoints([
-      column(history.plain, 2), column(history.augmented, 2), column(history.plain, 1), column(history.augmented, 1),
-    ]);
-    rotation.setPoints([curves.plain.rotation, curves.augmented.rotation]);
-    shift.setPoints([curves.plain.shiftX, curves.augmented.shiftX]);
+    learning.setPoints([column(history[0], 2), column(history[1], 2), column(history[0], 1), column(history[1], 1)]);
+    if (!sweeps || !curves) return;
+    sweeps.rotation.setPoints(curves.map((c) => c.rotation));
+    sweeps.shift.setPoints(curves.map((c) => c.shiftX));
+  }
+
+  function augmentation(setting) {
+    if (setting !== 'augment') return {};
+    const given = augment?.();
+    if (!given) return null;
+    const useFallback = Object.keys(given.options).length === 0;
+    return { options: useFallback ? given.fallback : given.options, useFallback };
   }
 
   function run() {
-    const chosen = augment();
-    if (!chosen) {
+    const { setting, values, labels } = chosen();
+    const aug = augmentation(setting);
+    if (!aug) {
       parts.status.textContent = 'the augmentation settings are still loading';
       return null;
     }
-    const useFallback = Object.keys(chosen.options).length === 0;
-    const history = { plain: [], augmented: [] };
-    const curves = { plain: noCurves(), augmented: noCurves() };
+    learningChart(labels);
+    const history = [[], []];
+    const curves = [noCurves(), noCurves()];
     plot(history, curves);
-    parts.status.textContent = `training… (augmentation: ${useFallback
-      ? 'the standard preset, since the panel above is off' : 'the settings above'})`;
+    parts.status.textContent = setting === 'augment' ? `training… (augmentation: ${aug.useFallback
+      ? 'the standard preset, since the panel above is off' : 'the settings above'})` : 'training…';
     const steps = Number(parts.steps.value);
     const payload = {
-      steps, evalEvery: Math.max(10, Math.round(steps / 20)), count, seed: 1,
-      augment: useFallback ? chosen.fallback : chosen.options,
+      setting, values, steps, evalEvery: Math.max(10, Math.round(steps / 20)), count, seed: 1, ...base(),
+      ...(setting === 'augment' ? { augment: aug.options } : {}),
     };
     return client.start('compare', payload, {
       onProgress(p) {
         if (p.phase === 'train') {
-          for (const name of MODELS) history[name].push([p.step, p[name].train, p[name].test]);
-          parts.status.textContent = `training… step ${p.step}/${p.total}`;
+          history[p.run].push([p.step, p.train, p.test]);
+          parts.status.textContent = `training… step ${Math.min(...history.map((h) => h.at(-1)?.[0] ?? 0))}/` +
+            `${p.total}`;
         } else {
-          for (const name of MODELS) if (p[name]) curves[name][p[name].curve].push([p[name].x, p[name].accuracy]);
+          curves[p.run][p.point.curve].push([p.point.x, p.point.accuracy]);
           parts.status.textContent = 'measuring robustness…';
         }
         plot(history, curves);
@@ -94,13 +136,13 @@ export function createCompareView(container, { client, augment, count = 500 }) {
 
   function done(r) {
     plot(r.history, r.robustness);
-    const { history, robustness, augment: used, steps } = r;
-    root.dataset.points = JSON.stringify({ history, robustness, augment: used, steps });
-    const upright = (h) => formatPercent(h[h.length - 1][2]);
-    parts.status.textContent = `after ${r.steps} steps (${r.seconds.toFixed(0)} s): `
-      + `upright ${upright(r.history.plain)} vs ${upright(r.history.augmented)}; `
-      + `at 30° ${percentAt(r.robustness.plain.rotation, 30)} vs ${percentAt(r.robustness.augmented.rotation, 30)} `
-      + '(without vs with)';
+    const { history, robustness, augment: used, steps, setting, values, labels } = r;
+    root.dataset.points = JSON.stringify({ history, robustness, augment: used, steps, setting, values });
+    const last = (h) => (h.length ? formatPercent(h.at(-1)[2]) : '–');
+    const diverged = r.diverged.map((d, i) => (d ? ` (${labels[i]} diverged)` : '')).join('');
+    parts.status.textContent = `after ${steps} steps (${r.seconds.toFixed(0)} s): test ${last(history[0])} vs ` +
+      `${last(history[1])}` + (robustness ? `; at 30° ${percentAt(robustness[0].rotation, 30)} vs ` +
+        `${percentAt(robustness[1].rotation, 30)}` : '') + ` (${labels.join(' vs ')})${diverged}`;
   }
 
   const job = wireJobButton({ button: parts.run, root, status: parts.status, idleText: 'Train both', run, done });
@@ -108,7 +150,8 @@ export function createCompareView(container, { client, augment, count = 500 }) {
     element: root,
     destroy() {
       job.cancel();
-      for (const chart of [learning, rotation, shift]) chart.destroy();
+      learning?.destroy();
+      if (sweeps) for (const chart of Object.values(sweeps)) chart.destroy();
     },
   };
 }

@@ -8,6 +8,7 @@
 // (Not maxout: its map j is the largest of maps j·k … j·k + k − 1.)
 const CHANNEL_PRESERVING = new Set([
   'relu', 'leaky_relu', 'noisy_relu', 'sigmoid', 'tanh', 'elu', 'maxpool', 'avgpool', 'l2pool', 'batchnorm', 'dropout',
+  'standardize',
 ]);
 
 export const shapeText = (s) => `${s.c}×${s.h}×${s.w}`;
@@ -169,6 +170,11 @@ const EXPLAIN = {
   },
   dropout: () => ({ note: 'switches random values off while training; does nothing at test time' }),
   flatten: () => ({ note: 'lays the maps out as one vector' }),
+  standardize: (l) => {
+    const o = Object.fromEntries(l.spec.split(/\s+/).slice(1).map((w) => w.split('=')));
+    return { note: `(x − ${o.mean})/${o.std} for every value; with the data set's own pixel mean and standard ` +
+      'deviation the inputs get zero mean and unit variance' };
+  },
   elementwise: () => ({ note: 'applied to each value on its own: the shape stays' }),
 };
 

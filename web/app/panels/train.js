@@ -5,7 +5,7 @@
 // events); the numbers come from 'stats' and 'test' events.
 import { ARCHITECTURE_KEYS, isPresetName, SETTINGS } from '../../settings.js';
 import { formatCount } from '../../util.js';
-import { countTicks, createChart, css } from '../chart.js';
+import { createCurves } from './train-curves.js';
 import { el, html, roles } from '../dom.js';
 
 // Nice values for each select; a value from a link that is not in the list
@@ -18,7 +18,10 @@ const CHOICES = {
   batch: [1, 4, 8, 16, 32, 64, 128, 256],
   momentum: [0, 0.5, 0.8, 0.9, 0.95, 0.99],
   decay: [[0, 'none'], 0.00001, 0.0001, 0.0005, 0.001, 0.01],
-  epochs: [0.25, 0.5, 1, 2, 3, 5, 10, 20],
+  epochs: [0.25, 0.5, 1, 2, 3, 5, 10, 20, 50, 100],
+  loss: [['net', 'as the network has it'], ['cross_entropy', 'softmax cross-entropy'], ['mse', 'mean squared error']],
+  input: [['net', 'as the network has it'], ['standardize', 'standardised (zero mean, unit variance)']],
+  trainSize: [[100, '100'], [500, '500'], [1000, '1,000'], [10000, '10,000'], [60000, 'all 60,000']],
 };
 
 function fillSelect(select, choices, value) {
@@ -29,10 +32,21 @@ function fillSelect(select, choices, value) {
 }
 
 // The form, in order; a tooltip where the word alone does not say enough.
-const FIELDS = ['net', 'keep', 'optimizer', 'lr', 'schedule', 'batch', 'momentum', 'decay', 'epochs', 'seed'];
+const FIELDS = [
+  'net', 'keep', 'loss', 'input', 'trainSize', 'optimizer', 'lr', 'schedule', 'batch', 'momentum', 'decay', 'epochs',
+  'seed',
+];
 const FIELD_HELP = {
   keep: 'Dropout keeps each unit with probability p while training (dropout keep=p in the spec) and scales it ' +
     'by 1/p; at test time every unit is kept.',
+  loss: 'Softmax cross-entropy −log pₜ, or the mean squared error ½Σ(t − o)² between the one-hot target t and the ' +
+    "raw outputs o (the spec's loss line; as the network has it: its own line, cross-entropy without one).",
+  input: 'Pixels in [0, 1] as they are, or standardised to zero mean and unit variance by a first layer ' +
+    "'standardize mean=… std=…' (the data set's own statistics): part of the network, so its model file and ONNX " +
+    'export standardise too.',
+  trainSize: 'How many of the training images the run learns from (the first ones). With few, the network learns ' +
+    'them by heart: its accuracy on them (measured, the dashed line) reaches 100 % while the test accuracy stays ' +
+    'behind.',
   schedule: 'How the learning rate changes over the run: kept constant, halved after every epoch, or lowered ' +
     'along a cosine to 1% of its starting value at the end of the run.',
 };
@@ -100,58 +114,10 @@ const markup = () => html`
       <figcaption>Training loss <span>— how wrong the network is on the batches it trains on</span></figcaption>
     </figure>
     <figure class="chart" data-role="accuracy-chart">
-      <figcaption>Accuracy <span>— training batches vs. test images it never trains on</span></figcaption>
+      <figcaption>Accuracy <span>— training batches as they train, the training digits measured, and test images it
+        never trains on</span></figcaption>
     </figure>
   </div>`;
-
-// Live curves against images seen: one row per x, null where a series has no point.
-function createCurves(parts, onError) {
-  const rows = { x: [], loss: [], train: [], test: [] };
-  const common = { xLabel: 'images seen', xTicks: countTicks, height: 190, onError };
-  const loss = createChart(parts['loss-chart'], {
-    ...common, yLabel: 'loss', yTicks: (u, s) => s.map((v) => +v.toFixed(2)),
-    yRange: (u, min, max) => [0, Math.max(0.1, max * 1.05)],
-    series: [{ label: 'training loss', color: css('--series-loss', '#e4572e'), points: { show: false },
-      value: (v) => (v == null ? '–' : v.toFixed(3)) }],
-  });
-  const accuracy = createChart(parts['accuracy-chart'], {
-    ...common, yRange: (u, min) => [Math.max(0, Math.floor(((min ?? 0) - 0.02) * 10) / 10), 1],
-    series: [
-      { label: 'training', color: css('--series-train', '#4f7cff'), points: { show: false } },
-      { label: 'test', color: css('--series-test', '#17a673'), width: 2.5, points: { show: true, size: 5 } },
-    ],
-  });
-  loss.element.dataset.testid = 'chart-loss';
-  accuracy.element.dataset.testid = 'chart-accuracy';
-  const redraw = () => {
-    loss.setData([rows.x, rows.loss]);
-    accuracy.setData([rows.x, rows.train, rows.test]);
-  };
-  // Keeps x increasing: a point at the same x as the last one merges into it.
-  const row = (x) => {
-    const n = rows.x.length;
-    if (n && rows.x[n - 1] === x) return n - 1;
-    for (const column of Object.values(rows)) column.push(null);
-    rows.x[n] = x;
-    return n;
-  };
-  return {
-    addStats({ imagesSeen, loss: l, accuracy: a }) {
-      const i = row(imagesSeen);
-      rows.loss[i] = l;
-      rows.train[i] = a;
-      redraw();
-    },
-    addTest({ imagesSeen, accuracy: a }) {
-      rows.test[row(imagesSeen)] = a;
-      redraw();
-    },
-    clear() {
-      for (const column of Object.values(rows)) column.length = 0;
-      redraw();
-    },
-  };
-}
 
 export const trainPanel = {
   id: 'train',
@@ -222,7 +188,7 @@ export const trainPanel = {
         text = `Train starts a fresh ${netTitle(s.net)} (seed ${s.seed}) from random weights; ` +
           `the ${model.name} stays one click away under “Save and share”.`;
       } else if (model?.builtWith && ARCHITECTURE_KEYS.some((k) => model.builtWith[k] !== s[k])) {
-        text = 'Network, dropout and seed changes take effect when you press Reset.';
+        text = 'Network, dropout, loss, input, training-digit and seed changes take effect when you press Reset.';
       }
       parts.note.textContent = text;
       parts.note.hidden = !text;
@@ -263,14 +229,23 @@ export const trainPanel = {
       section.classList.toggle('is-running', running);
     }
 
+    // The units panel's last measurement of dead ReLUs, as a sentence ('' when none is dead or none was measured).
+    let units = null;
+    function deadUnitsText() {
+      const dead = units?.relus.reduce((sum, r) => sum + r.dead, 0) ?? 0;
+      const all = units?.relus.reduce((sum, r) => sum + r.units, 0) ?? 0;
+      return dead ? `${formatCount(dead)} of its ${formatCount(all)} ReLU units are dead (0 for all ${units.count} ` +
+        'test digits the Units panel measures). ' : '';
+    }
+
     function showStats(stats) {
       lastStats = stats;
       if (!warnedStuck && stats.imagesSeen >= STUCK_AFTER && stats.accuracy < 0.2) {
         warnedStuck = true;
         const s = settings.get();
         setMessage(`Not learning: after ${formatCount(stats.imagesSeen)} images the accuracy is still near chance ` +
-          '(10%). ' + (s.lr >= 0.1 ? `A learning rate of ${s.lr} is probably too high: each update overshoots. ` +
-            'Try a smaller one.' : 'Try a larger learning rate, or another optimiser.'), 'warn');
+          '(10%). ' + deadUnitsText() + (s.lr >= 0.1 ? `A learning rate of ${s.lr} is probably too high: each ` +
+            'update overshoots. Try a smaller one.' : 'Try a larger learning rate, or another optimiser.'), 'warn');
       }
       parts.loss.textContent = stats.loss < 1000 ? stats.loss.toFixed(3) : stats.loss.toExponential(1);
       // Smoothed over a few points: one slow slice should not make the number jump.
@@ -377,6 +352,8 @@ export const trainPanel = {
         showTest(test);
         if (model?.source === 'fresh') curves.addTest(test);
       }),
+      app.events.on('units', (measured) => (units = measured)),
+      client.on('trainAccuracy', (measured) => curves.addTrainMeasured(measured)),
     ];
     clearStats();
     renderFields();
