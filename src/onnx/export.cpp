@@ -175,7 +175,7 @@ std::vector<std::uint8_t> export_onnx(const Network& net) {
   m.producer_version = kVersion;
   m.doc_string = "Exported from the spec:\n" + net.spec();
   const bool softmax = net.loss() == Loss::CrossEntropy;
-  m.metadata.push_back({"cnn.loss", softmax ? "cross_entropy" : "mse"});
+  m.metadata.push_back({"cnn.loss", net.loss_line().substr(5)});  // after "loss "
   // How the network was initialised is part of its spec (an 'init' line after
   // 'input'), not of the graph: kept for the import.
   const std::string& spec = net.spec();
