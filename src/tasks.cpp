@@ -18,7 +18,8 @@ const char* upsample_kind_name(UpsampleKind k) {
 
 namespace {
 void check_size(int size) {
-  if (size < 8 || size % 8 != 0 || size > 512) throw std::invalid_argument("scene size must be a multiple of 8, 8..512");
+  if (size < 8 || size % 8 != 0 || size > 512)
+    throw std::invalid_argument("scene size must be a multiple of 8, 8..512");
 }
 }  // namespace
 
@@ -95,7 +96,8 @@ template <class F>
 void each_output(Network& net, const Scenes& scenes, int n, F&& f) {
   const Shape shape = net.input_shape();
   if (!(shape == scenes.images.shape))
-    throw std::invalid_argument("the scenes are " + scenes.images.shape.str() + " but the network takes " + shape.str());
+    throw std::invalid_argument("the scenes are " + scenes.images.shape.str() + " but the network takes " +
+                                shape.str());
   std::vector<float> x(std::size_t(net.max_batch()) * shape.size());
   const std::size_t per = net.output_shape().size();
   for (int start = 0; start < n; start += net.max_batch()) {

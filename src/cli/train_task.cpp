@@ -25,7 +25,8 @@ int train_task(const std::string& task, const std::vector<std::string>& args) {
   Options o(args, {"json", "quiet"});
   o.str("task", "");
   const bool segment = task == "segment";
-  if (!segment && task != "localize") throw std::invalid_argument("unknown task '" + task + "' (known: classify, localize, segment)");
+  if (!segment && task != "localize")
+    throw std::invalid_argument("unknown task '" + task + "' (known: classify, localize, segment)");
   const TaskDefaults d = segment ? TaskDefaults{8000, 2} : TaskDefaults{20000, 3};
   const std::string upsample = o.str("upsample", "nearest");
   const UpsampleKind kind = parse_upsample_kind(upsample);
@@ -61,7 +62,8 @@ int train_task(const std::string& task, const std::vector<std::string>& args) {
   net.init(t.seed);
   Trainer trainer(net, train_set.images, t);
   if (!quiet)
-    std::fprintf(stderr, "task %s%s: %d training scenes, %d test scenes (made in %.1f s), %s lr %g, batch %d, %g epochs\n",
+    std::fprintf(stderr,
+                 "task %s%s: %d training scenes, %d test scenes (made in %.1f s), %s lr %g, batch %d, %g epochs\n",
                  task.c_str(), segment ? (" (" + upsample + ")").c_str() : "", train_count, test_count, scene_seconds,
                  optimizer_name(t.optimizer.kind), t.optimizer.learning_rate, t.batch_size, t.epochs);
   const long steps_per_epoch = (train_count + t.batch_size - 1) / t.batch_size;
@@ -92,26 +94,30 @@ int train_task(const std::string& task, const std::vector<std::string>& args) {
                      trainer.epoch(), loss / std::max(1L, count), segmented.mean_iou, 100.0 * segmented.pixel_accuracy,
                      count / seconds);
       else
-        std::fprintf(stderr, "epoch %5.2f  loss %.4f  test accuracy %.2f%%  box IoU %.3f  %.0f img/s\n", trainer.epoch(),
-                     loss / std::max(1L, count), 100.0 * located.accuracy, located.mean_iou, count / seconds);
+        std::fprintf(stderr, "epoch %5.2f  loss %.4f  test accuracy %.2f%%  box IoU %.3f  %.0f img/s\n",
+                     trainer.epoch(), loss / std::max(1L, count), 100.0 * located.accuracy, located.mean_iou,
+                     count / seconds);
     }
   }
   write_file(out_path, save_model(net));
   const double ips = trainer.images_seen() / std::max(train_seconds, 1e-9);
   if (json) {
     if (segment) {
-      std::printf("{\"task\":\"segment\",\"upsample\":\"%s\",\"mean_iou\":%.4f,\"pixel_accuracy\":%.4f,"
-                  "\"background_only_accuracy\":%.4f,\"class_iou\":[",
-                  upsample.c_str(), segmented.mean_iou, segmented.pixel_accuracy, segmented.background_accuracy);
+      std::printf(
+          "{\"task\":\"segment\",\"upsample\":\"%s\",\"mean_iou\":%.4f,\"pixel_accuracy\":%.4f,"
+          "\"background_only_accuracy\":%.4f,\"class_iou\":[",
+          upsample.c_str(), segmented.mean_iou, segmented.pixel_accuracy, segmented.background_accuracy);
       for (int c = 0; c < kSegmentClasses; ++c) std::printf("%s%.3f", c ? "," : "", segmented.iou[c]);
       std::printf("],");
     } else {
-      std::printf("{\"task\":\"localize\",\"test_accuracy\":%.4f,\"mean_iou\":%.4f,", located.accuracy, located.mean_iou);
+      std::printf("{\"task\":\"localize\",\"test_accuracy\":%.4f,\"mean_iou\":%.4f,", located.accuracy,
+                  located.mean_iou);
     }
-    std::printf("\"train_scenes\":%d,\"test_scenes\":%d,\"epochs\":%g,\"images_per_second\":%.0f,\"train_seconds\":%.1f,"
-                "\"diverged_steps\":%ld,\"model\":\"%s\",\"seed\":%llu}\n",
-                train_count, test_count, trainer.epoch(), ips, train_seconds, diverged, out_path.c_str(),
-                (unsigned long long)t.seed);
+    std::printf(
+        "\"train_scenes\":%d,\"test_scenes\":%d,\"epochs\":%g,\"images_per_second\":%.0f,\"train_seconds\":%.1f,"
+        "\"diverged_steps\":%ld,\"model\":\"%s\",\"seed\":%llu}\n",
+        train_count, test_count, trainer.epoch(), ips, train_seconds, diverged, out_path.c_str(),
+        (unsigned long long)t.seed);
   }
   return 0;
 }
