@@ -27,7 +27,7 @@ int train_task(const std::string& task, const std::vector<std::string>& args) {
   const bool segment = task == "segment";
   if (!segment && task != "localize")
     throw std::invalid_argument("unknown task '" + task + "' (known: classify, localize, segment)");
-  const TaskDefaults d = segment ? TaskDefaults{8000, 2} : TaskDefaults{20000, 3};
+  const TaskDefaults d = segment ? TaskDefaults{8000, 2} : TaskDefaults{15000, 3};
   const std::string upsample = o.str("upsample", "nearest");
   const UpsampleKind kind = parse_upsample_kind(upsample);
   const std::string data_dir = o.str("data", "web/data/mnist");
