@@ -33,6 +33,7 @@ import { reliancePanel } from './panels/reliance.js';
 import { equivariancePanel } from './panels/equivariance.js';
 import { embeddingPanel } from './panels/embedding.js';
 import { transferPanel } from './panels/transfer.js';
+import { visionPanel } from './panels/vision.js';
 
 const PANELS = [
   drawPanel,
@@ -51,6 +52,7 @@ const PANELS = [
   transferPanel,
   reliancePanel,
   embeddingPanel,
+  visionPanel,
 ];
 
 const $ = (selector) => document.querySelector(selector);

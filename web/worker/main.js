@@ -12,6 +12,7 @@ import { emit } from './events.js';
 import { inspectCommands } from './inspect.js';
 import { exploreCommands } from './explore.js';
 import { equivarianceCommands, invariance } from './equivariance.js';
+import { visionPredict, visionTrain } from './vision.js';
 import { embedding, loadUmap } from './embedding.js';
 import { transfer, transferSets } from './transfer.js';
 import { adversarial } from './adversarial.js';
@@ -228,6 +229,10 @@ const commands = {
     return embeddingJob(payload, context);
   },
   robustness: job(robustness),
+  visionTrain: job(visionTrain, { needsTrain: () => true }),
+  async visionPredict(payload) {
+    return visionPredict(payload);
+  },
   compare: job(compare, { needsTrain: () => true }),
   // On the live model: the training pauses first, so the two never mix.
   async finetune(payload, context) {
