@@ -137,6 +137,15 @@ val pixel_classes_js(Model& model, const val& image) {
   });
 }
 
+// Embind counts arguments: the optional ones as overloads.
+std::string task_spec_default(const val& task) { return task_spec(task, val::undefined()); }
+val score_localize_all(const Model& model, const Data& scenes) {
+  return score_localize_js(model, scenes, val::undefined());
+}
+val score_segment_all(const Model& model, const Data& scenes) {
+  return score_segment_js(model, scenes, val::undefined());
+}
+
 }  // namespace
 }  // namespace cnn::js
 
@@ -145,7 +154,10 @@ EMSCRIPTEN_BINDINGS(cnn_scenes) {
   function("makeScenes", &cnn::js::make_scenes_js, allow_raw_pointers());
   function("sceneLabels", &cnn::js::scene_labels);
   function("taskSpec", &cnn::js::task_spec);
+  function("taskSpec", &cnn::js::task_spec_default);
   function("scoreLocalize", &cnn::js::score_localize_js);
+  function("scoreLocalize", &cnn::js::score_localize_all);
   function("scoreSegment", &cnn::js::score_segment_js);
+  function("scoreSegment", &cnn::js::score_segment_all);
   function("pixelClasses", &cnn::js::pixel_classes_js);
 }

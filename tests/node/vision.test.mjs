@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 
 import { defaultSettings } from '../../web/settings.js';
 import { loadEngine, readMnist } from './engine-helpers.mjs';
-import { call, request } from './worker-harness.mjs';
+import { request } from './worker-harness.mjs';
 
 const m = await loadEngine('simd');
 const { png, labels } = await readMnist('test');
@@ -67,7 +67,7 @@ test('taskSpec builds; scores come back in range and refuse the wrong scenes', (
 test('the worker trains a task in slices with progress, then answers for a drawn digit', async () => {
   await request('configure', { settings: defaultSettings() });
   await assert.rejects(request('visionPredict', { task: 'localize' }), /no localize network trained yet/);
-  const r = await call('visionTrain', { task: 'localize', steps: 20, scenes: 64 });
+  const r = await request('visionTrain', { task: 'localize', steps: 20, scenes: 64 });
   assert.equal(r.results.length, 1);
   assert.ok(r.progress.length >= 1 && r.progress.at(-1).step === 20);
   const { scene } = r.results[0];
