@@ -134,7 +134,7 @@ describe('export: ONNX Runtime agrees with the engine', () => {
   test('up-sampling: nearest as Resize, transposed convolution as ConvTranspose; max unpooling refused', async () => {
     const spec = [
       'input 1x28x28',
-      'conv 4 k=3 s=2 p=1', // 14x14
+      'conv 4 k=4 s=2 p=1', // 14x14
       'relu',
       'upsample 2x1', // 28x14
       'deconv 3 k=3x2 s=2x1 p=1x0', // (28 − 1)·2 − 2 + 3 = 55, (14 − 1)·1 + 2 = 15
