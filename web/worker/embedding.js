@@ -6,6 +6,7 @@
 import { clampInt } from '../util.js';
 import { world } from './world.js';
 import { checkedImages, liveTest } from './inspect.js';
+import { sliceClock } from './sliced.js';
 
 // Loaded on first use (loadUmap, before the job starts): a missing vendor
 // file costs this view, not the worker.
@@ -42,6 +43,9 @@ function seeded(seed) {
   };
 }
 
+// Test digits per forward pass for the features (≈ 50 ms on resnet-mini).
+const FEATURE_BATCH = 16;
+
 export function* embedding(payload, progress) {
   if (!UMAP) throw new Error('umap-js is not loaded (call loadUmap first)');
   const test = liveTest();
@@ -55,15 +59,17 @@ export function* embedding(payload, progress) {
     if (layer < 0) throw new Error('the network has no dense layer before its output');
     const features = [];
     const labels = new Uint8Array(count);
-    const batch = model.maxBatch();
-    for (let start = 0; start < count; start += batch) {
-      const n = Math.min(batch, count - start);
+    const clock = sliceClock();
+    for (let start = 0; start < count; start += FEATURE_BATCH) {
+      const n = Math.min(FEATURE_BATCH, count - start);
       const chunk = test.slice(start, n);
       labels.set(chunk.labels, start);
       model.predict(chunk.images);
       for (let i = 0; i < n; ++i) features.push(Array.from(model.activation(layer, i)));
-      progress({ phase: 'features', done: start + n, total: count });
-      yield;
+      if (clock.due() || start + n === count) {
+        progress({ phase: 'features', done: start + n, total: count });
+        yield;
+      }
     }
     // 300 epochs (umap-js takes 500 for small sets): the clusters have settled by then. A multiple of 3,
     // because transform() runs nEpochs/3 epochs and loops until its count equals that exactly.
