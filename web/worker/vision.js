@@ -3,19 +3,19 @@
 // engine makes the scenes (makeScenes, the CLI's own generator: training
 // scenes from the training digits, test scenes from the test digits), gives
 // the task's default network (taskSpec) and scores it (scoreLocalize,
-// scoreSegment); this job trains it in micro-batches, one per slice, so
-// Stop is instant. Segmentation trains the three up-sampling kinds one after
+// scoreSegment); this job trains it through the one Stepper (whole steps or
+// micro-batches of about one slice), so Stop is instant. Segmentation trains the three up-sampling kinds one after
 // another on the same scenes (same network otherwise), for a side-by-side.
 // The trained networks stay in world.vision, for visionPredict on a drawing.
 import { clampInt } from '../util.js';
 import { world } from './world.js';
 import { checkedImages, liveTest } from './inspect.js';
+import { Stepper } from './stepper.js';
 
 export const SCENE = 64;
 const KINDS = ['nearest', 'unpool', 'deconv'];
 const TEST_SCENES = 100; // scored every evalEvery steps: ~0.2 s of wasm each time
 const BATCH = 16;
-const PART = 4; // images per slice: a few milliseconds of work
 const TEST_SEED_OFFSET = 1000003; // as cnn train --task: other places as well as other digits
 
 function checkedTask(payload) {
@@ -86,16 +86,16 @@ export function* visionTrain(payload, progress, trainData) {
         model.init(seed);
         const history = [];
         let s = null;
-        for (let step = 1; step <= steps; ++step) {
-          let r;
-          do {
-            r = training.stepPart(PART);
-            yield;
-          } while (!r.done);
-          if (step % evalEvery === 0 || step === steps) {
+        const stepper = new Stepper(training, BATCH);
+        for (let step = 0; step < steps;) {
+          const nextEval = Math.min(steps, (Math.floor(step / evalEvery) + 1) * evalEvery);
+          const { result } = stepper.run(nextEval - step);
+          step += result.diverged ? Math.max(1, result.steps) : result.steps; // a diverged step was rolled back
+          yield;
+          if (step === nextEval && stepper.inProgress === 0) {
             s = score(task, model, test);
             history.push([step, s.meanIou, s.accuracy ?? s.pixelAccuracy]);
-            progress({ task, kind, step, total: steps, loss: r.loss, meanIou: s.meanIou });
+            progress({ task, kind, step, total: steps, loss: result.loss, meanIou: s.meanIou });
             yield;
           }
         }
