@@ -101,7 +101,7 @@ export const COMMANDS = {
       + 'accuracy | pixelAccuracy, backgroundAccuracy? }, scene: { image, truth, predicted, iou? } }] }; '
       + 'segment: truth and predicted are class masks (Uint8Array 64·64, 0 background, 1 + digit); localize: '
       + '{ label, box: [x0, y0, x1, y1] }',
-    '{ task, kind, step, total, loss, meanIou }',
+    '{ task, kind, step, total, loss, meanIou, accuracy (localize: class; segment: pixels), on 100 test scenes }',
   ),
   visionPredict: {
     payload: '{ task, upsample?, image?: Float32Array (28·28: placed in a scene; or 64·64) }: the drawn digit '

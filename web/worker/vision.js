@@ -95,7 +95,8 @@ export function* visionTrain(payload, progress, trainData) {
           if (step === nextEval && stepper.inProgress === 0) {
             s = score(task, model, test);
             history.push([step, s.meanIou, s.accuracy ?? s.pixelAccuracy]);
-            progress({ task, kind, step, total: steps, loss: result.loss, meanIou: s.meanIou });
+            progress({ task, kind, step, total: steps, loss: result.loss, meanIou: s.meanIou,
+              accuracy: s.accuracy ?? s.pixelAccuracy });
             yield;
           }
         }

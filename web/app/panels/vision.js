@@ -131,8 +131,13 @@ function mount(section, { client, events }) {
   function run() {
     const steps = Number(parts.steps.value), task = parts.task.value;
     parts.status.textContent = 'making scenes…';
+    // Each test score with its time since the click: what bench/vision-page.mjs reads.
+    const started = performance.now(), history = [];
     return client.start('visionTrain', { task, steps }, {
       onProgress(p) {
+        history.push({ seconds: (performance.now() - started) / 1000, kind: p.kind, step: p.step, meanIou: p.meanIou,
+          accuracy: p.accuracy });
+        root.dataset.history = JSON.stringify(history);
         parts.status.textContent = `training${p.kind !== '-' ? ` (${KIND_TITLES[p.kind]})` : ''}… step ${p.step}/`
           + `${p.total}, loss ${p.loss.toFixed(3)}, test mean IoU ${p.meanIou.toFixed(3)}`;
       },
