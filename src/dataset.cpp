@@ -57,6 +57,8 @@ Dataset Dataset::head(int n) const {
   n = std::clamp(n, 0, count());
   d.pixels.assign(pixels.begin(), pixels.begin() + std::ptrdiff_t(n) * std::ptrdiff_t(shape.size()));
   d.labels.assign(labels.begin(), labels.begin() + n);
+  d.target_size = target_size;
+  d.targets.assign(targets.begin(), targets.begin() + std::ptrdiff_t(n) * target_size);
   return d;
 }
 
@@ -70,7 +72,9 @@ Dataset Dataset::first_per_class(int n) const {
     ++taken[labels[i]];
     d.labels.push_back(labels[i]);
     d.pixels.insert(d.pixels.end(), image(i), image(i) + shape.size());
+    d.targets.insert(d.targets.end(), target(i), target(i) + target_size);
   }
+  d.target_size = target_size;
   return d;
 }
 

@@ -25,6 +25,12 @@ struct Dataset {
   int classes = 10;
   std::vector<std::uint8_t> pixels;  // count × shape.size(), 0 = background
   std::vector<std::uint8_t> labels;  // count, each < classes
+  // Per-sample training targets beyond the label (scenes: a box, a mask),
+  // target_size floats each, laid out as the network's loss line reads them;
+  // empty for plain classification.
+  std::vector<float> targets;
+  int target_size = 0;
+  const float* target(int i) const { return targets.data() + std::size_t(i) * target_size; }
   int count() const { return int(labels.size()); }
   const std::uint8_t* image(int i) const { return pixels.data() + std::size_t(i) * shape.size(); }
   // Image i as floats in [0, 1], the network's input scaling.

@@ -11,6 +11,30 @@
 
 namespace cnn {
 
+namespace {
+// The loss terms must read the whole output, no more and no less.
+LossPlan checked_plan(LossPlan plan, Shape out, const std::string& where) {
+  if (plan.terms.size() == 1 && plan.terms[0].kind == LossKind::PixelCrossEntropy) {
+    if (out.c < 2)
+      throw SpecError(
+          where + "pixel cross-entropy needs at least 2 channels (classes), the network ends in " + out.str(), true);
+    plan.terms[0].outputs = int(out.size());
+    return plan;
+  }
+  std::size_t sum = 0;
+  for (const LossTerm& t : plan.terms) sum += std::size_t(t.outputs);
+  if (sum != out.size())
+    throw SpecError(where + "the loss terms read " + std::to_string(sum) + " outputs but the network ends in " +
+                        out.str() + " = " + std::to_string(out.size()),
+                    true);
+  return plan;
+}
+}  // namespace
+
+std::string Network::loss_line() const {
+  return loss_ == Loss::Targets ? plan_.spec() : loss_ == Loss::Mse ? "loss mse" : "loss cross_entropy";
+}
+
 Network::Network(const std::string& spec, int max_batch) {
   if (max_batch < 1 || max_batch > 4096) throw SpecError("max batch must be 1..4096");
   ParsedSpec parsed = parse_spec(resolve_spec(spec));
@@ -24,6 +48,7 @@ Network::Network(const std::string& spec, int max_batch) {
   if (out.size() < 1) throw SpecError(where + "the network's output is empty", true);
   if (loss_ == Loss::CrossEntropy && out.size() < 2)
     throw SpecError(where + "cross-entropy needs at least 2 outputs, the network ends in " + out.str(), true);
+  if (loss_ == Loss::Targets) plan_ = checked_plan(std::move(parsed.plan), out, where);
 
   params_.assign(body_.param_count(), 0);
   grads_.assign(params_.size(), 0);
@@ -36,7 +61,7 @@ Network::Network(const std::string& spec, int max_batch) {
   spec_ = "input " + parsed.input.str() + "\n";
   if (!(init_ == Init::He)) spec_ += init_spec(init_) + "\n";
   for (int i = 0; i < body_.size(); ++i) spec_ += body_.layer(i).spec() + "\n";
-  if (loss_ == Loss::Mse) spec_ += "loss mse\n";
+  if (loss_ != Loss::CrossEntropy) spec_ += loss_line() + "\n";
   init(1);
 }
 

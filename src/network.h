@@ -41,6 +41,10 @@ class Network {
   Shape input_shape() const { return body_.in_shape(); }
   Shape output_shape() const { return body_.out_shape(); }
   Loss loss() const { return loss_; }
+  // Loss::Targets: the terms the output is read by (several heads, per-pixel classes).
+  const LossPlan& loss_plan() const { return plan_; }
+  // The spec's loss line, e.g. "loss mse" or "loss cross_entropy:10 smooth_l1:4".
+  std::string loss_line() const;
   int max_batch() const { return body_.max_batch(); }
 
   std::span<float> params() { return params_; }
@@ -129,6 +133,7 @@ class Network {
   std::string spec_;
   Sequence body_;
   Loss loss_;
+  LossPlan plan_;
   Init init_;
   std::vector<float> params_, grads_, state_;
   std::vector<float> scratch_dx_;

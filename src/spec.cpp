@@ -9,12 +9,14 @@
 #include "layers/batchnorm.h"
 #include "layers/concat.h"
 #include "layers/conv.h"
+#include "layers/deconv.h"
 #include "layers/dense.h"
 #include "layers/dropout.h"
 #include "layers/format.h"
 #include "layers/pool.h"
 #include "layers/residual.h"
 #include "layers/standardize.h"
+#include "layers/upsample.h"
 
 namespace cnn {
 
@@ -183,7 +185,27 @@ LayerPtr make_layer(const Line& line) {
     if (line.positional.empty()) r.fail("missing pool size");
     const HW size = read_hw(r, line.positional[0], "pool size", 1, 64);
     const PoolKind kind = k == "maxpool" ? PoolKind::Max : k == "avgpool" ? PoolKind::Avg : PoolKind::L2;
-    layer = std::make_unique<Pool>(kind, read_window(r, size, size));
+    auto pool = std::make_unique<Pool>(kind, read_window(r, size, size));
+    if (auto name = r.option_text("name")) {
+      if (kind != PoolKind::Max) r.fail("only a max pool has a name (an unpool layer reads its arg-max)");
+      if (name->empty() || name->find_first_of("=#;") != std::string::npos)
+        r.fail("name '" + *name + "' is not a word");
+      pool->set_name(*name);
+    }
+    layer = std::move(pool);
+    positional = 1;
+  } else if (k == "upsample") {
+    if (line.positional.empty()) r.fail("missing up-sampling factor");
+    layer = std::make_unique<Upsample>(read_hw(r, line.positional[0], "factor", 1, 64));
+    positional = 1;
+  } else if (k == "deconv") {
+    DeconvOptions o;
+    o.filters = r.positional_int(0, "filter count", 1, kMaxSize);
+    if (auto kernel = r.option_text("k")) o.kernel = read_hw(r, *kernel, "k", 1, 64);
+    o.stride = o.kernel;  // s = K by default: the windows tile the output
+    if (auto s = r.option_text("s")) o.stride = read_hw(r, *s, "s", 1, 64);
+    if (auto p = r.option_text("p")) o.pad = read_hw(r, *p, "p", 0, 63);
+    layer = std::make_unique<Deconv>(o);
     positional = 1;
   } else if (k == "dense" || k == "fc") {
     layer = std::make_unique<Dense>(r.positional_int(0, "output count", 1, 1 << 16));
@@ -225,8 +247,8 @@ LayerPtr make_layer(const Line& line) {
   } else {
     r.fail(
         "unknown layer kind (known: conv, maxpool, avgpool, l2pool, dense, flatten, relu, noisy_relu, leaky_relu, "
-        "sigmoid, tanh, elu, maxout, dropout, standardize, batchnorm, residual ... end, concat branch ... end, input, "
-        "init, loss)");
+        "sigmoid, tanh, elu, maxout, dropout, standardize, batchnorm, upsample, unpool, deconv, residual ... end, "
+        "concat branch ... end, input, init, loss)");
   }
   r.finish(positional);
   layer->line = line.number;
@@ -286,8 +308,14 @@ class Parser {
       if (k == "residual" || k == "concat") {
         if (depth + 1 > kMaxDepth) r.fail("blocks nest at most " + std::to_string(kMaxDepth) + " deep");
         seq.add(k == "residual" ? residual(line, depth + 1) : concat(line, depth + 1));
+      } else if (k == "unpool") {
+        seq.add(unpool(line));
       } else {
-        seq.add(make_layer(line));
+        LayerPtr layer = make_layer(line);
+        if (auto* pool = dynamic_cast<Pool*>(layer.get()); pool && !pool->name().empty())
+          if (!pools_.emplace(pool->name(), pool).second)
+            r.fail("a max pool named '" + pool->name() + "' comes earlier");
+        seq.add(std::move(layer));
       }
     }
     return seq;
@@ -336,9 +364,58 @@ class Parser {
     return layer;
   }
 
+  // 'unpool NAME': the max pool of that name, earlier in the spec, so its
+  // forward pass (which records the arg-max) runs first.
+  LayerPtr unpool(const Line& line) {
+    LineReader r(line);
+    if (line.positional.size() != 1) r.fail("expected 'unpool NAME', NAME a max pool's name= earlier in the spec");
+    auto it = pools_.find(line.positional[0]);
+    if (it == pools_.end()) r.fail("no max pool named '" + line.positional[0] + "' before this line");
+    r.finish(1);
+    it->second->keep_argmax();
+    auto layer = std::make_unique<Unpool>(it->second);
+    layer->line = line.number;
+    return layer;
+  }
+
   const std::vector<Line>& lines_;
   std::size_t i_;
+  std::map<std::string, Pool*> pools_;  // named max pools seen so far
 };
+
+// 'kind:N[*W]' words of a loss line, or the one word 'pixel_cross_entropy'.
+LossPlan parse_loss_terms(const LineReader& r, const std::vector<std::string>& words) {
+  LossPlan plan;
+  for (const std::string& word : words) {
+    const auto colon = word.find(':'), star = word.find('*');
+    const std::string name = word.substr(0, std::min(colon, star));
+    LossTerm term{LossKind::CrossEntropy, 0, 1};
+    if (name == "cross_entropy")
+      term.kind = LossKind::CrossEntropy;
+    else if (name == "mse")
+      term.kind = LossKind::Mse;
+    else if (name == "smooth_l1")
+      term.kind = LossKind::SmoothL1;
+    else if (name == "pixel_cross_entropy")
+      term.kind = LossKind::PixelCrossEntropy;
+    else
+      r.fail("unknown loss term '" + name + "' (known: cross_entropy:N, mse:N, smooth_l1:N, pixel_cross_entropy)");
+    if (term.kind == LossKind::PixelCrossEntropy) {
+      if (words.size() != 1 || colon != std::string::npos)
+        r.fail("pixel_cross_entropy reads the whole C×H×W output: it is the loss line's only term, without ':N'");
+    } else {
+      if (colon == std::string::npos) r.fail("loss term '" + word + "' needs its output count, e.g. '" + name + ":4'");
+      term.outputs = r.integer(word.substr(colon + 1, star == std::string::npos ? std::string::npos : star - colon - 1),
+                               "output count", term.kind == LossKind::CrossEntropy ? 2 : 1, 1 << 20);
+    }
+    if (star != std::string::npos) {
+      term.weight = r.number(word.substr(star + 1), "weight");
+      if (!(term.weight > 0)) r.fail("a loss term's weight must be > 0");
+    }
+    plan.terms.push_back(term);
+  }
+  return plan;
+}
 
 }  // namespace
 
@@ -375,6 +452,14 @@ ParsedSpec parse_spec(std::string_view text) {
     const Line& line = lines[i];
     LineReader r(line);
     if (i > parser.position()) r.fail("'loss' must be the last line");
+    if (line.positional.size() > 1 ||
+        (line.positional.size() == 1 &&
+         (line.positional[0].find(':') != std::string::npos || line.positional[0] == "pixel_cross_entropy"))) {
+      out.loss = Loss::Targets;
+      out.plan = parse_loss_terms(r, line.positional);
+      r.finish(line.positional.size());
+      continue;
+    }
     if (line.positional.size() != 1) r.fail("expected 'loss cross_entropy' or 'loss mse'");
     const std::string& name = line.positional[0];
     if (name == "cross_entropy" || name == "softmax")

@@ -8,6 +8,10 @@
 //                              size K or KHxKW (k=1x3), p=same is (K − 1)/2
 //   relu | noisy_relu sigma=0.1 | leaky_relu a=0.01 | sigmoid | tanh | elu a=1 | maxout 2
 //   maxpool 2 [s=2] [p=0] | avgpool 2 | l2pool 2    kernel, stride (= kernel), padding
+//                              (a max pool may have name=p1 for an unpool)
+//   upsample 2                 nearest neighbour, factor F or FHxFW
+//   unpool p1                  max unpooling at the arg-max of max pool p1
+//   deconv 8 k=2 [s=2] [p=0]   transposed convolution, O = (W − 1)·S − 2P + K
 //   dropout keep=0.5           inverted dropout, keep probability
 //   batchnorm [momentum=0.9]
 //   standardize mean=M std=S  y = (x − M)/S (MNIST: mean=0.1307 std=0.3081)
@@ -17,23 +21,30 @@
 //   concat                     branches over the same input, stacked along depth
 //     branch ... branch ... end
 //   loss cross_entropy | mse   softmax + cross-entropy (default) or ½Σ(t−y)²
+//   loss cross_entropy:10 smooth_l1:4*0.1 | loss pixel_cross_entropy
+//                              terms over target vectors (several heads,
+//                              a class per pixel): see LossPlan in loss.h
 // Blocks nest (a concat inside a residual body or a branch, and so on).
 #pragma once
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "loss.h"
 #include "sequence.h"
 
 namespace cnn {
 
-enum class Loss { CrossEntropy, Mse };
+// CrossEntropy and Mse read one class label per sample; Targets reads a
+// target vector per sample through the spec's LossPlan.
+enum class Loss { CrossEntropy, Mse, Targets };
 
 struct ParsedSpec {
   Shape input;
   Init init;
   Sequence body;
   Loss loss = Loss::CrossEntropy;
+  LossPlan plan;  // Loss::Targets only
 };
 
 // Throws SpecError with the line number and what is wrong.

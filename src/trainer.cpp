@@ -23,9 +23,42 @@ void check_fits(const Network& net, const Dataset& data) {
   if (!(data.shape == net.input_shape()))
     throw std::invalid_argument("the data's images are " + data.shape.str() + " but the network takes " +
                                 net.input_shape().str());
+  if (net.loss() == Loss::Targets) {
+    const int wanted = net.loss_plan().target_count(net.output_shape());
+    if (data.target_size != wanted)
+      throw std::invalid_argument("the network's " + net.loss_line() + " reads " + std::to_string(wanted) +
+                                  " targets per image but the data has " + std::to_string(data.target_size));
+    return;
+  }
   if (int(net.output_shape().size()) < data.classes)
     throw std::invalid_argument("the network has " + std::to_string(net.output_shape().size()) + " outputs for " +
                                 std::to_string(data.classes) + " classes");
+}
+
+// The network's loss for a batch of n (labels or target vectors, as its loss says).
+float batch_loss(const Network& net, const float* out, const std::uint8_t* labels, const float* targets, int n,
+                 float* dout, int divisor = 0) {
+  const int classes = int(net.output_shape().size());
+  switch (net.loss()) {
+    case Loss::CrossEntropy: return softmax_cross_entropy(out, labels, n, classes, dout, divisor);
+    case Loss::Mse: return mean_squared_error(out, labels, n, classes, dout, divisor);
+    case Loss::Targets: return plan_loss(net.loss_plan(), net.output_shape(), out, targets, n, dout, divisor);
+  }
+  return 0;
+}
+
+// The class a sample's output says: the arg-max of the whole output, or of a
+// multi-head network's first cross-entropy term (−1 when it has none).
+int predicted_class(const Network& net, const float* o) {
+  if (net.loss() != Loss::Targets) {
+    const int classes = int(net.output_shape().size());
+    return int(std::max_element(o, o + classes) - o);
+  }
+  for (const LossTerm& t : net.loss_plan().terms) {
+    if (t.kind == LossKind::CrossEntropy) return int(std::max_element(o, o + t.outputs) - o);
+    o += t.outputs;
+  }
+  return -1;
 }
 
 double sum_of_squares(std::span<const float> v) {
@@ -70,6 +103,7 @@ void Trainer::set_options(const TrainOptions& o) {
   x_.resize(std::size_t(o.batch_size) * net_.input_shape().size());
   dout_.resize(std::size_t(o.batch_size) * net_.output_shape().size());
   labels_.resize(o.batch_size);
+  targets_.resize(std::size_t(o.batch_size) * data_.target_size);
 }
 
 void Trainer::reshuffle() {
@@ -100,6 +134,7 @@ void Trainer::load_images(int n) {
     x_.resize(std::size_t(n) * shape.size());
     dout_.resize(std::size_t(n) * net_.output_shape().size());
     labels_.resize(n);
+    targets_.resize(std::size_t(n) * data_.target_size);
   }
   for (int i = 0; i < n; ++i) {
     if (cursor_ == order_.size()) reshuffle();
@@ -108,6 +143,7 @@ void Trainer::load_images(int n) {
     data_.image_as_float(int(idx), xi);
     if (augment_) augment_(xi, shape, augment_rng_);
     labels_[i] = data_.labels[idx];
+    std::copy_n(data_.target(int(idx)), data_.target_size, targets_.data() + std::size_t(i) * data_.target_size);
   }
 }
 
@@ -133,7 +169,7 @@ StepResult Trainer::step_part(int max_images) {
   }
   const int n = std::min(max_images, batch_size_now_ - batch_done_);
   const bool last = batch_done_ + n == batch_size_now_;
-  const int classes = int(net_.output_shape().size());
+  const std::size_t per_sample = net_.output_shape().size();
   load_images(n);
   last_part_count_ = n;
   const auto grads = net_.grads();
@@ -150,13 +186,8 @@ StepResult Trainer::step_part(int max_images) {
   r.count = n;
   r.done = last;
   const float* out = net_.forward(x_.data(), n, Mode::Train);
-  r.loss = net_.loss() == Loss::CrossEntropy
-               ? softmax_cross_entropy(out, labels_.data(), n, classes, dout_.data(), batch_size_now_)
-               : mean_squared_error(out, labels_.data(), n, classes, dout_.data(), batch_size_now_);
-  for (int i = 0; i < n; ++i) {
-    const float* o = out + std::size_t(i) * classes;
-    r.correct += int(std::max_element(o, o + classes) - o) == labels_[i];
-  }
+  r.loss = batch_loss(net_, out, labels_.data(), targets_.data(), n, dout_.data(), batch_size_now_);
+  for (int i = 0; i < n; ++i) r.correct += predicted_class(net_, out + std::size_t(i) * per_sample) == labels_[i];
   batch_loss_ += double(r.loss) * n;
   batch_correct_ += r.correct;
   batch_done_ += n;
@@ -203,7 +234,8 @@ Evaluation evaluate(Network& net, const Dataset& data, int limit) {
   check_fits(net, data);
   Evaluation e;
   const int total = limit < 0 ? data.count() : std::min(limit, data.count());
-  const int batch = net.max_batch(), classes = int(net.output_shape().size());
+  const int batch = net.max_batch();
+  const std::size_t per_sample = net.output_shape().size();
   const Shape shape = net.input_shape();
   std::vector<float> x(std::size_t(batch) * shape.size());
   double loss = 0;
@@ -214,18 +246,15 @@ Evaluation evaluate(Network& net, const Dataset& data, int limit) {
     for (int i = 0; i < n; ++i) data.image_as_float(start + i, x.data() + std::size_t(i) * shape.size());
     const float* out = net.forward(x.data(), n, Mode::Infer);
     const std::uint8_t* labels = data.labels.data() + start;
-    loss += double(net.loss() == Loss::CrossEntropy ? softmax_cross_entropy(out, labels, n, classes, nullptr)
-                                                    : mean_squared_error(out, labels, n, classes, nullptr)) *
-            n;
+    loss += double(batch_loss(net, out, labels, data.target(start), n, nullptr)) * n;
     for (int i = 0; i < n; ++i) {
-      const float* o = out + std::size_t(i) * classes;
-      const int guess = int(std::max_element(o, o + classes) - o);
+      const int guess = predicted_class(net, out + std::size_t(i) * per_sample);
       e.predicted[start + i] = std::uint8_t(guess);
       if (guess == labels[i])
         ++correct;
       else
         e.wrong.push_back(start + i);
-      if (labels[i] < 10 && guess < 10) ++e.confusion[labels[i]][guess];
+      if (labels[i] < 10 && guess >= 0 && guess < 10) ++e.confusion[labels[i]][guess];
     }
   }
   e.count = total;

@@ -92,6 +92,7 @@ class Trainer {
   long steps_ = 0;
   std::vector<float> x_, dout_, good_params_, good_state_;
   std::vector<std::uint8_t> labels_;
+  std::vector<float> targets_;  // Loss::Targets: the batch's target vectors
   // The minibatch in progress: its size (fixed at its start), images done,
   // summed statistics, and, while it is split, the gradients and state the
   // parts have built (kept here so nothing run between parts can disturb

@@ -20,7 +20,7 @@ std::unique_ptr<Network> with_new_head(Network& from, const NewHeadOptions& o) {
   std::string spec = "input " + from.input_shape().str() + "\n";
   for (int i = 0; i < from.layer_count(); ++i)
     spec += (i == head ? Dense(o.classes).spec() : from.layer(i).spec()) + "\n";
-  if (from.loss() == Loss::Mse) spec += "loss mse\n";
+  if (from.loss() != Loss::CrossEntropy) spec += from.loss_line() + "\n";
   auto to = std::make_unique<Network>(spec, o.max_batch);
   to->init(o.seed);
   std::size_t state_offset = 0;

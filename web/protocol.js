@@ -115,6 +115,20 @@ export const COMMANDS = {
     reply: '{ probs: Float32Array (boxes·classes), classes, windows: [{ x, y }] }: each window moved to centre the '
       + "ink's centre of mass in it, then classified by the live model (web/detections.js recentredWindow)",
   },
+  // Beyond classification (worker/vision.js): 64×64 scenes of MNIST digits
+  visionTrain: long(
+    "{ task: 'localize' | 'segment', upsample?: 'nearest' | 'unpool' | 'deconv' (segment: all three when absent), "
+      + 'steps?, scenes?, seed? }',
+    '{ task, steps, scenes, seconds, results: [{ kind, history: [[step, meanIou, accuracy]], score: { meanIou, '
+      + 'accuracy | pixelAccuracy, backgroundAccuracy? }, scene: { image, truth, predicted, iou? } }] }; '
+      + 'segment: truth and predicted are class masks (Uint8Array 64·64, 0 background, 1 + digit); localize: '
+      + '{ label, box: [x0, y0, x1, y1] }',
+    '{ task, kind, step, total, loss, meanIou, accuracy (localize: class; segment: pixels), on 100 test scenes }',
+  ),
+  visionPredict: {
+    payload: '{ task, upsample?, image?: Float32Array (28·28: placed in a scene; or 64·64) }: the drawn digit '
+      + 'if absent',
+    reply: '{ image (64·64), predicted: mask | { label, box } } | { empty: true }',
   // Augmentation
   augmentInfo: { payload: '{}', reply: '{ presets: [{ name, summary, options }] }' },
   augmentPreview: {

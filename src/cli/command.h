@@ -37,4 +37,7 @@ class Options {
   std::map<std::string, bool> used_;
 };
 
+// `cnn train --task localize|segment` (train_task.cpp): scenes instead of digits.
+int train_task(const std::string& task, const std::vector<std::string>& args);
+
 }  // namespace cnn::cli

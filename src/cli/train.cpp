@@ -73,8 +73,19 @@ std::unique_ptr<Network> starting_network(const Start& s, const Dataset& data, i
   return net;
 }
 
+// --task's value ("classify" when absent), read before the options that depend on it.
+std::string task_of(const std::vector<std::string>& args) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i].rfind("--task=", 0) == 0) return args[i].substr(7);
+    if (args[i] == "--task" && i + 1 < args.size()) return args[i + 1];
+  }
+  return "classify";
+}
+
 int train(const std::vector<std::string>& args) {
+  if (const std::string task = task_of(args); task != "classify") return train_task(task, args);
   Options o(args, {"json", "nesterov", "quiet", "new-head"});
+  o.str("task", "classify");
   Start start;
   start.net_spec = o.str("net", "");
   start.from = o.str("from", "");
@@ -203,6 +214,9 @@ int eval(const std::vector<std::string>& args) {
 
 const RegisterCommand train_command{
     {"train", "train a network on the prepared data and save the model", train,
+     "  --task NAME          classify, or localize / segment on scenes of MNIST digits (their own\n"
+     "                       defaults: --optimizer adam --lr 0.002 --weight-decay 0; --train-scenes N,\n"
+     "                       --test-scenes N [2000]; segment: --upsample nearest|unpool|deconv) [classify]\n"
      "  --net NAME|SPEC      a preset (`cnn info --presets` lists them) or spec text [lenet5]\n"
      "  --from MODEL         start from a model file's weights instead of --net (transfer learning)\n"
      "  --new-head           with --from: a fresh last dense layer sized for the data set's classes\n"

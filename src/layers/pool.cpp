@@ -12,6 +12,7 @@ std::string Pool::spec() const {
   const char* name = kind_ == PoolKind::Max ? "maxpool" : kind_ == PoolKind::Avg ? "avgpool" : "l2pool";
   std::string s = std::string(name) + " " + win_.kernel.str() + " s=" + win_.stride.str();
   if (!(win_.pad == HW{0, 0})) s += " p=" + win_.pad.str();
+  if (!name_.empty()) s += " name=" + name_;
   return s;
 }
 
@@ -44,7 +45,7 @@ void Pool::forward(const float* x, float* y, int n, Mode mode) {
   // LeNet's pooling: a kernel (branch-free SIMD or the reference scan) that
   // skips the arg-max, which inference does not need.
   if (is_max_2x2()) {
-    argmax_fresh_ = mode == Mode::Train;
+    argmax_fresh_ = mode == Mode::Train || keep_argmax_;
     return kernels::max_pool_2x2(planes, h, w, x, y, argmax_fresh_ ? argmax_.data() : nullptr);
   }
   argmax_fresh_ = true;

@@ -10,6 +10,7 @@
 // summed), max and avg none.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "../layer.h"
@@ -29,6 +30,13 @@ class Pool : public Layer {
   Window window() const override { return win_; }
   std::uint64_t macs() const override;
   PoolKind pool_kind() const { return kind_; }
+  // A max pool may be named (name=p1) so an unpool layer can find it; that
+  // layer needs the arg-max of every forward pass, inference included.
+  const std::string& name() const { return name_; }
+  void set_name(std::string name) { name_ = std::move(name); }
+  void keep_argmax() { keep_argmax_ = true; }
+  // Per plane (N·C of them), the input index (y·W + x) of each output's maximum.
+  const std::int32_t* argmax() const { return argmax_.data(); }
 
  private:
   // The window of output (oy, ox), clipped to the input: rows y0..y1−1, columns x0..x1−1.
@@ -43,7 +51,9 @@ class Pool : public Layer {
   Window win_;
   std::vector<std::int32_t> argmax_;  // max pool: input index of each output
   bool argmax_fresh_ = false;         // ... recorded by the last forward pass
-  std::vector<float> recomputed_;     // backward after inference: the maxima again
+  bool keep_argmax_ = false;          // ... in every forward pass (an unpool reads it)
+  std::string name_;
+  std::vector<float> recomputed_;  // backward after inference: the maxima again
 };
 
 }  // namespace cnn

@@ -28,6 +28,14 @@ Attribute float_attr(const std::string& name, float v) {
   return a;
 }
 
+Attribute string_attr(const std::string& name, std::string v) {
+  Attribute a;
+  a.name = name;
+  a.type = field::attribute::kTypeString;
+  a.s = std::move(v);
+  return a;
+}
+
 std::string GraphBuilder::weights(const std::string& prefix, std::vector<std::int64_t> dims,
                                   std::vector<float> values) {
   Tensor t;

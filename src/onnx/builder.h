@@ -11,6 +11,7 @@ namespace cnn::onnx {
 Attribute int_attr(const std::string& name, std::int64_t v);
 Attribute ints_attr(const std::string& name, std::vector<std::int64_t> v);
 Attribute float_attr(const std::string& name, float v);
+Attribute string_attr(const std::string& name, std::string v);
 
 class GraphBuilder {
  public:

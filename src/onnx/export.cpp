@@ -9,11 +9,17 @@
 //   when scaled, and Add; concat -> its branches and Concat along the
 //   channels; dropout -> Dropout (the identity at inference, as ONNX Runtime
 //   runs it); standardize -> Sub (mean) then Div (std), scalars that
-//   broadcast. A cross-entropy network ends in Softmax.
+//   broadcast; upsample -> Resize (nearest, asymmetric coordinates, floor:
+//   output pixel o reads input o / F, as the engine does), deconv ->
+//   ConvTranspose (weights C,F,KH,KW as the engine keeps them). unpool is
+//   refused: ONNX's MaxUnpool reads indices that MaxPool would have to give
+//   as a second output, which this exporter does not wire. A cross-entropy
+//   network ends in Softmax.
 #include <algorithm>
 
 #include "../layers/batchnorm.h"
 #include "../layers/concat.h"
+#include "../layers/deconv.h"
 #include "../layers/residual.h"
 #include "../version.h"
 #include "builder.h"
@@ -112,6 +118,19 @@ class Exporter {
       const std::string grouped = b_.node("Reshape", {x.name, b_.int64s("shape", dims)});
       return {b_.node("ReduceMax", {grouped}, {ints_attr("axes", {2}), int_attr("keepdims", 0)}), out, x.flat};
     }
+    if (s.kind == "upsample") {
+      const float fh = float(out.h) / float(x.shape.h), fw = float(out.w) / float(x.shape.w);
+      const std::string scales = b_.weights("scales", {4}, {1, 1, fh, fw});
+      return {b_.node("Resize", {spatial(x).name, "", scales},
+                      {string_attr("mode", "nearest"), string_attr("coordinate_transformation_mode", "asymmetric"),
+                       string_attr("nearest_mode", "floor")}),
+              out, false};
+    }
+    if (s.kind == "deconv") return deconv(spatial(x), l, params);
+    if (s.kind == "unpool")
+      throw OnnxError(where + " '" + l.spec() +
+                      "': max unpooling is not exported (ONNX MaxUnpool needs the indices of a MaxPool's second "
+                      "output); use 'upsample 2' or 'deconv' in its place to export the network");
     throw OnnxError(where + " '" + l.spec() + "' has no ONNX equivalent in this exporter");
   }
 
@@ -127,6 +146,17 @@ class Exporter {
     const std::string w = b_.weights("conv_w", {k, c, kh, kw}, copy(params, std::size_t(k * c * kh * kw)));
     const std::string bias = b_.weights("conv_b", {k}, copy(params, k));
     return {b_.node("Conv", {x.name, w, bias}, window_attrs(win)), l.out_shape, false};
+  }
+
+  Value deconv(Value x, const Layer& l, const float*& params) {
+    const auto& o = static_cast<const Deconv&>(l).options();
+    const std::int64_t c = x.shape.c, f = o.filters, kh = o.kernel.h, kw = o.kernel.w;
+    const std::string w = b_.weights("deconv_w", {c, f, kh, kw}, copy(params, std::size_t(c * f * kh * kw)));
+    const std::string bias = b_.weights("deconv_b", {f}, copy(params, f));
+    return {b_.node("ConvTranspose", {x.name, w, bias},
+                    {ints_attr("kernel_shape", {kh, kw}), ints_attr("strides", {o.stride.h, o.stride.w}),
+                     ints_attr("pads", {o.pad.h, o.pad.w, o.pad.h, o.pad.w})}),
+            l.out_shape, false};
   }
 
   // Padded cells are in no window: MaxPool pads with −∞, LpPool's zeros add
@@ -181,7 +211,7 @@ std::vector<std::uint8_t> export_onnx(const Network& net) {
   m.producer_version = kVersion;
   m.doc_string = "Exported from the spec:\n" + net.spec();
   const bool softmax = net.loss() == Loss::CrossEntropy;
-  m.metadata.push_back({"cnn.loss", softmax ? "cross_entropy" : "mse"});
+  m.metadata.push_back({"cnn.loss", net.loss_line().substr(5)});  // after "loss "
   // How the network was initialised is part of its spec (an 'init' line after
   // 'input'), not of the graph: kept for the import.
   const std::string& spec = net.spec();

@@ -115,3 +115,24 @@ test('transfer learning: a new head on the MNIST model for 20 Fashion-MNIST imag
   const freeze = cnn('train', '--from', 'web/models/lenet5.cnn', '--freeze', 'dense', ...common);
   assert.match(freeze.stderr, /--freeze must be conv or none/);
 });
+
+test('train --task localize and --task segment: a short run reports its scores on held-out test scenes', () => {
+  const localize = cnn('train', '--task', 'localize', '--train-scenes', '96', '--test-scenes', '32', '--epochs', '1',
+                       '--json', '--quiet', '--out', join(dir, 'localize.cnn'));
+  assert.equal(localize.status, 0, localize.stderr);
+  const l = lastJson(localize.stdout);
+  assert.equal(l.task, 'localize');
+  assert.ok(l.test_accuracy >= 0 && l.test_accuracy <= 1 && l.mean_iou >= 0 && l.mean_iou <= 1, JSON.stringify(l));
+  assert.equal(l.test_scenes, 32);
+  const segment = cnn('train', '--task', 'segment', '--upsample', 'unpool', '--train-scenes', '32', '--test-scenes',
+                      '8', '--epochs', '1', '--json', '--quiet', '--out', join(dir, 'segment.cnn'));
+  assert.equal(segment.status, 0, segment.stderr);
+  const s = lastJson(segment.stdout);
+  assert.equal(s.upsample, 'unpool');
+  assert.equal(s.class_iou.length, 11);
+  assert.ok(s.background_only_accuracy > 0.5 && s.mean_iou >= 0 && s.mean_iou <= 1, JSON.stringify(s));
+  const bad = cnn('train', '--task', 'detect');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /unknown task 'detect' \(known: classify, localize, segment\)/);
+  assert.match(cnn('train', '--task', 'segment', '--upsample', 'bilinear').stderr, /unknown up-sampling 'bilinear'/);
+});

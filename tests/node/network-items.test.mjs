@@ -27,8 +27,12 @@ function describe(spec) {
 }
 
 test('every kind the editor adds builds in the engine and reads back to the same text', () => {
-  const items = ITEM_KINDS.filter((k) => k !== 'dense' && k !== 'flatten').map(newItem);
+  const items = ITEM_KINDS.filter((k) => !['dense', 'flatten', 'unpool'].includes(k)).map(newItem);
   items.push(newItem('flatten'), { ...newItem('dense'), units: 10 });
+  // Max unpooling right after the pool it undoes (named as the new unpool item expects).
+  const pool = items.findIndex((i) => i.kind === 'pool');
+  items[pool].name = newItem('unpool').pool;
+  items.splice(pool + 1, 0, newItem('unpool'));
   const activation = items.find((i) => i.kind === 'activation');
   Object.assign(activation, { fn: 'leaky_relu', param: 0.2 });
   Object.assign(items.find((i) => i.kind === 'residual'), { scale: 0.5 });

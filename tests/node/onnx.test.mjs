@@ -131,6 +131,29 @@ describe('export: ONNX Runtime agrees with the engine', () => {
     assert.equal(back.spec(), model.spec());
   });
 
+  test('up-sampling: nearest as Resize, transposed convolution as ConvTranspose; max unpooling refused', async () => {
+    const spec = [
+      'input 1x28x28',
+      'conv 4 k=4 s=2 p=1', // 14x14
+      'relu',
+      'upsample 2x1', // 28x14
+      'deconv 3 k=3x2 s=2x1 p=1x0', // (28 − 1)·2 − 2 + 3 = 55, (14 − 1)·1 + 2 = 15
+      'tanh',
+      'deconv 2 k=2', // 110x30
+      'loss pixel_cross_entropy',
+    ].join('\n');
+    const model = keep(new m.Model(spec, 16));
+    model.init(5, 'he');
+    model.setParams(model.params().map((v, i) => v + 0.01 * ((i % 7) - 3))); // biases away from 0 too
+    const x = images.subarray(0, 20 * 784);
+    const got = await runOrt(model.toOnnx(), x, [20, 1, 28, 28]);
+    assert.deepEqual(got.dims, [20, 2 * 110 * 30]);
+    const d = maxDiff(got.data, model.predict(x));
+    assert.ok(d <= 1e-4, `largest difference ${d}`);
+    const unpool = keep(new m.Model('input 1x28x28\nmaxpool 2 name=p\nunpool p\nflatten\ndense 2', 4));
+    assert.throws(() => unpool.toOnnx(), /'unpool p': max unpooling is not exported/);
+  });
+
   test('per-axis windows, padded pools, concat branches, scaled residuals, noisy ReLU, an init line', async () => {
     const spec = [
       'input 1x28x28',

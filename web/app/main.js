@@ -41,6 +41,7 @@ import { gradientFlowPanel } from './panels/gradient-flow.js';
 import { updateStepPanel } from './panels/update-step.js';
 import { poolGradientPanel } from './panels/pool-gradient.js';
 import { saliencyPanel } from './panels/saliency.js';
+import { visionPanel } from './panels/vision.js';
 
 const PANELS = [
   drawPanel,
@@ -66,6 +67,7 @@ const PANELS = [
   poolGradientPanel,
   embeddingPanel,
   detectPanel,
+  visionPanel,
 ];
 
 const $ = (selector) => document.querySelector(selector);

@@ -28,6 +28,9 @@ const NEW_ITEM = {
   batchnorm: () => ({ kind: 'batchnorm' }),
   flatten: () => ({ kind: 'flatten' }),
   dense: () => ({ kind: 'dense', units: 64 }),
+  upsample: () => ({ kind: 'upsample', f: [2, 2] }),
+  unpool: () => ({ kind: 'unpool', pool: 'p1' }),
+  deconv: () => ({ kind: 'deconv', filters: 8, k: [2, 2], s: [2, 2], p: [0, 0] }),
   residual: () => ({ kind: 'residual', scale: 1, children: [NEW_ITEM.conv(), NEW_ITEM.activation()] }),
   concat: () => ({ kind: 'concat', branches: [[{ ...NEW_ITEM.conv(), k: [1, 1], p: [0, 0] }], [NEW_ITEM.conv()]] }),
 };
@@ -53,6 +56,16 @@ export function itemLine(item) {
     case 'pool': {
       const words = [`${item.type} ${pair(item.k)}`];
       if (item.s[0] !== item.k[0] || item.s[1] !== item.k[1]) words.push(`s=${pair(item.s)}`);
+      if (item.p[0] !== 0 || item.p[1] !== 0) words.push(`p=${pair(item.p)}`);
+      if (item.type === 'maxpool' && item.name) words.push(`name=${item.name}`);
+      return words.join(' ');
+    }
+    case 'upsample':
+      return `upsample ${pair(item.f)}`;
+    case 'unpool':
+      return `unpool ${item.pool}`;
+    case 'deconv': {
+      const words = [`deconv ${item.filters}`, `k=${pair(item.k)}`, `s=${pair(item.s)}`];
       if (item.p[0] !== 0 || item.p[1] !== 0) words.push(`p=${pair(item.p)}`);
       return words.join(' ');
     }
@@ -124,7 +137,17 @@ function itemFromNode(node) {
   const kind = node.kind;
   const geometry = () => ({ k: hw(node.kernel), s: hw(node.stride), p: hw(node.pad) });
   if (kind === 'conv') return { kind, filters: node.output.c, ...geometry() };
-  if (POOLS.includes(kind)) return { kind: 'pool', type: kind, ...geometry() };
+  if (POOLS.includes(kind)) {
+    const name = options(node.spec).name;
+    return { kind: 'pool', type: kind, ...geometry(), ...(name ? { name } : {}) };
+  }
+  if (kind === 'upsample') return { kind, f: [node.output.h / node.input.h, node.output.w / node.input.w] };
+  if (kind === 'unpool') return { kind, pool: node.spec.split(/\s+/)[1] };
+  if (kind === 'deconv') {
+    const o = options(node.spec), read = (v, fallback) => (v ?? fallback).split('x').map(Number);
+    const k = read(o.k, '1'), both = (v) => (v.length === 1 ? [v[0], v[0]] : v);
+    return { kind, filters: node.output.c, k: both(k), s: both(read(o.s, '1')), p: both(read(o.p, '0')) };
+  }
   if (ACTIVATIONS.includes(kind)) {
     const param = ACTIVATION_PARAM[kind];
     let value = null;

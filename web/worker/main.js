@@ -16,6 +16,7 @@ import { detectCommands } from './detect.js';
 import { equivarianceCommands, invariance } from './equivariance.js';
 import { embedding } from './embedding.js';
 import { loadUmap } from './umap-layout.js';
+import { visionPredict, visionTrain } from './vision.js';
 import { transfer, transferSets } from './transfer.js';
 import { adversarial } from './adversarial.js';
 import { gradientCommands, gradientFlow, gradientUpdate } from './gradients.js';
@@ -239,6 +240,10 @@ const commands = {
   ...gradientCommands,
   gradientUpdate,
   gradientFlow: job(gradientFlow, { needsTrain: () => true }),
+  visionTrain: job(visionTrain, { needsTrain: () => true }),
+  async visionPredict(payload) {
+    return visionPredict(payload);
+  },
   compare: job(compare, { needsTrain: () => true }),
   // On the live model: the training pauses first, so the two never mix.
   async finetune(payload, context) {

@@ -31,6 +31,7 @@ export const world = {
   trainFailed: false, // its last download failed: the next ensureTrain() starts another
   run: null, // TrainingRun on the current model, if any
   comparisonMlp: null, // { model, dataset, steps }: the mlp the equivariance panel measures beside the model
+  vision: new Map(), // 'segment/<upsample>' | 'localize/-' → engine Model trained by visionTrain (vision.js)
   digit: null, // the drawn digit (Float32Array 784) or null
   digitSeq: 0, // the page's number for it, echoed with each prediction
   digitStrokes: 0,

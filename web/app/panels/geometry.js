@@ -168,6 +168,28 @@ const EXPLAIN = {
         `depth: ${channels.join(' + ')} = ${l.output.c} channels, each ${l.output.h}×${l.output.w}`,
     };
   },
+  upsample: (l) => ({
+    size: { formula: 'O = W·F', numbers: `${l.input.h}·${l.output.h / l.input.h} = ${l.output.h}` },
+    note: `each value is copied into a ${l.output.h / l.input.h}×${l.output.w / l.input.w} block (nearest neighbour)`,
+  }),
+  unpool: (l) => ({
+    note: `each value goes back to where max pool '${l.spec.split(/\s+/)[1]}' found its maximum, `
+      + `${shapeText(l.input)} → ${shapeText(l.output)}; every other place is 0`,
+  }),
+  deconv(l, cin, cout) {
+    const o = Object.fromEntries(l.spec.split(/\s+/).filter((w) => w.includes('=')).map((w) => w.split('=')));
+    const [kh, kw = kh] = o.k.split('x').map(Number), [sh] = o.s.split('x').map(Number);
+    const [ph] = (o.p ?? '0').split('x').map(Number);
+    return {
+      size: { formula: 'O = (W − 1)·S − 2P + K',
+        numbers: `H: (${l.input.h} − 1)·${sh} − 2·${ph} + ${kh} = ${l.output.h}` },
+      params: { formula: '(K_h·K_w·C_in + 1)·C_out', numbers: `(${times(kh, kw, cin)} + 1)·${cout} = ${l.params}` },
+      macs: { formula: 'K_h·K_w·C_out · C_in·H_in·W_in',
+        numbers: `${times(kh, kw, cout)} · ${times(cin, l.input.h, l.input.w)} = ${count(l.macs)}` },
+      note: `every input value adds itself times a ${kh}×${kw} kernel to the output, ${sh} pixels apart: `
+        + 'learnable up-sampling (the backward pass of a convolution, run forward)',
+    };
+  },
   dropout: () => ({ note: 'switches random values off while training; does nothing at test time' }),
   flatten: () => ({ note: 'lays the maps out as one vector' }),
   standardize: (l) => {

@@ -1,7 +1,9 @@
 // One layer's settings as labelled controls, for the network editor: a
 // convolution's filters, kernel, stride and padding (with "same"), a pool's
 // kind, size, stride and padding, an activation and its parameter, dropout's
-// keep probability, a dense layer's width, a residual block's scale λ.
+// keep probability, a dense layer's width, a residual block's scale λ, an
+// up-sampling factor, the max pool an unpool undoes, a transposed convolution's
+// filters, kernel, stride and trimmed padding.
 // Each control edits the item in place and calls onChange(); the editor
 // writes the spec and asks the engine what it makes of it.
 import { el } from '../dom.js';
@@ -37,6 +39,19 @@ function pairField(label, current, set, options) {
     numberField(`${label} width`, w, (v) => set([current()[0], v]), { ...options, testid: options.testid?.('w') }),
   );
   return box;
+}
+
+// A word (a pool's name): letters, digits, '_' and '-'; anything else is marked and skipped.
+function textField(label, value, set) {
+  const id = `lc-${++uid}`;
+  const input = el('input', { type: 'text', id, value, className: 'narrow' });
+  input.addEventListener('input', () => {
+    const ok = /^[A-Za-z0-9_-]*$/.test(input.value);
+    input.setCustomValidity(ok ? '' : `${label}: letters, digits, _ and - only`);
+    input.setAttribute('aria-invalid', ok ? 'false' : 'true');
+    if (ok) set(input.value);
+  });
+  return el('span', { className: 'lc-field' }, el('label', { htmlFor: id, textContent: label }), input);
 }
 
 function selectField(label, choices, value, set) {
@@ -88,7 +103,16 @@ export function layerControls(item, onChange) {
       return [numberField('filters', item.filters, set('filters'), { testid: 'filters' }),
         ...geometryFields(item, onChange, { pad: true })];
     case 'pool':
-      return [selectField('pooling', POOLS, item.type, set('type')), ...geometryFields(item, onChange, { pad: true })];
+      return [selectField('pooling', POOLS, item.type, set('type')), ...geometryFields(item, onChange, { pad: true }),
+        textField('name (for max unpooling)', item.name ?? '', set('name'))];
+    case 'upsample':
+      return [pairField('factor', () => item.f, set('f'), { max: 64, testid: (a) => `factor-${a}` })];
+    case 'unpool':
+      return [textField('max pool to undo (its name)', item.pool, set('pool'))];
+    case 'deconv':
+      return [numberField('filters', item.filters, set('filters'), { testid: 'filters' }),
+        ...geometryFields(item, onChange, { pad: false }),
+        pairField('padding (trimmed)', () => item.p, set('p'), { min: 0, max: 63, testid: (a) => `pad-${a}` })];
     case 'activation': {
       const param = () => ACTIVATION_PARAM[item.fn];
       const paramBox = el('span', { className: 'lc-param' });

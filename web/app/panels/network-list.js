@@ -11,6 +11,7 @@ import { layerControls } from './layer-controls.js';
 const KIND_LABELS = {
   conv: 'convolution', pool: 'pooling', activation: 'activation', dropout: 'dropout', batchnorm: 'batch norm',
   flatten: 'flatten', dense: 'dense', residual: 'residual block', concat: 'concat block (Inception)',
+  upsample: 'up-sampling (nearest)', unpool: 'max unpooling', deconv: 'transposed convolution',
 };
 
 function button(text, label, action, onClick) {
