@@ -24,7 +24,8 @@ const WATCH_AND_CLICK = () => {
   new MutationObserver(() => {
     if (out.dataset.value === '') return;
     window.__updates.push({ ms: performance.now() - window.__clicked, accuracy: Number(out.dataset.value),
-                            full: out.dataset.full === '1', ips: Number(ips.dataset.value || 0) });
+                            full: out.dataset.full === '1', ips: Number(ips.dataset.value || 0),
+                            images: Number(out.dataset.imagesSeen || 0) });
   }).observe(out, { attributes: true, attributeFilter: ['data-value', 'data-full'] });
   window.__clicked = performance.now();
   document.querySelector('[data-testid="train"]').click();
@@ -46,6 +47,7 @@ async function runOnce(browser, url, seed) {
   return {
     seed, settings,
     seconds_to_99: reached ? reached.ms / 1000 : null,
+    images_to_99: reached ? reached.images : null,
     epoch_accuracies: full.map((u) => u.accuracy),
     final_accuracy: full.at(-1)?.accuracy ?? null,
     run_seconds: (full.at(-1)?.ms ?? 0) / 1000,
@@ -69,7 +71,7 @@ try {
       `${r.epoch_accuracies.map((a) => (a * 100).toFixed(2)).join(' → ')} %; ` +
       (r.seconds_to_99 === null
         ? `never reached ${GOAL * 100} %`
-        : `${GOAL * 100} % after ${r.seconds_to_99.toFixed(1)} s`) +
+        : `${GOAL * 100} % after ${r.seconds_to_99.toFixed(1)} s, ${r.images_to_99.toLocaleString('en')} images`) +
       `; run ${r.run_seconds.toFixed(1)} s; ${Math.round(r.images_per_second)} images/s at best`);
   }
 } finally {
@@ -82,12 +84,13 @@ const summary = {
   runs: runs.length,
   reached: runs.filter((r) => r.seconds_to_99 !== null).length,
   median_seconds_to_99: reachedAll ? median(runs.map((r) => r.seconds_to_99)) : null,
+  median_images_to_99: reachedAll ? median(runs.map((r) => r.images_to_99)) : null,
   median_final_accuracy: median(runs.map((r) => r.final_accuracy)),
   runs_detail: runs,
 };
 console.log(`page training: ${summary.reached}/${runs.length} runs reached ${GOAL * 100} % on the whole test set; ` +
   `median time from Train ${
     summary.median_seconds_to_99 === null ? 'n/a' : `${summary.median_seconds_to_99.toFixed(1)} s`
-  }; ` +
+  }, ${summary.median_images_to_99 === null ? 'n/a' : `${summary.median_images_to_99.toLocaleString('en')} images`}; ` +
   `median final accuracy ${(summary.median_final_accuracy * 100).toFixed(2)} %`);
 if (json) console.log(JSON.stringify(summary));

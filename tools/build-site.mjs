@@ -27,7 +27,8 @@ const REQUIRED = {
   'engine/cnn-scalar.wasm': 'node tools/build.mjs --wasm',
   'data/mnist/train-images.png': 'npm run prepare-data',
   'data/mnist/test-images.png': 'npm run prepare-data',
-  'models/lenet5.cnn': 'node tools/prepare.mjs',
+  'models/lenet5.cnn': 'git checkout web/models (the shipped models are committed)',
+  'models/fashion-mnist.cnn': 'git checkout web/models (the shipped models are committed)',
   'vendor/uPlot.esm.js': 'node tools/prepare.mjs',
 };
 

@@ -31,14 +31,16 @@ export const SETTINGS = {
   // How many of the 60,000 training images a run learns from (the first ones): few make it overfit.
   trainSize: { type: 'int', default: 60000, min: 10, max: 60000, label: 'Training digits' },
   optimizer: { type: 'enum', values: ['sgd', 'rmsprop', 'adam'], default: 'adam', label: 'Optimiser' },
-  lr: { type: 'number', default: 0.002, min: 1e-6, max: 1000, label: 'Learning rate' },
-  // Cosine by default: Adam at 0.002 reaches 99 % test accuracy within a
-  // 3-epoch run only when the rate comes down at the end.
+  // The defaults take a fresh LeNet-5 past 99 % on the whole test set in 2
+  // epochs (120,000 images), every seed tried: Adam at 0.001 on batches of 8
+  // (15,000 steps), the rate annealed to 1 % by a cosine over the run. Adam
+  // 0.002 or 0.003 at batch 32 and SGD stopped at 98.97–98.98 % (README).
+  lr: { type: 'number', default: 0.001, min: 1e-6, max: 1000, label: 'Learning rate' },
   schedule: { type: 'enum', values: ['constant', 'step', 'cosine'], default: 'cosine', label: 'LR schedule' },
-  batch: { type: 'int', default: 32, min: 1, max: 256, label: 'Batch size' },
+  batch: { type: 'int', default: 8, min: 1, max: 256, label: 'Batch size' },
   momentum: { type: 'number', default: 0.9, min: 0, max: 0.999, label: 'Momentum' },
   decay: { type: 'number', default: 0, min: 0, max: 0.1, label: 'Weight decay' },
-  epochs: { type: 'number', default: 3, min: 0.1, max: 100, label: 'Epochs' },
+  epochs: { type: 'number', default: 2, min: 0.1, max: 100, label: 'Epochs' },
   seed: { type: 'int', default: 1, min: 0, max: 2147483647, label: 'Seed' },
   // The live training's augmentation: engine options as "key=value,…"; '' = none.
   augment: { type: 'augment', default: '', label: 'Augmentation' },

@@ -1,8 +1,8 @@
 // The site's service worker, registered by app/site.js in the built site
 // (dist/, `npm run build:site`), never on the dev server. It does three things:
-//   offline    install stores the app (page, scripts, styles, model, this browser's engine build); the
-//              data sets and the other engine build are stored the first time they are fetched, so a
-//              first visit stays light and a data set used once works offline after.
+//   offline    install stores the app (page, scripts, styles, MNIST's model, this browser's engine build);
+//              the data sets, Fashion-MNIST's model and the other engine build are stored the first time
+//              they are fetched, so a first visit stays light and a data set used once works offline after.
 //   versions   one cache per build (its id is a hash of every file); install copies the files whose hash
 //              did not change from the old cache (a data set is not downloaded again for a new script);
 //              the new version waits until the page agrees (it may be training) or every tab is closed;
@@ -39,12 +39,15 @@ function sitePath(url) {
   return path === '' || path.endsWith('/') ? `${path}index.html` : path;
 }
 
-// What install stores: everything but the data sets and the engine builds, plus this browser's build.
+// Stored when first fetched, not at install: the data sets, the engine builds and the models of the other
+// data sets (the page fetches Fashion-MNIST's only when the learner switches to it).
+const FETCHED_WHEN_USED = [/^data\//, /^engine\//, /^models\/(?!lenet5\.cnn$)/];
+// What install stores: everything else, plus this browser's engine build.
 function shellPaths() {
   const simd = WebAssembly.validate(new Uint8Array(SITE.simdProbe));
   const engine = `engine/cnn-${simd ? 'simd' : 'scalar'}.`;
   return Object.keys(SITE.files).filter(
-    (path) => path.startsWith(engine) || !(path.startsWith('data/') || path.startsWith('engine/')),
+    (path) => path.startsWith(engine) || !FETCHED_WHEN_USED.some((re) => re.test(path)),
   );
 }
 

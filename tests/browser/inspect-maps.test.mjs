@@ -173,17 +173,23 @@ test('the data set picker shows the active data set and which ones are prepared'
   assert.equal(hasFashion, String(served));
 });
 
-test('switching to Fashion-MNIST starts a fresh network on it and names its classes', async (t) => {
+test('switching to Fashion-MNIST loads its shipped model (fetched only then) and names its classes', async (t) => {
   if (await page.getAttribute('[data-testid="dataset-picker"]', 'data-has-fashion') !== 'true') {
     t.skip('web/data/fashion is not prepared (install dataset-fashion-mnist, run npm run prepare-data)');
     return;
   }
+  const fetched = [];
+  const onRequest = (request) => fetched.push(new URL(request.url()).pathname);
+  page.on('request', onRequest);
   await page.locator('[data-testid="dataset-picker"]').scrollIntoViewIfNeeded();
   await page.check('[data-testid="dataset-fashion"]');
   await page.waitForSelector('[data-testid="dataset-active"][data-dataset="fashion"]', { timeout: 30000 });
   assert.match(await page.textContent('[data-testid="dataset-classes"]'), /T-shirt\/top.*Ankle boot/);
-  assert.match(await page.textContent('[data-role="model-line"]'), /fresh lenet5/);
-  // A test image of the new data set, through the fresh network.
+  await page.waitForFunction(() => /pretrained Fashion-MNIST network \(lenet5,/
+    .test(document.querySelector('[data-role="model-line"]').textContent), null, { timeout: 30000 });
+  page.off('request', onRequest);
+  assert.ok(fetched.some((path) => path.endsWith('/models/fashion-mnist.cnn')), 'the model is fetched on switching');
+  // A test image of the new data set, through the shipped model: it knows its ankle boots.
   await page.locator(INSIDE).scrollIntoViewIfNeeded();
   await page.fill('[data-testid="inspect-test-index"]', '0');
   await page.check('[data-testid="inspect-source-test"]');
@@ -191,6 +197,7 @@ test('switching to Fashion-MNIST starts a fresh network on it and names its clas
   await page.waitForFunction(() =>
     /labelled Ankle boot/.test(document.querySelector('[data-testid="inspect-status"]').textContent), null,
   { timeout: 30000 });
+  await page.waitForSelector('[data-testid="prediction"][data-digit="9"]', { timeout: 30000 });
   const conv1 = await page.$$eval('canvas[data-testid="map"][data-layer="0"]', CONTENT);
   assert.ok(conv1.filter((m) => m.varied > 50).length >= 3);
   // Fine-tuning labels follow the data set.

@@ -6,7 +6,6 @@
 import { CANCELLED, COMMANDS, transferables } from '../protocol.js';
 import { MAX_BATCH } from '../settings.js';
 import { clampInt } from '../util.js';
-import { fetchModelFile } from './data.js';
 import { loadEngine } from './engine.js';
 import { emit } from './events.js';
 import { inspectCommands } from './inspect.js';
@@ -23,6 +22,7 @@ import { gradientCommands, gradientFlow, gradientUpdate } from './gradients.js';
 import { finetune, robustness } from './jobs.js';
 import { compare } from './comparison.js';
 import { describeSpec, netSpec } from './network.js';
+import { loadShippedModel, preferShippedModel } from './shipped-models.js';
 import { applySettingsToRun, pause, step, train } from './training.js';
 import {
   buildFreshModel,
@@ -37,8 +37,6 @@ import {
   world,
 } from './world.js';
 
-const PRETRAINED_PATH = '../models/lenet5.cnn';
-const PRETRAINED = { source: 'pretrained', name: 'pretrained LeNet-5' };
 
 const post = (message) => self.postMessage(message, transferables(message));
 
@@ -67,19 +65,8 @@ async function boot() {
   world.presets = module.presets().map((p) => ({ name: p.name, description: p.description, spec: p.spec }));
 
   emit('boot', { message: 'Loading the pretrained model…' });
-  const file = await fetchModelFile(new URL(PRETRAINED_PATH, import.meta.url));
-  const fallback = 'Using a fresh, untrained LeNet-5 instead: train it, or load a model file.';
-  let warning = null;
-  if (file.bytes) {
-    try {
-      loadModelBytes(file.bytes, PRETRAINED);
-      world.pretrainedBytes = file.bytes;
-    } catch (error) {
-      warning = `The pretrained model file is damaged (${error.message}). ${fallback}`;
-    }
-  } else {
-    warning = `The pretrained model is missing (${file.reason}). ${fallback}`;
-  }
+  const problem = await loadShippedModel('mnist');
+  const warning = problem && `${problem} Using a fresh, untrained LeNet-5 instead: train it, or load a model file.`;
   if (!world.model) buildFreshModel({ ...world.settings, net: 'lenet5', keep: 1 });
   world.runState.go('idle');
   emit('ready', { version: module.version(), simd, build: buildName, presets: world.presets, warning });
@@ -138,13 +125,16 @@ const commands = {
       refused = error;
     }
     // The first configure loads the data the page asks for; a later one switches.
-    if (world.dataset === null) await loadData(dataset);
-    else if (dataset !== world.dataset) {
+    if (world.dataset === null) {
+      await loadData(dataset);
+      if (dataset !== 'mnist') preferShippedModel(dataset); // the boot loaded MNIST's
+    } else if (dataset !== world.dataset) {
       // A Train pressed while the old data set loaded is not lost: it carries
       // over to the new one (whose loading the page is then told about).
       const trainWasWaiting = world.runState.is('starting');
       const switching = switchDataset(dataset);
       if (trainWasWaiting) train().catch((error) => emit('error', { context: 'train', message: error.message }));
+      else preferShippedModel(dataset);
       await switching;
     }
     if (refused) throw refused;
@@ -189,9 +179,10 @@ const commands = {
     const { name, preset, spec } = world.modelInfo;
     return { name, net: preset ?? spec };
   },
-  pretrained() {
-    if (!world.pretrainedBytes) throw new Error('the pretrained model is not available');
-    loadModelBytes(world.pretrainedBytes, PRETRAINED);
+  // The current data set's shipped model.
+  async pretrained() {
+    const problem = await loadShippedModel(world.dataset ?? 'mnist');
+    if (problem) throw new Error(problem);
     queueFullEvaluation('pretrained');
   },
   crash() {

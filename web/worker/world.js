@@ -131,7 +131,8 @@ async function loadTestData(engine, dataset, current) {
   }
 }
 
-// Another data set: the old one's handles are freed, a fresh network built.
+// Another data set: the old one's handles are freed, a fresh network built
+// (main.js then offers the data set's shipped model in its place).
 export async function switchDataset(name) {
   dropRun();
   const old = [world.test, ...(world.testChunks ?? []).map((c) => c.data)];

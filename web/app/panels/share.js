@@ -98,7 +98,7 @@ function bind(root, { client, settings }, status, modelName) {
   pretrainedButton.addEventListener('click', async () => {
     try {
       await client.request('pretrained');
-      say('Back to the pretrained LeNet-5.');
+      say('Back to the pretrained model of this data set.');
     } catch (e) {
       fail(e.message);
     }

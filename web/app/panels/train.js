@@ -280,9 +280,10 @@ export const trainPanel = {
       parts['test-scope'].textContent = 'on test digits';
     }
 
-    function showTest({ accuracy, count, full }) {
+    function showTest({ accuracy, count, full, imagesSeen }) {
       testAccuracy.dataset.value = accuracy.toFixed(4);
       testAccuracy.dataset.full = full ? '1' : '0'; // the whole test set, not the running sample
+      testAccuracy.dataset.imagesSeen = String(imagesSeen ?? 0); // the weights it scored had trained on so many
       testAccuracy.textContent = `${(accuracy * 100).toFixed(1)}%`;
       const scope = full ? `all ${formatCount(count)} test digits` : `${formatCount(count)}-digit sample`;
       testAccuracy.title = full ? scope : `the first ${formatCount(count)} test digits`;
