@@ -129,6 +129,7 @@ export const COMMANDS = {
     payload: '{ task, upsample?, image?: Float32Array (28·28: placed in a scene; or 64·64) }: the drawn digit '
       + 'if absent',
     reply: '{ image (64·64), predicted: mask | { label, box } } | { empty: true }',
+  },
   // Augmentation
   augmentInfo: { payload: '{}', reply: '{ presets: [{ name, summary, options }] }' },
   augmentPreview: {
