@@ -117,7 +117,7 @@ function mount(section, { client }) {
     <div class="panel-bar" data-testid="gradient-compare" data-role="compare">
       <label>minibatches <select data-testid="gradient-compare-steps" data-role="steps">
         <option>20</option><option selected>150</option><option>500</option></select></label>
-      <button type="button" data-testid="gradient-compare-run" data-role="run"></button>
+      <button type="button" class="button secondary" data-testid="gradient-compare-run" data-role="run"></button>
       <span class="inspect-status" data-role="status" aria-live="polite"></span></div>
     <div class="chart-row" data-role="charts"></div>
     <p data-testid="gradient-compare-summary" data-role="summary" aria-live="polite"></p>
