@@ -106,7 +106,7 @@ const fineTuneJob = job(finetune, { lane: 'model', needsTrain: (p) => p.rehearsa
 const commands = {
   // settings: the whole settings table. Optimiser and augmentation settings
   // apply at once, the architecture's (net, keep, seed) at the next Reset,
-  // the data set at once (with a fresh network).
+  // the data set at once (with its shipped model, a fresh network until that is fetched).
   // A setting the engine refuses (an augmentation out of range) is reported
   // after the data set has followed the rest.
   async configure({ settings }) {
