@@ -127,9 +127,11 @@ const commands = {
       // A Train pressed while the old data set loaded is not lost: it carries
       // over to the new one (whose loading the page is then told about).
       const trainWasWaiting = world.runState.is('starting');
+      const current = world.model;
       const switching = switchDataset(dataset);
       if (trainWasWaiting) train().catch((error) => emit('error', { context: 'train', message: error.message }));
-      else preferShippedModel(dataset);
+      // A fresh network was built (not kept because the editor's is impossible): the shipped one may take its place.
+      else if (world.model !== current) preferShippedModel(dataset);
       await switching;
     }
     if (refused) throw refused;
