@@ -40,7 +40,7 @@ export const COMMANDS = {
     reply: "{ name, net: its preset's name or its spec }; the model is unchanged on error. restore: the page's "
       + 'copy after a lost worker',
   },
-  pretrained: { payload: '{}', reply: 'nothing; the shipped model again' },
+  pretrained: { payload: '{}', reply: "nothing; the current data set's shipped model again" },
   // Looking inside
   layers: { payload: '{}', reply: '{ spec, layers, inputShape, classes, dataset }' },
   activations: {

@@ -189,7 +189,7 @@ test('switching to Fashion-MNIST loads its shipped model (fetched only then) and
     .test(document.querySelector('[data-role="model-line"]').textContent), null, { timeout: 30000 });
   page.off('request', onRequest);
   assert.ok(fetched.some((path) => path.endsWith('/models/fashion-mnist.cnn')), 'the model is fetched on switching');
-  // A test image of the new data set, through the shipped model: it knows its ankle boots.
+  // A test image of the new data set, through the shipped model (tests/native/shipped_model.cpp scores it).
   await page.locator(INSIDE).scrollIntoViewIfNeeded();
   await page.fill('[data-testid="inspect-test-index"]', '0');
   await page.check('[data-testid="inspect-source-test"]');
@@ -197,7 +197,6 @@ test('switching to Fashion-MNIST loads its shipped model (fetched only then) and
   await page.waitForFunction(() =>
     /labelled Ankle boot/.test(document.querySelector('[data-testid="inspect-status"]').textContent), null,
   { timeout: 30000 });
-  await page.waitForSelector('[data-testid="prediction"][data-digit="9"]', { timeout: 30000 });
   const conv1 = await page.$$eval('canvas[data-testid="map"][data-layer="0"]', CONTENT);
   assert.ok(conv1.filter((m) => m.varied > 50).length >= 3);
   // Fine-tuning labels follow the data set.

@@ -6,6 +6,7 @@
 #include <doctest.h>
 
 #include <filesystem>
+#include <string>
 
 #include "dataset.h"
 #include "model_file.h"
@@ -20,7 +21,7 @@ cnn::Evaluation score(const char* model_path, const char* preset, const char* da
   const cnn::Dataset test = cnn::load_dataset(data_dir, "test");
   REQUIRE(test.count() == 10000);
   const cnn::Evaluation e = cnn::evaluate(*net, test);
-  MESSAGE(model_path << ": " << e.accuracy * 100 << "% on " << e.count << " test images");
+  MESSAGE(std::string(model_path) << ": " << e.accuracy * 100 << "% on " << e.count << " test images");
   return e;
 }
 

@@ -112,7 +112,7 @@ const fineTuneJob = job(finetune, { lane: 'model', needsTrain: (p) => p.rehearsa
 const commands = {
   // settings: the whole settings table. Optimiser and augmentation settings
   // apply at once, the architecture's (net, keep, seed) at the next Reset,
-  // the data set at once (with a fresh network).
+  // the data set at once (with its shipped model, a fresh network until that is fetched).
   // A setting the engine refuses (an augmentation out of range) is reported
   // after the data set has followed the rest.
   async configure({ settings }) {
@@ -132,9 +132,11 @@ const commands = {
       // A Train pressed while the old data set loaded is not lost: it carries
       // over to the new one (whose loading the page is then told about).
       const trainWasWaiting = world.runState.is('starting');
+      const current = world.model;
       const switching = switchDataset(dataset);
       if (trainWasWaiting) train().catch((error) => emit('error', { context: 'train', message: error.message }));
-      else preferShippedModel(dataset);
+      // A fresh network was built (not kept because the editor's is impossible): the shipped one may take its place.
+      else if (world.model !== current) preferShippedModel(dataset);
       await switching;
     }
     if (refused) throw refused;

@@ -4,7 +4,7 @@
 // dataset-fashion-mnist is installed; probed with a HEAD request).
 //
 // The choice is a setting ('dataset'), so a link carries it: picking one
-// only sets it; the worker switches, starts a fresh network and posts a
+// only sets it; the worker switches, loads its pretrained model and posts a
 // 'dataset' event, and that event (or the layers reply, via setActive) is
 // what the picker shows as active.
 import { el, html, roles } from '../dom.js';
@@ -47,7 +47,7 @@ export function createDatasetPicker(container, { client, settings }) {
       // Compared with the choice, not with what the worker has made active: a
       // second choice made while the first loads must still be sent (the last one wins).
       if (!input.checked || name === settings.get().dataset) return;
-      parts.note.textContent = `starting a fresh network on ${d.label}…`;
+      parts.note.textContent = `switching to ${d.label} and its pretrained model…`;
       settings.set({ dataset: name });
     });
     radios[name] = { input, label: el('label', {}, input, ` ${d.label}`) };

@@ -13,7 +13,7 @@ import { el, html, roles } from '../dom.js';
 const CHOICES = {
   keep: [[1, 'as the network has it'], [0.9, 'keep 90%'], [0.75, 'keep 75%'], [0.5, 'keep 50%']],
   optimizer: [['sgd', 'SGD + momentum'], ['rmsprop', 'RMSprop'], ['adam', 'Adam']],
-  lr: [0.00001, 0.00003, 0.0001, 0.0003, 0.001, 0.002, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 100, 1000],
+  lr: [0.00001, 0.00003, 0.0001, 0.0003, 0.0007, 0.001, 0.002, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 100, 1000],
   schedule: [['constant', 'constant'], ['step', 'halved each epoch'], ['cosine', 'cosine']],
   batch: [1, 4, 8, 16, 32, 64, 128, 256],
   momentum: [0, 0.5, 0.8, 0.9, 0.95, 0.99],
