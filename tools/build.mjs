@@ -47,6 +47,7 @@ export const FLAVOURS = {
   wasm: { dir: 'build/wasm', configure: async (dir) => ['emcmake', ['cmake', '-S', '.', '-B', dir, '-G', 'Ninja']] },
   sanitize: {
     dir: 'build/sanitize',
+    targets: ['engine_tests'], // the suite is all this flavour runs: no CLI, no benchmark code
     configure: async (dir) => {
       const cxx = await findSanitizerCompiler();
       return ['cmake', ['-S', '.', '-B', dir, '-G', 'Ninja', '-DCNN_SANITIZE=ON', `-DCMAKE_CXX_COMPILER=${cxx}`]];
@@ -65,7 +66,7 @@ export async function build(flavour, { log = console.log } = {}) {
       const [cmd, args] = await spec.configure(spec.dir);
       await run(cmd, args);
     }
-    await run('ninja', ['-C', spec.dir]);
+    await run('ninja', ['-C', spec.dir, ...(spec.targets ?? [])]);
   } catch (e) {
     throw new Error(`${flavour} build failed: ${e.message}\n(missing tools? run \`node tools/prepare.mjs\`)`, {
       cause: e,

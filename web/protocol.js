@@ -109,7 +109,8 @@ export const COMMANDS = {
   compare: long(
     '{ steps, evalEvery, augment, count, seed, preset? }',
     '{ steps, evalEvery, count, dataset, augment, seconds, history, robustness }',
-    "{ phase: 'train', step, total, plain, augmented } | { phase: 'robustness', plain, augmented }",
+    "{ phase: 'train', step, total, plain, augmented } | { phase: 'robustness', plain | augmented: "
+      + '{ curve, x, accuracy } }',
   ),
   // Test-only: makes the worker fail as a wasm trap would (an uncaught error
   // outside any command), so tests can check the page survives. Refused

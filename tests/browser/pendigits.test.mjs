@@ -12,11 +12,14 @@ import {
   WEB_ROOT, openPlayground, loadPendigits, sampleAcrossWriters, classifyOnPage, startSession, endSession,
 } from './pendigits-harness.mjs';
 
-const PER_WRITER = 10;
+// 4 per writer (120 digits, ~40 mouse moves each) keeps the replay near a
+// minute in the suite; tools/replay-pendigits.mjs replays all 7,494.
+const PER_WRITER = 4;
 // What the shipped model supports on this sample, with a margin: it reads
-// 289/300 (96.3 %; 97.4 % on all 7,494 digits by tools/replay-pendigits.mjs),
-// and the page may tip a borderline digit or three (checked below).
-const FLOOR = 0.95;
+// 115/120 in Node (95.8 %; 97.4 % on all 7,494 digits by
+// tools/replay-pendigits.mjs), and the page may tip a borderline digit or
+// three (checked below).
+const FLOOR = 0.93;
 
 // The same digits through the same preprocessing and engine in Node, without
 // a browser: the page must agree with it (mouse replay and canvas geometry

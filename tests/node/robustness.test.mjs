@@ -71,6 +71,21 @@ test('Fashion → Train → MNIST → Fashion: ends on Fashion, training, having
   await request('configure', { settings: settingsFor('mnist') });
 });
 
+test('another data set, the editor holding an impossible network: the current one stays, told why', async () => {
+  await request('configure', { settings: settingsFor('mnist') });
+  const before = (await request('layers')).spec;
+  const since = events.length;
+  // The course's impossible geometry: stride 3 over 7×7 with a 3×3 kernel.
+  const impossible = 'input 1x28x28\nconv 6 k=5 p=2\nrelu\nmaxpool 4\nconv 8 k=3 s=3\ndense 10';
+  await request('configure', { settings: { ...settingsFor('fashion'), net: impossible } });
+  assert.equal((await request('layers')).dataset, 'fashion');
+  assert.equal((await request('layers')).spec, before, 'the current network stays');
+  assert.equal(events.slice(since).filter((e) => e.name === 'error').length, 0, 'no error event: nothing went wrong');
+  assert.match(lastEvent('state', since).message,
+    /Switched to Fashion-MNIST, keeping the current network: .*not a whole number/);
+  await request('configure', { settings: settingsFor('mnist') });
+});
+
 // 200 test digits as "the learner's", labelled as they are.
 function learnerDigits(count) {
   const { images, labels } = testSet.slice(0, count);

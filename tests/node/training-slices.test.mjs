@@ -7,7 +7,8 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { defaultSettings } from '../../web/settings.js';
+import { defaultSettings, trainingOptions } from '../../web/settings.js';
+import { TrainingRun } from '../../web/worker/training-run.js';
 import { world } from '../../web/worker/world.js';
 import { events, request, waitForEvent } from './worker-harness.mjs';
 
@@ -85,4 +86,67 @@ test('lenet5 at batch 32 trains in whole steps once the time per image is known'
   // (a loaded machine may make a step look too long for a while).
   assert.ok(made.filter((c) => c.name === 'step').length >= 3, 'whole steps');
   assert.equal(made[0].name, 'stepPart', 'the first call, unmeasured, is a small part');
+});
+
+test('a Pause during the end-of-epoch test stops at once; the test then finishes after the run', async () => {
+  // A run over 64 digits, so an epoch ends within a few calls; the epoch's
+  // "test" is a job of many slices that counts how far it got.
+  const e = world.engine;
+  const model = new e.Model('input 1x28x28\ndense 10', 64);
+  model.init(1);
+  const data = e.Data.fromArrays(new Float32Array(64 * 784).fill(0.5), new Uint8Array(64), { c: 1, h: 28, w: 28 });
+  let going = true,
+    slicesDone = 0,
+    cut = 0;
+  const run = new TrainingRun(e, model, data, { ...trainingOptions(defaultSettings()), batchSize: 16, epochs: 3 }, {
+    onStats: () => {},
+    onPredict: () => {},
+    onSubsetTest: function* () {},
+    onEpochEnd: function* () {
+      for (let i = 0; i < 100; ++i) {
+        if (i === 3) going = false; // the page pauses during the fourth slice of the test
+        ++slicesDone;
+        yield;
+      }
+    },
+    onEpochEndCut: () => ++cut,
+  });
+  try {
+    const job = run.slices(() => going);
+    let outcome;
+    for (let turns = 0; turns < 1000; ++turns) {
+      const r = job.next();
+      if (r.done) {
+        outcome = r.value;
+        break;
+      }
+    }
+    assert.deepEqual(outcome, { kind: 'paused' });
+    assert.equal(slicesDone, 4, 'the test stopped at the slice the Pause came in');
+    assert.equal(cut, 1, 'and was handed on to run after the run');
+    assert.equal(run.imagesSeen, 64, 'no training after the epoch ended');
+  } finally {
+    run.delete();
+    data.delete();
+    model.delete();
+  }
+});
+
+test("Reset's first test of a slow network runs in slices after the reply, not inside it", async () => {
+  await request('evaluate'); // brings the test set
+  await request('configure', { settings: { ...defaultSettings(), net: 'resnet-mini' } });
+  const evaluations = [];
+  const original = world.engine.evaluate;
+  world.engine.evaluate = (model, data, limit) => (evaluations.push(data.count()), original(model, data, limit));
+  try {
+    const since = events.length;
+    await request('reset');
+    assert.equal(
+      events.slice(since).filter((e) => e.name === 'test').length, 0, 'no test inside the reset command');
+    const test = await waitForEvent('test', () => true, since);
+    assert.equal(test.count, 1000);
+    assert.ok(evaluations.length >= 20 && evaluations.every((n) => n <= 50), `chunks of ≤ 50 (${evaluations})`);
+  } finally {
+    world.engine.evaluate = original;
+  }
 });

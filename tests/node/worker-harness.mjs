@@ -5,6 +5,7 @@
 /* global self */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { Worker as NodeWorker } from 'node:worker_threads';
 
 const WORKER_URL = new URL('../../web/worker/main.js', import.meta.url);
 const replies = new Map(); // id -> { resolve, reject, progress[] }
@@ -40,6 +41,29 @@ globalThis.postMessage = (message) => {
   }
   else if (message.ok) r.resolve({ ...message.result, progress: r.progress });
   else r.reject(new Error(message.error));
+};
+// Nested workers (the engine worker's UMAP helper) as Node threads: the
+// Worker API a browser gives a worker, over node:worker_threads.
+const THREAD_BOOT = `
+const { parentPort, workerData } = require('node:worker_threads');
+globalThis.self = globalThis;
+globalThis.postMessage = (message, transfer) => parentPort.postMessage(message, transfer);
+const early = [];
+parentPort.on('message', (data) => (self.onmessage ? self.onmessage({ data }) : early.push(data)));
+import(workerData.url).then(() => early.splice(0).forEach((data) => self.onmessage({ data })));
+`;
+globalThis.Worker ??= class ThreadWorker {
+  constructor(url) {
+    this.thread = new NodeWorker(THREAD_BOOT, { eval: true, workerData: { url: String(url) } });
+    this.thread.on('message', (data) => this.onmessage?.({ data }));
+    this.thread.on('error', (error) => this.onerror?.({ message: error.message, preventDefault() {} }));
+  }
+  postMessage(message, transfer) {
+    this.thread.postMessage(message, transfer);
+  }
+  terminate() {
+    this.thread.terminate();
+  }
 };
 await import(WORKER_URL.href);
 

@@ -7,6 +7,8 @@
 import { argmax, clampInt } from '../util.js';
 import { world } from './world.js';
 import { liveModel, liveTest } from './inspect.js';
+import { sliceClock } from './sliced.js';
+import { Stepper } from './stepper.js';
 
 const EPSILONS = Array.from({ length: 50 }, (_, i) => (i + 1) / 100);
 const PIXELS = 784;
@@ -24,7 +26,8 @@ const fgsmImages = (images, gradient, epsilon) =>
 
 // Per image of a batch (≤ the model's max batch): the smallest ε that flips a
 // right answer, Infinity if none up to 0.5 does, null for a wrong answer.
-function epsilonsNeeded(model, images, labels) {
+// Yields between two ε once a slice's time has passed (clock: sliced.js).
+function* epsilonsNeeded(model, images, labels, clock) {
   const classes = model.classes();
   const { probs, gradient } = lossGradient(model, images, labels);
   const needed = Array.from(labels, (l, i) => (argmax(probs, i * classes, classes) === l ? Infinity : null));
@@ -34,18 +37,23 @@ function epsilonsNeeded(model, images, labels) {
     needed.forEach((v, i) => {
       if (v === Infinity && argmax(answers, i * classes, classes) !== labels[i]) needed[i] = epsilon;
     });
+    if (clock.due()) yield;
   }
   return needed;
 }
 
+// Images per FGSM measurement batch: one ε over them is a few ms even on resnet-mini.
+const MEASURE_BATCH = 16;
+
 function* measure(model, subset, progress, phase) {
-  const batch = model.maxBatch(), all = [];
-  for (let start = 0; start < subset.labels.length; start += batch) {
-    const n = Math.min(batch, subset.labels.length - start);
-    all.push(...epsilonsNeeded(model, subset.images.subarray(start * PIXELS, (start + n) * PIXELS),
-      subset.labels.subarray(start, start + n)));
+  const all = [];
+  const clock = sliceClock();
+  for (let start = 0; start < subset.labels.length; start += MEASURE_BATCH) {
+    const n = Math.min(MEASURE_BATCH, subset.labels.length - start);
+    all.push(...(yield* epsilonsNeeded(model, subset.images.subarray(start * PIXELS, (start + n) * PIXELS),
+      subset.labels.subarray(start, start + n), clock)));
     progress({ phase, done: start + n, total: subset.labels.length });
-    yield;
+    if (clock.due()) yield;
   }
   const right = all.filter((v) => v !== null).sort((a, b) => a - b);
   return {
@@ -66,6 +74,7 @@ export function* adversarial(payload, progress, trainData) {
   try {
     const before = yield* measure(model, subset, progress, 'before');
     const half = 32;
+    const clock = sliceClock();
     for (let step = 0; step < steps; ++step) {
       // Half clean training digits, half their FGSM versions against the current weights.
       const start = (step * half) % Math.max(1, trainData.count() - half);
@@ -82,12 +91,14 @@ export function* adversarial(payload, progress, trainData) {
       const options = { batchSize: 2 * half, learningRate: 0.05, momentum: 0, seed: step };
       const training = new e.Training(model, data, options);
       try {
-        training.step(1);
+        // One minibatch, in micro-batches on a slow network (Stepper).
+        const stepper = new Stepper(training, options.batchSize);
+        while (!Stepper.endedMinibatch(stepper.run(1).result)) yield;
       } finally {
         training.delete();
         data.delete();
       }
-      if (step % 10 === 9) {
+      if (clock.due() || step === steps - 1) {
         progress({ phase: 'train', step: step + 1, total: steps });
         yield;
       }

@@ -1,29 +1,13 @@
 // The network's view of the data set: the penultimate layer's outputs (what
 // the last dense layer, the classifier, reads) for test digits, laid out in
 // 2-D by UMAP (umap-js, vendored by tools/prepare.mjs), with the drawn digit
-// placed among them by UMAP's transform. A job: the features in chunks of
-// one batch, then UMAP's optimisation a few epochs per slice.
+// placed among them by UMAP's transform. A job: the features in slices, then
+// the layout in a helper worker (umap-layout.js) while the job waits parked.
 import { clampInt } from '../util.js';
 import { world } from './world.js';
 import { checkedImages, liveTest } from './inspect.js';
-
-// Loaded on first use (loadUmap, before the job starts): a missing vendor
-// file costs this view, not the worker.
-let umapLoading = null;
-let UMAP = null;
-export async function loadUmap() {
-  umapLoading ??= import('../vendor/umap-js.mjs');
-  try {
-    ({ UMAP } = await umapLoading);
-  } catch (error) {
-    umapLoading = null;
-    throw new Error(`umap-js could not be loaded (${error.message}); run \`node tools/prepare.mjs\``, {
-      cause: error,
-    });
-  }
-}
-
-const EPOCHS_PER_SLICE = 10;
+import { sliceClock } from './sliced.js';
+import { layoutFromJob } from './umap-layout.js';
 
 // The layer the classifier reads: the one before the last dense layer.
 export function penultimateLayer(layers) {
@@ -31,19 +15,10 @@ export function penultimateLayer(layers) {
   return -1;
 }
 
-// mulberry32: UMAP's random draws from a seed, so a layout can be redrawn the same.
-function seeded(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+// Test digits per forward pass for the features (≈ 50 ms on resnet-mini).
+const FEATURE_BATCH = 16;
 
 export function* embedding(payload, progress) {
-  if (!UMAP) throw new Error('umap-js is not loaded (call loadUmap first)');
   const test = liveTest();
   const count = Math.min(clampInt(payload.count, 50, 5000, 2000), test.count());
   const seed = clampInt(payload.seed, 0, 2147483647, 1);
@@ -53,38 +28,29 @@ export function* embedding(payload, progress) {
     const layers = model.layers();
     const layer = penultimateLayer(layers);
     if (layer < 0) throw new Error('the network has no dense layer before its output');
-    const features = [];
+    const dims = layers[layer].output.c * layers[layer].output.h * layers[layer].output.w;
+    const features = new Float32Array(count * dims);
     const labels = new Uint8Array(count);
-    const batch = model.maxBatch();
-    for (let start = 0; start < count; start += batch) {
-      const n = Math.min(batch, count - start);
+    const clock = sliceClock();
+    for (let start = 0; start < count; start += FEATURE_BATCH) {
+      const n = Math.min(FEATURE_BATCH, count - start);
       const chunk = test.slice(start, n);
       labels.set(chunk.labels, start);
       model.predict(chunk.images);
-      for (let i = 0; i < n; ++i) features.push(Array.from(model.activation(layer, i)));
-      progress({ phase: 'features', done: start + n, total: count });
-      yield;
+      for (let i = 0; i < n; ++i) features.set(model.activation(layer, i), (start + i) * dims);
+      if (clock.due() || start + n === count) {
+        progress({ phase: 'features', done: start + n, total: count });
+        yield;
+      }
     }
-    // 300 epochs (umap-js takes 500 for small sets): the clusters have settled by then. A multiple of 3,
-    // because transform() runs nEpochs/3 epochs and loops until its count equals that exactly.
-    const umap = new UMAP({ nComponents: 2, nNeighbors: 15, minDist: 0.1, nEpochs: 300, random: seeded(seed) });
-    const epochs = umap.initializeFit(features);
-    yield;
-    for (let e = 0; e < epochs; e += EPOCHS_PER_SLICE) {
-      for (let k = 0; k < EPOCHS_PER_SLICE && e + k < epochs; ++k) umap.step();
-      progress({ phase: 'layout', epoch: Math.min(epochs, e + EPOCHS_PER_SLICE), epochs });
-      yield;
-    }
-    const layout = umap.getEmbedding();
-    const points = new Float32Array(count * 2);
-    layout.forEach(([x, y], i) => points.set([x, y], i * 2));
-    let digit = null;
+    let extra = null;
     const drawn = payload.image ?? world.digit;
     if (drawn) {
       model.predict(checkedImages(drawn, model.inputShape()));
-      const [[x, y]] = umap.transform([Array.from(model.activation(layer, 0))]);
-      digit = { x, y };
+      extra = Float32Array.from(model.activation(layer, 0));
     }
+    const { points, extra: digit } = yield* layoutFromJob({ features, dims, seed, extra }, (p) =>
+      progress({ phase: 'layout', ...p }));
     return { points, labels, digit, count, layer, spec: layers[layer].spec, dataset: world.dataset };
   } finally {
     model.delete();

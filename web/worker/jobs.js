@@ -9,9 +9,11 @@
 // Each job owns every engine handle it makes and deletes them in `finally`,
 // which also runs when the page cancels it.
 import { FINETUNE_LIMITS } from '../protocol.js';
-import { argmax, clampInt } from '../util.js';
+import { clampInt } from '../util.js';
 import { world } from './world.js';
 import { checkedImages, liveModel, liveTest } from './inspect.js';
+import { Stepper } from './stepper.js';
+import { accuracyInSlices, predictionsInSlices } from './sliced.js';
 
 // The default sweep: rotation −45°…45° and shifts −6…6 px.
 const DEFAULT_ANGLES = range(-45, 45, 5);
@@ -25,17 +27,6 @@ function range(from, to, step) {
 
 const clampCount = (count) => clampInt(count, 10, 10000, 500);
 
-// Predicted classes and accuracy of model on images against labels.
-function predictions(model, images, labels) {
-  const classes = model.classes();
-  const probs = model.predict(images);
-  const predicted = Array.from(labels, (_, i) => argmax(probs, i * classes, classes));
-  return { predicted, accuracy: predicted.filter((p, i) => p === labels[i]).length / labels.length };
-}
-
-// Fraction of images the model classifies as their label.
-const accuracyOf = (model, images, labels) => predictions(model, images, labels).accuracy;
-
 // The (curve, x, transform) points a robustness sweep evaluates.
 function sweepPoints(angles = DEFAULT_ANGLES, shifts = DEFAULT_SHIFTS) {
   return [
@@ -45,27 +36,41 @@ function sweepPoints(angles = DEFAULT_ANGLES, shifts = DEFAULT_SHIFTS) {
   ];
 }
 
-// One model's sweep: next() evaluates one point and returns it, or null when done.
-function sweep(model, subset, shape, points) {
-  let i = 0;
+// One model's sweep, evaluated point by point in slices; onPoint(point) hears
+// of each. Returns the curves { rotation, shiftX, shiftY: [[x, accuracy]] }.
+function* sweep(model, subset, shape, points, onPoint) {
   const curves = { rotation: [], shiftX: [], shiftY: [] };
-  return {
-    curves,
-    next() {
-      if (i >= points.length) return null;
-      const p = points[i++];
-      const moved = world.engine.transformImages(subset.images, shape, {
-        rotation: 0,
-        shiftX: 0,
-        shiftY: 0,
-        scale: 1,
-        ...p.transform,
-      });
-      const accuracy = accuracyOf(model, moved, subset.labels);
-      curves[p.curve].push([p.x, accuracy]);
-      return { curve: p.curve, x: p.x, accuracy };
-    },
-  };
+  for (const p of points) {
+    const moved = world.engine.transformImages(subset.images, shape, {
+      rotation: 0,
+      shiftX: 0,
+      shiftY: 0,
+      scale: 1,
+      ...p.transform,
+    });
+    const accuracy = yield* accuracyInSlices(model, moved, subset.labels);
+    curves[p.curve].push([p.x, accuracy]);
+    onPoint({ curve: p.curve, x: p.x, accuracy });
+    yield;
+  }
+  return curves;
+}
+
+// Runs generators in turns, one slice each, until all are done; returns their values.
+function* inTurns(generators) {
+  const values = generators.map(() => undefined);
+  const running = new Set(generators.keys());
+  while (running.size) {
+    for (const i of [...running]) {
+      const r = generators[i].next();
+      if (r.done) {
+        values[i] = r.value;
+        running.delete(i);
+      }
+    }
+    yield;
+  }
+  return values;
 }
 
 export function* robustness({ count, angles, shifts }, progress) {
@@ -76,20 +81,29 @@ export function* robustness({ count, angles, shifts }, progress) {
   const model = world.engine.Model.fromBytes(world.model.save(), 64);
   try {
     const points = sweepPoints(angles, shifts);
-    const s = sweep(model, subset, shape, points);
-    for (let done = 1; ; ++done) {
-      yield;
-      const point = s.next();
-      if (!point) break;
-      progress({ ...point, done, total: points.length });
-    }
-    return { ...s.curves, count: subset.labels.length, dataset: world.dataset };
+    let done = 0;
+    const curves = yield* sweep(model, subset, shape, points, (point) =>
+      progress({ ...point, done: ++done, total: points.length }));
+    return { ...curves, count: subset.labels.length, dataset: world.dataset };
   } finally {
     model.delete();
   }
 }
 
-const CHUNK = 5; // steps per model between switches: interleaved, so both see the same time
+const CHUNK = 5; // minibatches per model between tests: interleaved, so both see the same time
+
+// Trains run (a comparison's model) for k minibatches, one engine call of
+// about a slice at a time (Stepper), keeping its training accuracy.
+function* trainSteps(run, k) {
+  for (let done = 0; done < k; ) {
+    const { result } = run.stepper.run(k - done);
+    run.correct += result.accuracy * result.images;
+    run.images += result.images;
+    done += result.steps;
+    if (result.diverged) return; // the engine restored the last good weights; the curves will show it
+    if (done < k) yield;
+  }
+}
 
 export function* compare(payload, progress, trainData) {
   const test = liveTest();
@@ -119,7 +133,9 @@ export function* compare(payload, progress, trainData) {
       model.init(seed); // the network's own scheme; same seed: both start from identical weights
       const training = keep(new e.Training(model, trainData, options));
       if (name === 'augmented') training.setAugment(augment);
-      runs[name] = { model, training, correct: 0, images: 0, history: [] };
+      runs[name] = { model, training, stepper: new Stepper(training, options.batchSize), correct: 0,
+        images: 0, history: [] };
+      yield; // building a network and its training state is a slice of its own
     }
     const shape = runs.plain.model.inputShape();
     const subset = test.slice(0, Math.min(clampCount(payload.count), test.count()));
@@ -127,18 +143,14 @@ export function* compare(payload, progress, trainData) {
     for (let step = 0; step < steps; ) {
       yield;
       const k = Math.min(CHUNK, steps - step, evalEvery - (step % evalEvery));
-      for (const r of Object.values(runs)) {
-        const stats = r.training.step(k);
-        r.correct += stats.accuracy * stats.images;
-        r.images += stats.images;
-      }
+      yield* inTurns(Object.values(runs).map((r) => trainSteps(r, k)));
       step += k;
       if (step % evalEvery === 0 || step === steps) {
         const point = { step };
         for (const [name, r] of Object.entries(runs)) {
           point[name] = {
             train: r.images ? r.correct / r.images : 0,
-            test: accuracyOf(r.model, subset.images, subset.labels),
+            test: yield* accuracyInSlices(r.model, subset.images, subset.labels),
           };
           r.history.push([step, point[name].train, point[name].test]);
           r.correct = r.images = 0;
@@ -146,19 +158,10 @@ export function* compare(payload, progress, trainData) {
         progress({ phase: 'train', total: steps, ...point });
       }
     }
-    // Then both robustness sweeps, one point per model per slice.
+    // Then both robustness sweeps, in turns.
     const points = sweepPoints(payload.angles, payload.shifts);
-    const sweeps = {
-      plain: sweep(runs.plain.model, subset, shape, points),
-      augmented: sweep(runs.augmented.model, subset, shape, points),
-    };
-    for (;;) {
-      yield;
-      const plain = sweeps.plain.next(),
-        augmented = sweeps.augmented.next();
-      if (!plain && !augmented) break;
-      progress({ phase: 'robustness', plain, augmented });
-    }
+    const [plain, augmented] = yield* inTurns(['plain', 'augmented'].map((name) =>
+      sweep(runs[name].model, subset, shape, points, (point) => progress({ phase: 'robustness', [name]: point }))));
     return {
       steps,
       evalEvery,
@@ -167,7 +170,7 @@ export function* compare(payload, progress, trainData) {
       augment,
       seconds: (performance.now() - startedAt) / 1000,
       history: { plain: runs.plain.history, augmented: runs.augmented.history },
-      robustness: { plain: sweeps.plain.curves, augmented: sweeps.augmented.curves },
+      robustness: { plain, augmented },
     };
   } finally {
     for (const h of handles.reverse()) h.delete();
@@ -190,34 +193,11 @@ function withRehearsal(images, labels, train, count) {
   return { images: outImages, labels: outLabels };
 }
 
-// Fine-tuning yields about this often, whatever the network and however many
-// digits: a prediction, a Pause or a Cancel waits at most one slice.
-const SLICE_MS = 40;
-const PREDICT_CHUNK = 32; // images per predict() call between time checks
-
 // A number within limits, or an error that says which and why (never a silent clamp).
 function checkedNumber(value, { min, max }, what, { whole = false } = {}) {
   if (!Number.isFinite(value) || (whole && !Number.isInteger(value)) || value < min || value > max)
     throw new Error(`${what} must be ${whole ? 'a whole number' : 'a number'} from ${min} to ${max} (got ${value})`);
   return value;
-}
-
-// Predictions of model on images, in chunks between which the job yields
-// once SLICE_MS has passed. Returns { predicted, accuracy } like predictions().
-function* predictionsInSlices(model, images, labels) {
-  const per = images.length / labels.length;
-  const predicted = [];
-  let sliceStart = performance.now();
-  for (let i = 0; i < labels.length; i += PREDICT_CHUNK) {
-    const n = Math.min(PREDICT_CHUNK, labels.length - i);
-    const chunk = predictions(model, images.subarray(i * per, (i + n) * per), labels.subarray(i, i + n));
-    predicted.push(...chunk.predicted);
-    if (performance.now() - sliceStart > SLICE_MS) {
-      yield;
-      sliceStart = performance.now();
-    }
-  }
-  return { predicted, accuracy: predicted.filter((p, i) => p === labels[i]).length / labels.length };
 }
 
 // Test accuracy on the first `count` test digits, in slices; null without test data.
@@ -267,18 +247,14 @@ export function* finetune(payload, progress, trainData) {
       epochs: Math.max(0.001, (steps * batchSize) / mixed.labels.length),
       seed: clampInt(payload.seed, 0, 2147483647, 7),
     });
-    // As many steps per slice as fit in SLICE_MS on this network (measured, smoothed, at least one).
-    let stepsPerSlice = 1;
+    // Steps (or micro-batches of a slow network's step) of about one slice each.
+    const stepper = new Stepper(training, batchSize);
     while (total.steps < steps && !total.diverged) {
-      const started = performance.now();
-      const stats = training.step(Math.min(stepsPerSlice, steps - total.steps));
-      const perStep = (performance.now() - started) / Math.max(1, stats.steps);
-      const ideal = Math.floor(SLICE_MS / Math.max(perStep, 0.01));
-      stepsPerSlice = Math.max(1, Math.round(0.5 * stepsPerSlice + 0.5 * ideal));
-      total.loss = stats.loss;
-      total.diverged = stats.diverged;
-      total.steps += stats.steps;
-      if (stats.steps === 0) break;
+      const { result } = stepper.run(steps - total.steps);
+      total.loss = result.loss;
+      total.diverged = result.diverged;
+      total.steps += result.steps;
+      if (result.images === 0) break;
       progress({ step: total.steps, total: steps });
       yield;
     }

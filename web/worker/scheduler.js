@@ -11,7 +11,10 @@
 // its own networks goes on beside the live training.
 //
 // Yielding goes through a MessageChannel rather than setTimeout(0), which
-// browsers clamp to ≥ 4 ms once calls nest.
+// browsers clamp to ≥ 4 ms once calls nest. A job that waits for something
+// outside the worker's thread (a helper worker's answer) yields a promise: it
+// is parked, spending no slices, and resumes with the promise's value (or
+// its error thrown at the yield) once it settles.
 
 export function createScheduler({ onError }) {
   const lanes = new Map(); // lane name -> [job, …], first runs
@@ -19,10 +22,27 @@ export function createScheduler({ onError }) {
   let turn = 0; // which lane goes next
   let scheduled = false;
 
+  // Lanes whose first job can run now (is not parked on a promise).
+  const runnable = () => [...lanes.keys()].filter((name) => !lanes.get(name)[0].parked);
+
   const schedule = () => {
-    if (scheduled || lanes.size === 0) return;
+    if (scheduled || runnable().length === 0) return;
     scheduled = true;
     channel.port2.postMessage(0);
+  };
+
+  // A job yielded a promise: parked until it settles, then resumed with its outcome.
+  const park = (job, promise) => {
+    job.parked = true;
+    promise
+      .then(
+        (value) => (job.resume = () => job.generator.next(value)),
+        (error) => (job.resume = () => job.generator.throw(error)),
+      )
+      .finally(() => {
+        job.parked = false;
+        schedule();
+      });
   };
 
   const finish = (laneName, job, value) => {
@@ -34,13 +54,16 @@ export function createScheduler({ onError }) {
 
   channel.port1.onmessage = () => {
     scheduled = false;
-    const names = [...lanes.keys()];
+    const names = runnable();
     if (names.length === 0) return;
     const laneName = names[turn++ % names.length];
     const job = lanes.get(laneName)[0];
     try {
-      const step = job.generator.next();
+      const resume = job.resume ?? (() => job.generator.next());
+      job.resume = null;
+      const step = resume();
       if (step.done) finish(laneName, job, step.value);
+      else if (typeof step.value?.then === 'function') park(job, step.value);
     } catch (error) {
       // Reported once: through the job's own onError, else the scheduler's.
       finish(laneName, job, undefined);

@@ -3,16 +3,6 @@
 // reports to the page through callbacks (stats, test accuracy, the drawn
 // digit's new prediction), then yields so the worker can read its messages.
 
-// A slice aims at this much training, then yields: short enough that Pause
-// feels instant, long enough that the per-slice overhead stays small.
-const SLICE_MS = 40;
-// A whole minibatch runs in one engine call only when it should take at most
-// this; a larger one (resnet-mini at batch 256 takes ~2 s) is split into
-// micro-batches of about PART_MS each, one per slice, as large as fit and of
-// MIN_PART_IMAGES at least (the first, before any time is measured, too): with
-// batch norm each part is normalised by its own statistics.
-const MAX_STEP_MS = 100;
-const PART_MS = 80;
 // Stats go to the page at most this often (one chart point each).
 const STATS_EVERY_MS = 250;
 // The test subset is evaluated about this often while training.
@@ -20,16 +10,22 @@ const TEST_EVERY_MS = 1500;
 // The drawn digit is re-classified about this often while training.
 const PREDICT_EVERY_MS = 300;
 
-import { MIN_PART_IMAGES } from '../network.js';
+import { Stepper } from './stepper.js';
 
-// Runs a generator slice by slice while keepGoing() says so.
+// Runs a generator slice by slice while keepGoing() says so; returns
+// whether it ran to its end.
 function* whileGoing(generator, keepGoing) {
-  while (keepGoing() && !generator.next().done) yield;
+  while (keepGoing()) {
+    if (generator.next().done) return true;
+    yield;
+  }
   generator.return();
+  return false;
 }
 
 export class TrainingRun {
-  // hooks: { onStats(stats), onSubsetTest(): generator, onEpochEnd(): generator, onPredict() }
+  // hooks: { onStats(stats), onSubsetTest(): generator, onEpochEnd(): generator,
+  //          onEpochEndCut() (a Pause cut the epoch's test short: finish it after the run), onPredict() }
   constructor(engine, model, trainData, options, hooks) {
     this.engine = engine;
     this.training = new engine.Training(model, trainData, options);
@@ -38,9 +34,13 @@ export class TrainingRun {
     this.hooks = hooks;
     this.imagesSeen = 0;
     this.epoch = 0;
-    this.msPerImage = null; // measured, smoothed
-    this.inProgress = 0; // images of a split minibatch done so far
+    this.stepper = new Stepper(this.training, options.batchSize);
     this.resetWindow();
+  }
+
+  // Images of a split minibatch done so far (0 between minibatches).
+  get inProgress() {
+    return this.stepper.inProgress;
   }
 
   resetWindow() {
@@ -51,33 +51,17 @@ export class TrainingRun {
   setOptions(options) {
     this.training.setOptions(options);
     this.options = { ...options };
+    this.stepper.batchSize = options.batchSize;
   }
 
   delete() {
     this.training.delete();
   }
 
-  // What the next slice runs, as an engine call: whole steps (at most
-  // stepsLeft) when one fits in a slice, else the next micro-batch of the
-  // minibatch, sized from the measured time per image and split evenly.
-  nextWork(stepsLeft) {
-    const batch = this.options.batchSize;
-    const perImage = this.msPerImage;
-    if (this.inProgress === 0 && perImage !== null && perImage * batch <= MAX_STEP_MS) {
-      const steps = Math.max(1, Math.min(stepsLeft, Math.floor(SLICE_MS / Math.max(perImage * batch, 0.01))));
-      return () => this.training.step(steps);
-    }
-    const fit = perImage === null ? MIN_PART_IMAGES : Math.max(MIN_PART_IMAGES, Math.floor(PART_MS / perImage));
-    const size = Math.ceil(batch / Math.ceil(batch / fit)); // the engine stops at the minibatch's end
-    return () => this.training.stepPart(size);
-  }
-
-  // Runs one engine call (see nextWork), folding its statistics into the
-  // window. Returns the engine's result and the call's time.
-  runWork(call) {
-    const start = performance.now();
-    const r = call();
-    const ms = performance.now() - start;
+  // Runs one engine call of at most stepsLeft minibatches (see Stepper),
+  // folding its statistics into the window. Returns the engine's result.
+  runWork(stepsLeft) {
+    const { result: r, ms } = this.stepper.run(stepsLeft);
     this.window.loss += r.loss * r.images;
     this.window.correct += r.accuracy * r.images;
     this.window.images += r.images;
@@ -86,17 +70,7 @@ export class TrainingRun {
     this.imagesSeen = r.imagesSeen;
     this.epoch = r.epoch;
     this.learningRate = r.learningRate;
-    this.inProgress = r.inProgress ?? 0;
-    if (r.images > 0) {
-      const perImage = ms / r.images;
-      this.msPerImage = this.msPerImage === null ? perImage : 0.5 * this.msPerImage + 0.5 * perImage;
-    }
-    return { result: r, ms };
-  }
-
-  // Whether a call ended a minibatch (a step that diverged counts no step).
-  static endedMinibatch(result) {
-    return result.steps > 0 || result.diverged;
+    return r;
   }
 
   // Sends the window's averages as one stats point and starts a new window.
@@ -121,8 +95,8 @@ export class TrainingRun {
   *singleStep() {
     let result;
     for (;;) {
-      ({ result } = this.runWork(this.nextWork(1)));
-      if (TrainingRun.endedMinibatch(result)) break;
+      result = this.runWork(1);
+      if (Stepper.endedMinibatch(result)) break;
       yield;
     }
     this.flushStats();
@@ -150,7 +124,7 @@ export class TrainingRun {
         // Pause may come between two micro-batches: the engine keeps the
         // minibatch's gradients to itself and the network shows the weights
         // of the last update, so a paused run resumes mid-minibatch.
-        const { result } = this.runWork(this.nextWork(stepsLeft));
+        const result = this.runWork(stepsLeft);
         if (result.diverged) return { kind: 'diverged' };
         const now = performance.now();
         if (now - lastPredict >= PREDICT_EVERY_MS) {
@@ -163,8 +137,9 @@ export class TrainingRun {
         }
         if (Math.floor(this.epoch) > epochBefore) {
           // An epoch ended: the whole test set, on the weights as they are now.
+          // A Pause stops it at once; it then runs after the run, on the same weights.
           this.flushStats();
-          yield* this.hooks.onEpochEnd();
+          if (!(yield* whileGoing(this.hooks.onEpochEnd(), keepGoing))) this.hooks.onEpochEndCut();
           lastTest = performance.now();
         } else if (now - lastTest >= TEST_EVERY_MS) {
           yield;

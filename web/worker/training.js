@@ -34,6 +34,7 @@ async function ensureRun() {
     onStats: (stats) => emit('stats', stats),
     onSubsetTest: evaluateSubsetInSlices,
     onEpochEnd: () => fullEvaluation('epoch'),
+    onEpochEndCut: () => queueFullEvaluation('epoch'),
     onPredict: predictDigit,
   });
   run.training.setAugment(parseAugment(world.settings.augment));

@@ -24,7 +24,6 @@ export const world = {
   settings: defaultSettings(),
   dataset: null, // web/data/<dataset>/, from the first configure
   test: null, // engine Data, the whole test set
-  testSubset: null, // its first SUBSET_SIZE images
   testChunks: null, // [{data, offset}] for chunked evaluation
   testLoading: null, // ensureTest()'s promise, once something asked for the test set
   train: null, // ensureTrain()'s promise of the training Data (null if it failed)
@@ -120,10 +119,9 @@ async function loadTestData(engine, dataset, current) {
       return;
     }
     world.test = test;
-    world.testSubset = test.head(SUBSET_SIZE);
     world.testChunks = splitIntoChunks(engine, test, CHUNK_SIZE);
     emit('data', { stage: 'test-ready', testCount: test.count() });
-    evaluateSubset(); // the full test runs when its results are asked for (the evaluate command)
+    queueSubsetTest(); // the full test runs when its results are asked for (the evaluate command)
   } catch (error) {
     if (current()) {
       world.testLoading = null; // the next request tries again
@@ -135,21 +133,23 @@ async function loadTestData(engine, dataset, current) {
 // Another data set: the old one's handles are freed, a fresh network built.
 export async function switchDataset(name) {
   dropRun();
-  world.runState.go('idle', { kind: 'dataset', message: `Switched to ${datasetTitle(name)}: a fresh network.` });
-  const old = [world.testSubset, world.test, ...(world.testChunks ?? []).map((c) => c.data)];
+  const old = [world.test, ...(world.testChunks ?? []).map((c) => c.data)];
   world.train?.then((data) => data?.delete());
   Object.assign(world, {
-    test: null, testSubset: null, testChunks: null, testLoading: null, train: null, trainLoaded: false,
+    test: null, testChunks: null, testLoading: null, train: null, trainLoaded: false,
     trainFailed: false,
   });
   for (const data of old) data?.delete();
-  // A network the settings name but the engine refuses keeps the current
-  // model (it fits every data set: 28×28, 10 classes); the data set still follows.
+  // A network the settings name but the engine refuses (the editor holds an
+  // impossible one) keeps the current model (it fits every data set: 28×28,
+  // 10 classes); the data set still follows, and the page says why.
+  let message = `Switched to ${datasetTitle(name)}: a fresh network.`;
   try {
     buildFreshModel(world.settings);
   } catch (error) {
-    reportError(error, 'a fresh network for the new data set');
+    message = `Switched to ${datasetTitle(name)}, keeping the current network: ${error.message}.`;
   }
+  world.runState.go('idle', { kind: 'dataset', message });
   await loadData(name);
 }
 
@@ -212,7 +212,7 @@ export function buildFreshModel(settings) {
     name: `fresh ${netName(settings.net)}`,
     builtWith: { net: settings.net, keep: settings.keep, seed: settings.seed },
   });
-  evaluateSubset(); // where a run starts: about 10%, chance
+  queueSubsetTest(); // where a run starts: about 10%, chance
 }
 
 // The run (and every job on the live model) ends; the state becomes idle.
@@ -240,8 +240,12 @@ function emitTest(evaluation, full) {
   });
 }
 
-export function evaluateSubset() {
-  if (world.testSubset) emitTest(world.engine.evaluate(world.model, world.testSubset, -1), false);
+// The subset's test as a job on the model lane, in slices: a fresh slow
+// network (resnet-mini) takes a second for it, and a Pause or a prediction
+// must not wait. A training run that starts meanwhile queues behind it.
+function queueSubsetTest() {
+  if (world.testChunks && !world.scheduler.has('subset test'))
+    world.scheduler.add('subset test', evaluateSubsetInSlices(), { lane: 'model' });
 }
 
 // The same while training, in slices: the subset is the first chunks.
