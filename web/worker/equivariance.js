@@ -23,6 +23,7 @@ import { argmax, clampInt } from '../util.js';
 import { unitGeometry } from '../app/panels/geometry.js';
 import { world } from './world.js';
 import { checkedImages, liveModel, liveTest } from './inspect.js';
+import { Stepper } from './stepper.js';
 
 const isSpatial = (l) => l.output.h > 1 || l.output.w > 1;
 
@@ -189,9 +190,12 @@ function* trainedMlp(steps, trainData, progress) {
   try {
     mlp.init(1, 'he');
     training = new e.Training(mlp, trainData, { batchSize: 32, learningRate: 0.05, momentum: 0.9, seed: 1 });
-    for (let done = 0; done < steps; done += 50) {
-      training.step(Math.min(50, steps - done));
-      progress({ phase: 'train', step: Math.min(steps, done + 50), total: steps });
+    const stepper = new Stepper(training, 32); // about a slice a call, as every training job
+    for (let done = 0; done < steps; ) {
+      const { result } = stepper.run(steps - done);
+      done += result.steps;
+      if (result.images === 0) break;
+      progress({ phase: 'train', step: done, total: steps });
       yield;
     }
     trained = true;
