@@ -47,8 +47,9 @@ try {
   for (const task of which === 'both' ? ['localize', 'segment'] : [which]) {
     for (const r of await runTask(page, task)) {
       results.push(r);
-      console.log(`${task}${r.kind !== '-' ? ` (${r.kind})` : ''}: ${r.seconds_to_floor === null
-        ? `no floor in ${steps} steps` : `floor after ${r.seconds_to_floor.toFixed(1)} s (step ${r.step_at_floor})`}; `
+      const floor = r.seconds_to_floor === null ? `no floor in ${steps} steps`
+        : `floor after ${r.seconds_to_floor.toFixed(1)} s (step ${r.step_at_floor})`;
+      console.log(`${task}${r.kind !== '-' ? ` (${r.kind})` : ''}: ${floor}; `
         + `last: step ${r.last?.step}, mean IoU ${r.last?.meanIou.toFixed(3)}, `
         + `accuracy ${r.last?.accuracy.toFixed(3)}`);
     }

@@ -53,6 +53,10 @@ struct LossPlan {
   std::string spec() const;
 };
 
+// The terms of a loss line after 'loss' ("cross_entropy:10", "smooth_l1:4*0.2",
+// or the one word "pixel_cross_entropy"); SpecError saying what is wrong.
+LossPlan parse_loss_terms(const std::vector<std::string>& words);
+
 // The plan's loss over n samples (outputs (N, out), targets (N, target_count));
 // writes d loss/d outputs (divided by grad_divisor instead of N when > 0)
 // when doutputs is not null. Class targets must be whole numbers in range

@@ -1,8 +1,10 @@
 // The loss plan's terms (loss.h): several heads, per-pixel classes.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <stdexcept>
 
+#include "layer.h"
 #include "layers/format.h"
 #include "loss.h"
 
@@ -43,6 +45,48 @@ double softmax_term(const float* z, int classes, std::size_t stride, int label, 
 }
 
 }  // namespace
+
+LossPlan parse_loss_terms(const std::vector<std::string>& words) {
+  auto fail = [](const std::string& what) { throw SpecError(what); };
+  LossPlan plan;
+  for (const std::string& word : words) {
+    const auto colon = word.find(':'), star = word.find('*');
+    const std::string name = word.substr(0, std::min(colon, star));
+    LossTerm term{LossKind::CrossEntropy, 0, 1};
+    if (name == "mse")
+      term.kind = LossKind::Mse;
+    else if (name == "smooth_l1")
+      term.kind = LossKind::SmoothL1;
+    else if (name == "pixel_cross_entropy")
+      term.kind = LossKind::PixelCrossEntropy;
+    else if (name != "cross_entropy")
+      fail("unknown loss term '" + name + "' (known: cross_entropy:N, mse:N, smooth_l1:N, pixel_cross_entropy)");
+    if (term.kind == LossKind::PixelCrossEntropy) {
+      if (words.size() != 1 || colon != std::string::npos)
+        fail("pixel_cross_entropy reads the whole C×H×W output: it is the loss line's only term, without ':N'");
+    } else {
+      if (colon == std::string::npos) fail("loss term '" + word + "' needs its output count, e.g. '" + name + ":4'");
+      const std::string count =
+          word.substr(colon + 1, star == std::string::npos ? std::string::npos : star - colon - 1);
+      char* end = nullptr;
+      const long n = std::strtol(count.c_str(), &end, 10);
+      const long lo = term.kind == LossKind::CrossEntropy ? 2 : 1;
+      if (count.empty() || *end != '\0' || n < lo || n > (1 << 20))
+        fail("output count '" + count + "' of '" + word + "' is not a whole number in " + std::to_string(lo) +
+             "..1048576");
+      term.outputs = int(n);
+    }
+    if (star != std::string::npos) {
+      const std::string w = word.substr(star + 1);
+      char* end = nullptr;
+      term.weight = std::strtof(w.c_str(), &end);
+      if (w.empty() || *end != '\0' || !std::isfinite(term.weight) || !(term.weight > 0))
+        fail("weight '" + w + "' of '" + word + "' is not a number > 0");
+    }
+    plan.terms.push_back(term);
+  }
+  return plan;
+}
 
 int LossPlan::target_count(Shape out) const {
   int count = 0;

@@ -383,40 +383,6 @@ class Parser {
   std::map<std::string, Pool*> pools_;  // named max pools seen so far
 };
 
-// 'kind:N[*W]' words of a loss line, or the one word 'pixel_cross_entropy'.
-LossPlan parse_loss_terms(const LineReader& r, const std::vector<std::string>& words) {
-  LossPlan plan;
-  for (const std::string& word : words) {
-    const auto colon = word.find(':'), star = word.find('*');
-    const std::string name = word.substr(0, std::min(colon, star));
-    LossTerm term{LossKind::CrossEntropy, 0, 1};
-    if (name == "cross_entropy")
-      term.kind = LossKind::CrossEntropy;
-    else if (name == "mse")
-      term.kind = LossKind::Mse;
-    else if (name == "smooth_l1")
-      term.kind = LossKind::SmoothL1;
-    else if (name == "pixel_cross_entropy")
-      term.kind = LossKind::PixelCrossEntropy;
-    else
-      r.fail("unknown loss term '" + name + "' (known: cross_entropy:N, mse:N, smooth_l1:N, pixel_cross_entropy)");
-    if (term.kind == LossKind::PixelCrossEntropy) {
-      if (words.size() != 1 || colon != std::string::npos)
-        r.fail("pixel_cross_entropy reads the whole C×H×W output: it is the loss line's only term, without ':N'");
-    } else {
-      if (colon == std::string::npos) r.fail("loss term '" + word + "' needs its output count, e.g. '" + name + ":4'");
-      term.outputs = r.integer(word.substr(colon + 1, star == std::string::npos ? std::string::npos : star - colon - 1),
-                               "output count", term.kind == LossKind::CrossEntropy ? 2 : 1, 1 << 20);
-    }
-    if (star != std::string::npos) {
-      term.weight = r.number(word.substr(star + 1), "weight");
-      if (!(term.weight > 0)) r.fail("a loss term's weight must be > 0");
-    }
-    plan.terms.push_back(term);
-  }
-  return plan;
-}
-
 }  // namespace
 
 Init parse_init(const std::string& name, float value) {
@@ -456,7 +422,11 @@ ParsedSpec parse_spec(std::string_view text) {
         (line.positional.size() == 1 &&
          (line.positional[0].find(':') != std::string::npos || line.positional[0] == "pixel_cross_entropy"))) {
       out.loss = Loss::Targets;
-      out.plan = parse_loss_terms(r, line.positional);
+      try {
+        out.plan = parse_loss_terms(line.positional);
+      } catch (const SpecError& e) {
+        r.fail(e.what());
+      }
       r.finish(line.positional.size());
       continue;
     }
