@@ -228,7 +228,7 @@ test('a link with settings the page does not understand says so and uses default
   const { context, page } = await openPlayground(browser, server.url, { hash: '#lr=fast&seed=3' });
   const banner = await page.textContent('[data-testid="status"]');
   assert.match(banner, /Learning rate: 'fast' is not valid/);
-  assert.equal(await page.inputValue('[data-setting="lr"]'), '0.0007');
+  assert.equal(await page.inputValue('[data-setting="lr"]'), '0.002');
   assert.equal(await page.inputValue('[data-setting="seed"]'), '3');
   await context.close();
 });
