@@ -13,6 +13,7 @@ import { html } from '../dom.js';
 import { createCompareView } from './compare.js';
 
 function mount(section, { client, settings, events }) {
+  section.classList.add('see-inside'); // the inspect panels' look, its buttons' contrast included
   section.append(html`
     <p class="lead">A network that learns its training digits by heart does worse on digits it has not seen:
       set <em>Training digits</em> to 100 above and watch the measured training accuracy reach 100 % while the test

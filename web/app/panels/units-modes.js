@@ -49,7 +49,9 @@ export function createModesView(container, { client }) {
       parts.layers.replaceChildren();
       return;
     }
-    const [test, train] = await Promise.all(MODES.map((mode) => client.request('activations', { image, mode })));
+    // A copy each: a request's typed arrays are transferred to the worker.
+    const [test, train] = await Promise.all(MODES.map((mode) =>
+      client.request('activations', { image: image.slice(), mode })));
     if (mine !== asked || test.empty) return;
     const flat = flattenLayers(test.layers);
     const answer = (probs) => {
