@@ -215,7 +215,8 @@ int eval(const std::vector<std::string>& args) {
 const RegisterCommand train_command{
     {"train", "train a network on the prepared data and save the model", train,
      "  --task NAME          classify, or localize / segment on scenes of MNIST digits (their own\n"
-     "                       defaults: --optimizer adam --lr 0.002 --weight-decay 0; --train-scenes N,\n"
+     "                       defaults: --optimizer adam --lr 0.001|0.002 --weight-decay 0 --batch 8; --train-scenes "
+     "N,\n"
      "                       --test-scenes N [2000]; segment: --upsample nearest|unpool|deconv) [classify]\n"
      "  --net NAME|SPEC      a preset (`cnn info --presets` lists them) or spec text [lenet5]\n"
      "  --from MODEL         start from a model file's weights instead of --net (transfer learning)\n"

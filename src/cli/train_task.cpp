@@ -17,6 +17,7 @@ namespace {
 
 struct TaskDefaults {
   int train_scenes, epochs;
+  double lr;
 };
 
 }  // namespace
@@ -27,7 +28,7 @@ int train_task(const std::string& task, const std::vector<std::string>& args) {
   const bool segment = task == "segment";
   if (!segment && task != "localize")
     throw std::invalid_argument("unknown task '" + task + "' (known: classify, localize, segment)");
-  const TaskDefaults d = segment ? TaskDefaults{8000, 2} : TaskDefaults{15000, 3};
+  const TaskDefaults d = segment ? TaskDefaults{8000, 3, 0.002} : TaskDefaults{20000, 4, 0.001};
   const std::string upsample = o.str("upsample", "nearest");
   const UpsampleKind kind = parse_upsample_kind(upsample);
   const std::string data_dir = o.str("data", "web/data/mnist");
@@ -39,11 +40,11 @@ int train_task(const std::string& task, const std::vector<std::string>& args) {
   const int test_count = int(o.integer("test-scenes", 2000));
   TrainOptions t;
   t.optimizer.kind = parse_optimizer(o.str("optimizer", "adam"));
-  t.optimizer.learning_rate = float(o.num("lr", 0.002));
+  t.optimizer.learning_rate = float(o.num("lr", d.lr));
   t.optimizer.momentum = float(o.num("momentum", 0.9));
   t.optimizer.weight_decay = float(o.num("weight-decay", 0));
   t.schedule.kind = parse_schedule(o.str("schedule", "cosine"));
-  t.batch_size = int(o.integer("batch", 32));
+  t.batch_size = int(o.integer("batch", 8));  // more steps for the same images: measured better than 32
   t.epochs = float(o.num("epochs", d.epochs));
   t.seed = scenes.seed;
   const bool json = o.flag("json"), quiet = o.flag("quiet");
