@@ -67,6 +67,8 @@ for (const [name, contextOptions] of Object.entries(VIEWPORTS)) {
     await page.click('[data-testid="filter"]');
     await page.click('[data-testid="finetune-add-3"]');
     await page.waitForSelector('[data-testid="my-digit"]');
+    // The results are asked for when their panel comes on screen (as a learner scrolls to it).
+    await page.locator('#results').scrollIntoViewIfNeeded();
     await page.waitForSelector('#results:not(.is-empty)', { timeout: 30000 });
     const panels = await auditState(page, `${name}, in use`, findings);
     assert.ok(panels.length >= 5, `the page mounts its panels: ${panels}`);
