@@ -28,7 +28,8 @@ const markup = () => html`
     <figcaption>Dead ReLU units <span>— per ReLU layer, the fraction of its units that are 0 for all ${SAMPLE}
       digits</span></figcaption>
   </figure>
-  <div class="units-table"><table class="net-summary" data-testid="units-table">
+  <div class="units-table" tabindex="0" role="region" aria-label="Every layer's units, measured"><table
+    class="net-summary" data-testid="units-table">
     <caption>Every layer on these digits: its output values as mean ± standard deviation before any training
       (a fresh network: its initialisation) and now, and their histogram (min to max) now.</caption>
     <thead><tr><th scope="col">layer</th><th scope="col">units</th><th scope="col">dead</th>
