@@ -202,7 +202,7 @@ test('without the pretrained model file the page says so and falls back to a fre
     beforeGoto: (p) => p.route('**/models/lenet5.cnn', (route) => route.fulfill({ status: 404, body: 'not found' })),
   });
   const banner = await page.textContent('[data-testid="status"]');
-  assert.match(banner, /pretrained model is missing/i);
+  assert.match(banner, /pretrained (MNIST )?model is missing/i);
   assert.equal(await page.getAttribute('[data-testid="status"]', 'data-tone'), 'warn');
   assert.match(await page.textContent('[data-role="model-line"]'), /fresh lenet5/);
   // Still usable: a drawing gets a (barely trained, so any) prediction.

@@ -89,16 +89,25 @@ function filterOf(values, { layer, k }) {
 }
 
 export async function gradientUpdate(payload) {
-  let watched = null, before = null, after = null;
+  watchedWeight(liveModel(), payload); // a filter the network does not have is refused before any step
+  let watched = null, before = null, after = null, gone = null;
   await step({
     // Read right before the minibatch's first part and right after its last,
-    // before a prediction or a test runs the network again.
+    // before a prediction or a test runs the network again. The network may
+    // have changed while the training data loaded: then the Step still runs,
+    // unwatched, and the reply says why.
     before() {
       const m = liveModel();
-      watched = watchedWeight(m, payload);
+      try {
+        watched = watchedWeight(m, payload);
+      } catch (error) {
+        gone = error;
+        return;
+      }
       before = filterOf(m.layerParamsAt(watched.layer.path), watched);
     },
     after(run) {
+      if (!watched) return;
       const m = liveModel();
       const { layer, k, c, r, s } = watched;
       const terms = run.training.weightGradientTerms(layer.path, k, c, r, s);
@@ -111,6 +120,7 @@ export async function gradientUpdate(payload) {
       };
     },
   });
+  if (gone) throw new Error(`the network changed before the step: ${gone.message}`);
   if (!after) throw new Error('no step ran: pause the training first (Step works on a paused run)');
   const { layer, k, c, r, s } = watched;
   const change = after.next.weights.map((v, i) => v - before.weights[i]);

@@ -53,6 +53,7 @@ function legend() {
 }
 
 function mount(section, { client, events }) {
+  section.classList.add('see-inside'); // the inspect panels' look, its buttons' contrast included
   const root = el('div', { className: 'vision', dataset: { testid: 'vision' } });
   root.append(html`
     <p>Scenes of 64×64 pixels with one to three MNIST digits at random places and sizes, made by the engine
