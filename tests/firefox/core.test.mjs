@@ -139,8 +139,10 @@ test(`${BROWSER}: training for ${TRAIN_SECONDS} s raises test accuracy; Pause st
     points: Number(document.querySelector('[data-testid="chart-accuracy"]').dataset.points),
   }));
   await page.click('[data-testid="train"]');
+  // The fresh network's own first test: the loaded model's figure stays on screen until the new
+  // model's event clears it, and that network's test comes after Train's reply.
   await page.waitForFunction(() => document.querySelector('[data-testid="test-accuracy"]').dataset.value !== ''
-    && document.querySelector('[data-role="model-line"]').textContent.includes('lenet5'));
+    && /fresh lenet5|lenet5, trained here/.test(document.querySelector('[data-role="model-line"]').textContent));
   const start = await read();
   await sleep(TRAIN_SECONDS * 1000);
   const end = await read();
