@@ -150,6 +150,13 @@ test('the augmentation grid is drawn by the engine: 16 varied copies, '
 
 test('the maps redraw live while the network trains', async () => {
   await page.locator(INSIDE).scrollIntoViewIfNeeded();
+  // A test digit as the source: the maps do not depend on what earlier tests left on the pad
+  // (with nothing drawn the panel has no maps to redraw).
+  const before = await updates();
+  await page.fill('[data-testid="inspect-test-index"]', '0');
+  await page.check('[data-testid="inspect-source-test"]');
+  await page.waitForFunction(([sel, n]) => Number(document.querySelector(sel).dataset.updates) > n,
+    [INSIDE, before], { timeout: 30000 });
   const startUpdates = await updates();
   const conv1Map = () =>
     page.$eval('canvas[data-testid="map"][data-layer="0"][data-channel="0"]', (c) => c.toDataURL());
