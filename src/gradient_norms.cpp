@@ -4,15 +4,11 @@
 #include <stdexcept>
 
 #include "layers/residual.h"
+#include "norms.h"
 
 namespace cnn {
 
 namespace {
-double sum_of_squares(const float* v, std::size_t count) {
-  double sum = 0;
-  for (std::size_t i = 0; i < count; ++i) sum += double(v[i]) * double(v[i]);
-  return sum;
-}
 constexpr int kResidualParts = 4;  // output, body, shortcut, input
 }  // namespace
 
@@ -52,8 +48,8 @@ void GradientMonitor::record_part() {
       if (sq.has_input) part_sums_[e] += sq.body, part_seen_[e] = 1;
     } else if (l.index > 0 && l.seq->wrote_input_grad(l.index)) {
       const Layer& below = l.seq->layer(l.index - 1);
-      part_sums_[e] += sum_of_squares(l.seq->output_grad(l.index - 1),
-                                      std::size_t(l.seq->last_backward_batch()) * below.out_shape.size());
+      part_sums_[e] += sum_of_squares(
+          {l.seq->output_grad(l.index - 1), std::size_t(l.seq->last_backward_batch()) * below.out_shape.size()});
       part_seen_[e] = 1;
     }
   }
@@ -70,7 +66,7 @@ void GradientMonitor::record_step(bool keep) {
   if (keep) {
     double* s = slot(next_);
     for (std::size_t e = 0; e < layers_.size(); ++e) {
-      s[2 * e] = std::sqrt(sum_of_squares(layers_[e].grad, layers_[e].grad_count));
+      s[2 * e] = std::sqrt(sum_of_squares({layers_[e].grad, layers_[e].grad_count}));
       s[2 * e + 1] = part_seen_[e] ? std::sqrt(part_sums_[e]) : -1;
     }
     for (std::size_t k = layers_.size(); k < part_sums_.size(); ++k)

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "loss.h"
+#include "norms.h"
 
 namespace cnn {
 
@@ -61,11 +62,6 @@ int predicted_class(const Network& net, const float* o) {
   return -1;
 }
 
-double sum_of_squares(std::span<const float> v) {
-  double sum = 0;  // non-finite (NaN, ±inf, or overflowing) when the weights are
-  for (float x : v) sum += double(x) * double(x);
-  return sum;
-}
 }  // namespace
 
 bool all_finite(std::span<const float> v) {

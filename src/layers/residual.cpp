@@ -2,17 +2,10 @@
 
 #include <algorithm>
 
+#include "../norms.h"
 #include "format.h"
 
 namespace cnn {
-
-namespace {
-double sum_of_squares(const float* v, std::size_t count) {
-  double sum = 0;
-  for (std::size_t i = 0; i < count; ++i) sum += double(v[i]) * double(v[i]);
-  return sum;
-}
-}  // namespace
 
 std::string Residual::spec() const {
   std::string s = scale_ == 1 ? "residual\n" : "residual scale=" + format_option(scale_) + "\n";
@@ -129,8 +122,8 @@ void Residual::backward(const float* x, const float*, const float* dy, float* dx
   const float lambda = scale_;
   const std::size_t out_count = std::size_t(n) * out_shape.size();
   body_.backward(x, dy, dx, n);
-  squares_ = {.output = sum_of_squares(dy, out_count), .has_input = dx != nullptr};
-  if (dx) squares_.body = sum_of_squares(dx, in_count);
+  squares_ = {.output = sum_of_squares({dy, out_count}), .has_input = dx != nullptr};
+  if (dx) squares_.body = sum_of_squares({dx, in_count});
   const float* shortcut_dy = dy;
   if (projection_ && lambda != 1) {
     for (std::size_t i = 0; i < out_count; ++i) scaled_dy_[i] = lambda * dy[i];
@@ -146,19 +139,19 @@ void Residual::backward(const float* x, const float*, const float* dy, float* dx
           for (int ox = 0; ox < p.w; ++ox)
             dx[(std::size_t(i) * in_shape.h + oy * stride_) * in_shape.w + ox * stride_] +=
                 picked_dx_[(std::size_t(i) * p.h + oy) * p.w + ox];
-      squares_.shortcut = sum_of_squares(picked_dx_.data(), picked_dx_.size() / max_batch_ * n);
+      squares_.shortcut = sum_of_squares({picked_dx_.data(), picked_dx_.size() / max_batch_ * n});
     }
   } else if (projection_) {
     projection_->backward(x, shortcut_out_.data(), shortcut_dy, dx ? shortcut_dx_.data() : nullptr, n);
     if (dx) {
       for (std::size_t i = 0; i < in_count; ++i) dx[i] += shortcut_dx_[i];
-      squares_.shortcut = sum_of_squares(shortcut_dx_.data(), in_count);
+      squares_.shortcut = sum_of_squares({shortcut_dx_.data(), in_count});
     }
   } else if (dx) {
     for (std::size_t i = 0; i < in_count; ++i) dx[i] += lambda * dy[i];
     squares_.shortcut = double(lambda) * double(lambda) * squares_.output;
   }
-  if (dx) squares_.input = sum_of_squares(dx, in_count);
+  if (dx) squares_.input = sum_of_squares({dx, in_count});
 }
 
 }  // namespace cnn
